@@ -1,0 +1,97 @@
+import { Construct } from "constructs";
+import { HttpBackend, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
+import { GitlabProvider } from "@cdktf/provider-gitlab/lib/provider";
+import { Mount } from "@cdktf/provider-vault/lib/mount";
+import type { Config } from "../lib/config";
+import { deriveAccess } from "../lib/access";
+import { GitlabJwtAuth } from "./gitlab-jwt-auth";
+import { CiRole } from "./ci-role";
+import { ReadPolicy } from "./read-policy";
+import { ServiceAccountSecret } from "./service-account-secret";
+import { VaultAddrVariable } from "./vault-addr-variable";
+
+/** Where Terraform keeps state. */
+export type StateBackend =
+  | { readonly kind: "local" }
+  /** GitLab-managed Terraform state; credentials stay in TF_HTTP_USERNAME / TF_HTTP_PASSWORD at `terraform init`. */
+  | { readonly kind: "gitlab"; readonly address: string };
+
+export interface VaultCiAccessStackProps {
+  readonly config: Config;
+  /** @default local state beside the data file, outside cdktf.out */
+  readonly backend?: StateBackend;
+}
+
+/** GitLab CI -> Vault trust, the read policies, the Nexus account secrets and VAULT_ADDR, for one data file. */
+export class VaultCiAccessStack extends TerraformStack {
+  constructor(scope: Construct, id: string, props: VaultCiAccessStackProps) {
+    super(scope, id);
+    const { config } = props;
+    configureBackend(this, id, props.backend ?? { kind: "local" });
+    // Write-only arguments (the passwords) and ephemeral variables need Terraform 1.11.
+    this.addOverride("terraform.required_version", ">= 1.11.0");
+
+    // Tokens come from VAULT_TOKEN and GITLAB_TOKEN in the environment, never from code or data.
+    new VaultProvider(this, "vault", { address: config.vault.url });
+    new GitlabProvider(this, "gitlab", { baseUrl: `${config.gitlab.url}/api/v4/` });
+
+    const kvMount = config.vault.manageKvMount ? managedKvMount(this, config.vault.kvMount) : config.vault.kvMount;
+    const auth = new GitlabJwtAuth(this, "jwt-auth", { path: config.vault.jwtMount, gitlabUrl: config.gitlab.url });
+
+    const access = deriveAccess(config);
+    for (const grant of access.grants) {
+      new ReadPolicy(this, `policy-${grant.policyName}`, { name: grant.policyName, dataPath: grant.dataPath });
+    }
+    for (const role of config.roles) {
+      new CiRole(this, `role-${role.name}`, { backendPath: auth.path, role, policies: access.rolePolicies.get(role.name) ?? [] });
+    }
+    for (const account of config.accounts) {
+      new ServiceAccountSecret(this, `account-${account.name}`, { mount: kvMount, account });
+    }
+    new VaultAddrVariable(this, "vault-addr", { groupId: config.gitlab.groupId, vaultUrl: config.vault.url });
+
+    // What CI template authors need; none of it is secret.
+    new TerraformOutput(this, "jwt_auth_path", { value: config.vault.jwtMount, description: "Mount of the JWT auth method: log in at /v1/auth/<path>/login" });
+    new TerraformOutput(this, "ci_roles", {
+      description: "Per CI role: the audience its id_tokens must carry and the policies its tokens get",
+      value: Object.fromEntries(
+        config.roles.map((role) => [role.name, { audiences: role.audiences, policies: access.rolePolicies.get(role.name) ?? [] }]),
+      ),
+    });
+    new TerraformOutput(this, "read_policies", {
+      description: "Every read policy, by the KV path it grants",
+      value: Object.fromEntries(access.grants.map((grant) => [grant.path, grant.policyName])),
+    });
+  }
+}
+
+function configureBackend(stack: TerraformStack, stackName: string, backend: StateBackend): void {
+  if (backend.kind === "gitlab") {
+    // GitLab's documented settings for its Terraform state API; locking uses the same address.
+    new HttpBackend(stack, {
+      address: backend.address,
+      lockAddress: `${backend.address}/lock`,
+      unlockAddress: `${backend.address}/lock`,
+      lockMethod: "POST",
+      unlockMethod: "DELETE",
+      retryWaitMin: 5,
+    });
+  } else {
+    // Relative to cdktf.out/stacks/<stack>: state lives at the repository root, so cleaning cdktf.out never loses it.
+    new LocalBackend(stack, { path: `../../../terraform.${stackName}.tfstate` });
+  }
+}
+
+function managedKvMount(scope: Construct, path: string): string {
+  const mount = new Mount(scope, "kv-mount", {
+    path,
+    type: "kv",
+    options: { version: "2" },
+    description: "KV v2 secrets (managed by Terraform)",
+    // Deleting a mount deletes every secret in it.
+    lifecycle: { preventDestroy: true },
+  });
+  mount.overrideLogicalId(`kv_${path}`);
+  return mount.path;
+}

@@ -1,0 +1,58 @@
+/**
+ * Who may read what, derived once from the data file. The read policies and every role's `token_policies` both
+ * come from here, so they cannot disagree.
+ */
+import type { Config } from "./config";
+import { accountSecretPath, kvDataPath, readPolicyName } from "./naming";
+
+export interface ReadGrant {
+  /** Path inside the KV mount, CLI form: `nexus/svc-orchestrator`. */
+  readonly path: string;
+  /** KV v2 API path the policy names: `secret/data/nexus/svc-orchestrator`. */
+  readonly dataPath: string;
+  readonly policyName: string;
+  readonly keys: readonly string[];
+  /** Role and workload names, sorted. */
+  readonly readers: readonly string[];
+  /** The Nexus service account stored there, if any. */
+  readonly account?: string;
+}
+
+export interface AccessModel {
+  /** One grant per secret path that anybody reads, sorted by path. */
+  readonly grants: readonly ReadGrant[];
+  /** Role name -> the policy names it carries, sorted. */
+  readonly rolePolicies: ReadonlyMap<string, readonly string[]>;
+}
+
+export function deriveAccess(config: Config): AccessModel {
+  const mount = config.vault.kvMount;
+  const byPath = new Map<string, { keys: readonly string[]; readers: Set<string>; account?: string }>();
+  const entry = (path: string, keys: readonly string[], account?: string) => {
+    let found = byPath.get(path);
+    if (!found) byPath.set(path, (found = { keys, readers: new Set(), account }));
+    return found;
+  };
+  for (const role of config.roles) {
+    for (const read of role.reads) entry(read.path, read.keys).readers.add(role.name);
+  }
+  for (const account of config.accounts) {
+    const found = entry(accountSecretPath(account.name), ["username", "password"], account.name);
+    for (const reader of account.readers) found.readers.add(reader);
+  }
+  const grants = [...byPath.entries()]
+    .filter(([, g]) => g.readers.size > 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([path, g]): ReadGrant => ({
+      path,
+      dataPath: kvDataPath(mount, path),
+      policyName: readPolicyName(mount, path),
+      keys: g.keys,
+      readers: [...g.readers].sort(),
+      ...(g.account ? { account: g.account } : {}),
+    }));
+  const rolePolicies = new Map(
+    config.roles.map((role) => [role.name, grants.filter((g) => g.readers.includes(role.name)).map((g) => g.policyName)]),
+  );
+  return { grants, rolePolicies };
+}

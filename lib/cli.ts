@@ -1,0 +1,64 @@
+/** The command-line side of synth: which data file, which state backend, what to print. */
+import type { Config } from "./config";
+import { ConfigError } from "./config";
+import { deriveAccess } from "./access";
+import type { StateBackend } from "../constructs/access-stack";
+
+export const DEFAULT_CONFIG_FILE = "access.yaml";
+/** For the cdktf CLI, which cannot pass arguments to the app: `ACCESS_CONFIG=staging.yaml cdktf synth`. */
+export const CONFIG_ENV = "ACCESS_CONFIG";
+
+/** `--config <file>` or `--config=<file>`, else $ACCESS_CONFIG, else access.yaml. */
+export function configFileFrom(args: readonly string[], env: NodeJS.ProcessEnv): string {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--config") {
+      const value = args[i + 1];
+      if (!value || value.startsWith("--")) throw new UsageError("--config needs a file: --config <file>");
+      return value;
+    }
+    if (arg.startsWith("--config=")) return arg.slice("--config=".length);
+    throw new UsageError(`unknown argument ${JSON.stringify(arg)}: the only option is --config <file>`);
+  }
+  return env[CONFIG_ENV] || DEFAULT_CONFIG_FILE;
+}
+
+/** GitLab-managed state when the environment names it (TF_HTTP_ADDRESS, as GitLab's docs use), else local. */
+export function backendFromEnv(env: NodeJS.ProcessEnv): StateBackend {
+  const address = env.TF_HTTP_ADDRESS;
+  if (!address) return { kind: "local" };
+  if (!/^https:\/\/[^\s@]+$/.test(address)) throw new UsageError(`TF_HTTP_ADDRESS ${JSON.stringify(address)}: must be an https URL without credentials`);
+  return { kind: "gitlab", address };
+}
+
+export class UsageError extends Error {}
+
+/** A few lines that say what the synthesized stack declares. */
+export function summarize(file: string, config: Config, backend: StateBackend, outdir: string): string {
+  const access = deriveAccess(config);
+  const lines = [
+    `Synthesized stack "${config.stack}" from ${file} -> ${outdir}/stacks/${config.stack}/cdk.tf.json`,
+    `  auth      ${config.vault.jwtMount}/ trusts ID tokens from ${config.gitlab.url}`,
+    ...config.roles.map((role) => {
+      const claims = Object.entries(role.boundClaims).map(([k, v]) => `${k}=${v}`).join(", ");
+      return `  role      ${role.name}: ${claims}; aud ${role.audiences.join(", ")}; ttl ${role.tokenTtl}/${role.tokenMaxTtl}; ${access.rolePolicies.get(role.name)?.length ?? 0} read policies`;
+    }),
+    `  policies  ${access.grants.length} read policies (read on one ${config.vault.kvMount}/data/... path each)`,
+    `  secrets   ${config.accounts.length} service accounts in ${config.vault.kvMount}/${config.vault.manageKvMount ? " (mount managed here)" : " (existing mount)"}: ${config.accounts.map((a) => a.name).join(", ")}`,
+    `  gitlab    VAULT_ADDR=${config.vault.url} on group ${config.gitlab.groupId}`,
+    `  state     ${backend.kind === "gitlab" ? `GitLab-managed (${backend.address})` : `local (terraform.${config.stack}.tfstate)`}`,
+  ];
+  return lines.join("\n");
+}
+
+/** Prints a clear error for bad input and exits non-zero; anything else is a bug and keeps its stack trace. */
+export function exitWithError(error: unknown): never {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`synth refused: ${error.file} is not valid (${error.problems.length} problem${error.problems.length === 1 ? "" : "s"}); nothing was written.\n${error.message}\n`);
+  } else if (error instanceof UsageError) {
+    process.stderr.write(`synth: ${error.message}\n`);
+  } else {
+    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  }
+  process.exit(1);
+}

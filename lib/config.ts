@@ -1,0 +1,198 @@
+/**
+ * The organisation's access data: its schema, its loader and the types the constructs consume.
+ *
+ * The data file is the only place where CWIQ's URLs, ids, roles and accounts are written down. Everything else
+ * (policy names, token policies, the VAULT_ADDR value, the issuer) is derived from it, never typed twice.
+ */
+import { readFileSync } from "node:fs";
+import { parseDocument } from "yaml";
+import { z } from "zod";
+import { parseDuration } from "./duration";
+import { accountSecretPath } from "./naming";
+
+/** A name that is safe as a Vault role name, a Terraform address and a GitLab/Vault identifier. */
+const ROLE_NAME = /^[a-z][a-z0-9-]*[a-z0-9]$/;
+/** House rule for Nexus service accounts (DOMAIN.md). */
+export const ACCOUNT_NAME = /^svc-[a-z0-9-]+$/;
+/** One segment of a KV path: lower-case, no glob (`*`, `+`), no `..`, no `/`, no `.`. */
+export const PATH_SEGMENT = /^[a-z0-9][a-z0-9-]*$/;
+/** A KV path relative to its mount, in CLI form (without `data/`): `nexus/svc-orchestrator`. */
+const KV_PATH = /^[a-z0-9][a-z0-9-]*(\/[a-z0-9][a-z0-9-]*)*$/;
+const MOUNT_PATH = /^[a-z0-9][a-z0-9-]*$/;
+const STACK_NAME = /^[a-z][a-z0-9-]*$/;
+const CLAIM_NAME = /^[a-z][a-z0-9_]*$/;
+/** Nexus permission scopes: `<format>:<access>`, for example `docker:read-write`. */
+const NEXUS_PERMISSION = /^(docker|rpm|raw|pypi|maven|npm|helm|apt|go|nuget):(read|read-write)$/;
+
+const https = z
+  .string()
+  .refine(isHttpsOrigin, { message: "must be an https URL with a host and nothing after it (no path, query, user or trailing slash)" });
+
+function isHttpsOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" && !url.username && !url.password && `${url.protocol}//${url.host}` === value;
+  } catch {
+    return false;
+  }
+}
+
+const duration = z
+  .string()
+  .refine((v) => parseDuration(v) !== undefined, { message: "must be a duration such as 15m, 1h or 900s" });
+
+const claimValue = z.union([z.string().min(1), z.int().positive().transform(String)]);
+
+const secretRead = z.strictObject({
+  /** Path inside the KV mount, CLI form: `sonarqube/svc-orchestrator`. */
+  path: z.string().regex(KV_PATH, { message: `must be lower-case segments separated by "/" (${KV_PATH.source}): no "*", "+", "..", leading or trailing "/"` }),
+  /** The keys stored there, for the access report and the CI template. */
+  keys: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/)).min(1),
+  /** Who reads it and why, shown to reviewers. */
+  usedBy: z.string().min(1).optional(),
+});
+
+const role = z
+  .strictObject({
+    name: z.string().regex(ROLE_NAME, { message: `must match ${ROLE_NAME.source}` }),
+    description: z.string().min(1).optional(),
+    audiences: z.array(https).min(1, { message: "must list at least one audience (a role without bound_audiences accepts any token audience, CVE-2024-5798)" }),
+    boundClaims: z.record(z.string().regex(CLAIM_NAME), claimValue),
+    boundClaimsType: z.enum(["string", "glob"]).default("string"),
+    userClaim: z.string().regex(CLAIM_NAME).default("project_id"),
+    claimMappings: z
+      .array(z.string().regex(CLAIM_NAME))
+      .default(["project_path", "ref", "pipeline_id", "job_id", "user_login"]),
+    tokenTtl: duration.default("15m"),
+    tokenMaxTtl: duration.default("30m"),
+    reads: z.array(secretRead).default([]),
+  })
+  .refine((r) => "namespace_id" in r.boundClaims || "project_id" in r.boundClaims, {
+    message: "must bind namespace_id or project_id: without one, every CI job on the GitLab instance can log in",
+    path: ["boundClaims"],
+  });
+
+const workload = z.strictObject({
+  name: z.string().regex(ROLE_NAME, { message: `must match ${ROLE_NAME.source}` }),
+  description: z.string().min(1),
+});
+
+const account = z.strictObject({
+  name: z.string().regex(ACCOUNT_NAME, { message: `must match ${ACCOUNT_NAME.source}` }),
+  permissions: z.array(z.string().regex(NEXUS_PERMISSION, { message: `must match ${NEXUS_PERMISSION.source}` })).min(1),
+  usedBy: z.string().min(1),
+  /** Roles (CI) or workloads (AppRole, not CI) that read this account's secret. */
+  readers: z.array(z.string()).default([]),
+  /** Raise to write a new password (from the account's sensitive variable) as a new KV version. */
+  passwordVersion: z.int().positive().default(1),
+});
+
+export const configSchema = z
+  .strictObject({
+    /** Terraform stack name; one data file per environment. */
+    stack: z.string().regex(STACK_NAME, { message: `must match ${STACK_NAME.source}` }),
+    gitlab: z.strictObject({
+      url: https,
+      /** The group that holds the platform projects and the group-level CI variables (not a project id). */
+      groupId: z.int().positive(),
+    }),
+    vault: z.strictObject({
+      url: https,
+      jwtMount: z.string().regex(MOUNT_PATH, { message: `must match ${MOUNT_PATH.source}` }),
+      kvMount: z.string().regex(MOUNT_PATH, { message: `must match ${MOUNT_PATH.source}` }),
+      /** Create the KV v2 mount (a fresh Vault). Production's `secret/` already exists: leave false. */
+      manageKvMount: z.boolean().default(false),
+    }),
+    roles: z.array(role).min(1),
+    workloads: z.array(workload).default([]),
+    accounts: z.array(account).default([]),
+  })
+  .superRefine((c, ctx) => {
+    const seen = (items: { name: string }[], field: string, fold = (s: string) => s) => {
+      const first = new Map<string, number>();
+      items.forEach((item, i) => {
+        const key = fold(item.name);
+        if (first.has(key)) {
+          ctx.addIssue({ code: "custom", path: [field, i, "name"], input: item.name, message: `duplicates ${field}[${first.get(key)}]: names must be unique` });
+        } else first.set(key, i);
+      });
+    };
+    seen(c.roles, "roles");
+    seen(c.workloads, "workloads");
+    seen(c.accounts, "accounts", (s) => s.toLowerCase());
+    const roleNames = new Set(c.roles.map((r) => r.name));
+    c.workloads.forEach((w, i) => {
+      if (roleNames.has(w.name)) ctx.addIssue({ code: "custom", path: ["workloads", i, "name"], input: w.name, message: "is also a role name: readers must be unambiguous" });
+    });
+    const readers = new Set([...roleNames, ...c.workloads.map((w) => w.name)]);
+    c.accounts.forEach((a, i) =>
+      a.readers.forEach((r, j) => {
+        if (!readers.has(r)) ctx.addIssue({ code: "custom", path: ["accounts", i, "readers", j], input: r, message: `must name a declared role or workload (${[...readers].join(", ")})` });
+      }),
+    );
+    const accountPaths = new Set(c.accounts.map((a) => accountSecretPath(a.name)));
+    c.roles.forEach((r, i) => {
+      r.reads.forEach((read, j) => {
+        if (accountPaths.has(read.path)) {
+          ctx.addIssue({ code: "custom", path: ["roles", i, "reads", j, "path"], input: read.path, message: "is a service account's secret: grant it by listing the role in that account's readers" });
+        }
+      });
+      if ((parseDuration(r.tokenTtl) ?? 0) > (parseDuration(r.tokenMaxTtl) ?? 0)) {
+        ctx.addIssue({ code: "custom", path: ["roles", i, "tokenTtl"], input: r.tokenTtl, message: `must not exceed tokenMaxTtl (${r.tokenMaxTtl})` });
+      }
+    });
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type RoleConfig = Config["roles"][number];
+export type AccountConfig = Config["accounts"][number];
+export type SecretRead = z.output<typeof secretRead>;
+
+/** A data file that does not validate; `message` lists every problem as `file:field.path: value: what is allowed`. */
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(problems.map((p) => `${file}:${p}`).join("\n"));
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses and validates data-file text. `file` only labels the errors. */
+export function parseConfig(text: string, file: string): Config {
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(file, doc.errors.map((e) => `${e.linePos?.[0].line ?? 0}: YAML: ${e.message.split("\n")[0]}`));
+  }
+  const result = configSchema.safeParse(doc.toJS(), { reportInput: true });
+  if (!result.success) {
+    throw new ConfigError(file, result.error.issues.map(describeIssue));
+  }
+  return result.data;
+}
+
+/** Reads, parses and validates a data file. */
+export function loadConfig(file: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new ConfigError(file, [` cannot read the data file (${(e as NodeJS.ErrnoException).code ?? String(e)})`]);
+  }
+  return parseConfig(text, file);
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = formatPath(issue.path);
+  const value = "input" in issue && issue.input !== undefined ? ` ${JSON.stringify(issue.input)}` : " (missing)";
+  let allowed = issue.message;
+  if (issue.code === "unrecognized_keys") return `${where}: unknown field(s) ${issue.keys.join(", ")}: remove or correct them`;
+  if (issue.code === "invalid_type" && issue.input === undefined) allowed = `is required (${issue.expected})`;
+  return `${where}:${value}: ${allowed}`;
+}
+
+/** `roles[0].boundClaims.namespace_id` */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), "") || "(root)";
+}
