@@ -56,7 +56,7 @@ export class ServiceAccountSecret extends Construct {
         data: {
           nexus_permissions: account.permissions.join(" "),
           used_by: account.usedBy,
-          readers: account.readers.join(" ") || "(none)",
+          readers: [...account.readers].sort().join(" ") || "(none)",
           managed_by: "terraform: access data file",
         },
       },

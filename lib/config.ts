@@ -161,13 +161,14 @@ export class ConfigError extends Error {
 
 /** Parses and validates data-file text. `file` only labels the errors. */
 export function parseConfig(text: string, file: string): Config {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(file, doc.errors.map((e) => `${e.linePos?.[0].line ?? 0}: YAML: ${e.message.split("\n")[0]}`));
+    throw new ConfigError(file, doc.errors.map((e) => `${e.linePos?.[0].line ?? 1}: YAML: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`));
   }
-  const result = configSchema.safeParse(doc.toJS(), { reportInput: true });
+  const data: unknown = doc.toJS();
+  const result = configSchema.safeParse(data);
   if (!result.success) {
-    throw new ConfigError(file, result.error.issues.map(describeIssue));
+    throw new ConfigError(file, result.error.issues.map((issue) => describeIssue(issue, data)));
   }
   return result.data;
 }
@@ -183,13 +184,17 @@ export function loadConfig(file: string): Config {
   return parseConfig(text, file);
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+/** `field.path: value: what is allowed`, with the value as written in the file (not as transformed). */
+function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
   const where = formatPath(issue.path);
-  const value = "input" in issue && issue.input !== undefined ? ` ${JSON.stringify(issue.input)}` : " (missing)";
-  let allowed = issue.message;
   if (issue.code === "unrecognized_keys") return `${where}: unknown field(s) ${issue.keys.join(", ")}: remove or correct them`;
-  if (issue.code === "invalid_type" && issue.input === undefined) allowed = `is required (${issue.expected})`;
-  return `${where}:${value}: ${allowed}`;
+  const input = valueAt(data, issue.path);
+  if (input === undefined) return `${where} (missing): is required${issue.code === "invalid_type" ? ` (${issue.expected})` : ""}`;
+  return `${where}: ${JSON.stringify(input)}: ${issue.message}`;
+}
+
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[key] : undefined), data);
 }
 
 /** `roles[0].boundClaims.namespace_id` */

@@ -1,0 +1,68 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { backendFromEnv, configFileFrom } from "../lib/cli";
+import { DEFAULT_TEXT, ROOT } from "./support/fixtures";
+
+function synthIn(cwd: string, args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [join(ROOT, "scripts", "synth.mjs"), ...args], { cwd, env: { ...process.env, ...env }, encoding: "utf8" });
+}
+
+describe("npm run synth (scripts/synth.mjs + main.ts)", () => {
+  it("writes cdktf.out/stacks/<stack>/cdk.tf.json for --config and prints a summary", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "synth-ok-"));
+    writeFileSync(join(cwd, "staging.yaml"), DEFAULT_TEXT.replace("stack: cwiq", "stack: staging"));
+    const run = synthIn(cwd, ["--config", "staging.yaml"]);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('Synthesized stack "staging" from staging.yaml -> cdktf.out/stacks/staging/cdk.tf.json');
+    expect(run.stdout).toMatch(/role {6}nexus-ci: namespace_id=9; aud https:\/\/gitlab\.shared\.cwiq\.io; ttl 15m\/30m; 6 read policies/);
+    const json = JSON.parse(readFileSync(join(cwd, "cdktf.out", "stacks", "staging", "cdk.tf.json"), "utf8"));
+    expect(Object.keys(json.resource.vault_kv_secret_v2)).toHaveLength(3);
+  });
+
+  it("refuses bad data with every problem, exit code 1, and writes nothing", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "synth-bad-"));
+    writeFileSync(join(cwd, "bad.yaml"), DEFAULT_TEXT.replace("name: svc-executor", "name: svc_executor").replace("url: https://vault", "url: http://vault"));
+    const run = synthIn(cwd, [], { ACCESS_CONFIG: "bad.yaml" });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe(
+      [
+        "synth refused: bad.yaml is not valid (2 problems); nothing was written.",
+        'bad.yaml:vault.url: "http://vault.shared.cwiq.io": must be an https URL with a host and nothing after it (no path, query, user or trailing slash)',
+        'bad.yaml:accounts[1].name: "svc_executor": must match ^svc-[a-z0-9-]+$',
+        "",
+      ].join("\n"),
+    );
+    expect(existsSync(join(cwd, "cdktf.out"))).toBe(false);
+  });
+});
+
+describe("configFileFrom", () => {
+  it("takes --config <file>, then --config=<file>, then $ACCESS_CONFIG, then access.yaml", () => {
+    expect(configFileFrom(["--config", "a.yaml"], { ACCESS_CONFIG: "b.yaml" })).toBe("a.yaml");
+    expect(configFileFrom(["--config=c.yaml"], {})).toBe("c.yaml");
+    expect(configFileFrom([], { ACCESS_CONFIG: "b.yaml" })).toBe("b.yaml");
+    expect(configFileFrom([], {})).toBe("access.yaml");
+  });
+
+  it("rejects a missing file name and unknown arguments", () => {
+    expect(() => configFileFrom(["--config"], {})).toThrow("--config needs a file");
+    expect(() => configFileFrom(["--conf", "x"], {})).toThrow('unknown argument "--conf"');
+  });
+});
+
+describe("backendFromEnv", () => {
+  it("is local unless TF_HTTP_ADDRESS names GitLab-managed state", () => {
+    expect(backendFromEnv({})).toEqual({ kind: "local" });
+    const address = "https://gitlab.shared.cwiq.io/api/v4/projects/42/terraform/state/cwiq";
+    expect(backendFromEnv({ TF_HTTP_ADDRESS: address })).toEqual({ kind: "gitlab", address });
+  });
+
+  it("refuses a state address that is not https or carries credentials", () => {
+    expect(() => backendFromEnv({ TF_HTTP_ADDRESS: "http://gitlab/state" })).toThrow(/must be an https URL/);
+    expect(() => backendFromEnv({ TF_HTTP_ADDRESS: "https://user:tok@gitlab/state" })).toThrow(/without credentials/);
+  });
+});

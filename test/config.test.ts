@@ -1,0 +1,177 @@
+import { join } from "node:path";
+import { ConfigError, loadConfig, parseConfig } from "../lib/config";
+import { configFrom, DEFAULT_FILE, defaultData } from "./support/fixtures";
+
+/** The ConfigError a change to the default data produces (fails the test if there is none). */
+function problemsOf(change: (data: any) => void): string[] {
+  const data = defaultData();
+  change(data);
+  try {
+    configFrom(data);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error("expected the data to be rejected");
+}
+
+describe("the default data file (CWIQ)", () => {
+  const config = loadConfig(DEFAULT_FILE);
+
+  it("names the organisation's URLs, group, mounts and stack", () => {
+    expect(config.stack).toBe("cwiq");
+    expect(config.gitlab).toEqual({ url: "https://gitlab.shared.cwiq.io", groupId: 9 });
+    expect(config.vault).toEqual({ url: "https://vault.shared.cwiq.io", jwtMount: "jwt", kvMount: "secret", manageKvMount: false });
+  });
+
+  it("declares the nexus-ci role scoped to group 9 by id", () => {
+    expect(config.roles.map((r) => r.name)).toEqual(["nexus-ci"]);
+    expect(config.roles[0]).toMatchObject({
+      audiences: ["https://gitlab.shared.cwiq.io"],
+      boundClaims: { namespace_id: "9" },
+      boundClaimsType: "string",
+      userClaim: "project_id",
+      tokenTtl: "15m",
+      tokenMaxTtl: "30m",
+    });
+  });
+
+  it("declares the three Nexus service accounts with their permissions", () => {
+    expect(config.accounts.map((a) => [a.name, a.permissions])).toEqual([
+      ["svc-orchestrator", ["docker:read-write", "rpm:read-write", "raw:read-write", "pypi:read-write"]],
+      ["svc-executor", ["rpm:read-write", "raw:read-write"]],
+      ["svc-deployer", ["docker:read"]],
+    ]);
+  });
+});
+
+describe("defaults", () => {
+  it("fills the role's user claim, claim mappings, claim type and TTLs when they are left out", () => {
+    const data = defaultData();
+    for (const key of ["userClaim", "claimMappings", "boundClaimsType", "tokenTtl", "tokenMaxTtl"]) delete data.roles[0][key];
+    expect(configFrom(data).roles[0]).toMatchObject({
+      userClaim: "project_id",
+      claimMappings: ["project_path", "ref", "pipeline_id", "job_id", "user_login"],
+      boundClaimsType: "string",
+      tokenTtl: "15m",
+      tokenMaxTtl: "30m",
+    });
+  });
+
+  it("accepts a bound-claim id written as a number and keeps it as the string Vault compares", () => {
+    expect(configFrom({ ...defaultData(), roles: [{ ...defaultData().roles[0], boundClaims: { namespace_id: 9 } }] }).roles[0].boundClaims).toEqual({
+      namespace_id: "9",
+    });
+  });
+});
+
+describe("bad data is refused with the file, the field path, the value and what is allowed", () => {
+  it("rejects an account name that does not match ^svc-[a-z0-9-]+$", () => {
+    expect(problemsOf((d) => (d.accounts[1].name = "svc_Executor"))).toEqual([
+      'accounts[1].name: "svc_Executor": must match ^svc-[a-z0-9-]+$',
+    ]);
+  });
+
+  it("prefixes every problem with the file name", () => {
+    const data = defaultData();
+    data.accounts[0].name = "orchestrator";
+    expect(() => configFrom(data, "staging.yaml")).toThrow('staging.yaml:accounts[0].name: "orchestrator": must match ^svc-[a-z0-9-]+$');
+  });
+
+  it("rejects a duplicate account, also when it differs only in case", () => {
+    expect(problemsOf((d) => d.accounts.push({ ...d.accounts[0] }))).toEqual([
+      'accounts[3].name: "svc-orchestrator": duplicates accounts[0]: names must be unique',
+    ]);
+    expect(problemsOf((d) => d.accounts.push({ ...d.accounts[0], name: "SVC-orchestrator" }))).toContain(
+      'accounts[3].name: "SVC-orchestrator": must match ^svc-[a-z0-9-]+$',
+    );
+  });
+
+  it("rejects a duplicate role", () => {
+    expect(problemsOf((d) => d.roles.push({ ...d.roles[0], reads: [] }))).toEqual([
+      'roles[1].name: "nexus-ci": duplicates roles[0]: names must be unique',
+    ]);
+  });
+
+  it.each([
+    ["a glob", "nexus/*"],
+    ["a one-segment wildcard", "nexus/+/x"],
+    ["a parent reference", "nexus/../sys"],
+    ["a leading slash", "/nexus/svc-x"],
+    ["a trailing slash", "nexus/svc-x/"],
+    ["an empty segment", "nexus//svc-x"],
+    ["upper case", "Nexus/svc-x"],
+  ])("rejects a secret path with %s (%s)", (_what, path) => {
+    const problems = problemsOf((d) => (d.roles[0].reads[0].path = path));
+    const expected = `roles[0].reads[0].path: ${JSON.stringify(path)}: must be lower-case segments separated by "/"`;
+    expect(problems).toHaveLength(1);
+    expect(problems[0].slice(0, expected.length)).toBe(expected);
+  });
+
+  it("rejects a role without bound_audiences", () => {
+    expect(problemsOf((d) => (d.roles[0].audiences = []))).toEqual([
+      expect.stringMatching(/^roles\[0\]\.audiences: \[\]: must list at least one audience .*CVE-2024-5798/),
+    ]);
+    expect(problemsOf((d) => delete d.roles[0].audiences)).toEqual([expect.stringMatching(/^roles\[0\]\.audiences \(missing\): is required/)]);
+  });
+
+  it("rejects a role without a namespace_id or project_id bound claim", () => {
+    expect(problemsOf((d) => (d.roles[0].boundClaims = { namespace_path: "orchestrator" }))).toEqual([
+      'roles[0].boundClaims: {"namespace_path":"orchestrator"}: must bind namespace_id or project_id: without one, every CI job on the GitLab instance can log in',
+    ]);
+  });
+
+  it.each([
+    ["gitlab.url", (d: any) => (d.gitlab.url = "http://gitlab.shared.cwiq.io")],
+    ["vault.url", (d: any) => (d.vault.url = "http://vault.shared.cwiq.io")],
+    ["roles[0].audiences[0]", (d: any) => (d.roles[0].audiences = ["http://gitlab.shared.cwiq.io"])],
+  ])("rejects a non-https URL in %s", (field, change) => {
+    expect(problemsOf(change)).toEqual([expect.stringMatching(new RegExp(`^${field.replace(/[.[\]]/g, "\\$&")}: "http://.*": must be an https URL`))]);
+  });
+
+  it.each(["https://gitlab.shared.cwiq.io/", "https://gitlab.shared.cwiq.io/gitlab", "https://user:pw@gitlab.shared.cwiq.io", "https://gitlab.shared.cwiq.io?x=1"])(
+    "rejects a URL with anything after the host (%s): the issuer must match exactly",
+    (url) => {
+      expect(problemsOf((d) => (d.gitlab.url = url))).toEqual([`gitlab.url: ${JSON.stringify(url)}: must be an https URL with a host and nothing after it (no path, query, user or trailing slash)`]);
+    },
+  );
+
+  it("rejects a reader that is neither a role nor a workload", () => {
+    expect(problemsOf((d) => d.accounts[2].readers.push("nexus-cd"))).toEqual([
+      'accounts[2].readers[2]: "nexus-cd": must name a declared role or workload (nexus-ci, kubernetes, ec2-deploy)',
+    ]);
+  });
+
+  it("rejects a role that lists an account's secret in reads (it is granted through the account's readers)", () => {
+    expect(problemsOf((d) => d.roles[0].reads.push({ path: "nexus/svc-deployer", keys: ["username"] }))).toEqual([
+      'roles[0].reads[4].path: "nexus/svc-deployer": is a service account\'s secret: grant it by listing the role in that account\'s readers',
+    ]);
+  });
+
+  it("rejects a token TTL above the max TTL", () => {
+    expect(problemsOf((d) => (d.roles[0].tokenTtl = "1h"))).toEqual(['roles[0].tokenTtl: "1h": must not exceed tokenMaxTtl (30m)']);
+  });
+
+  it("rejects an unknown field instead of ignoring a typo", () => {
+    expect(problemsOf((d) => (d.roles[0].boundAudience = ["https://gitlab.shared.cwiq.io"]))).toEqual([
+      "roles[0]: unknown field(s) boundAudience: remove or correct them",
+    ]);
+  });
+
+  it("lists every problem at once", () => {
+    const problems = problemsOf((d) => {
+      d.accounts[0].name = "bad";
+      d.vault.url = "http://vault";
+      d.roles[0].reads[0].path = "a/*";
+    });
+    expect(problems).toHaveLength(3);
+  });
+
+  it("reports YAML syntax errors and duplicate keys with their line", () => {
+    expect(() => parseConfig("stack: a\nstack: b\n", "dup.yaml")).toThrow(/^dup\.yaml:2: YAML: Map keys must be unique/);
+  });
+
+  it("reports a missing file by name", () => {
+    expect(() => loadConfig(join(__dirname, "no-such.yaml"))).toThrow(/no-such\.yaml: cannot read the data file \(ENOENT\)/);
+  });
+});

@@ -1,0 +1,63 @@
+import { renderPolicy, renderReadPolicy } from "../lib/policy";
+import { kvDataPath, readPolicyName } from "../lib/naming";
+import { policyGrants } from "./support/policy-hcl";
+import { synthStack } from "./support/fixtures";
+
+describe("renderReadPolicy", () => {
+  it("renders exactly one path block granting read on the KV v2 data path", () => {
+    expect(renderReadPolicy("secret/data/nexus/svc-executor")).toBe(
+      [
+        "# Read-only access to one KV v2 secret. Managed by Terraform from the access data file.",
+        'path "secret/data/nexus/svc-executor" {',
+        '  capabilities = ["read"]',
+        "}",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("parses as HCL and grants read and nothing else", async () => {
+    expect(await policyGrants(renderReadPolicy("secret/data/orchestrator/e2e-test-user"))).toEqual({
+      "secret/data/orchestrator/e2e-test-user": ["read"],
+    });
+  });
+
+  it("quotes paths and capabilities as HCL strings and keeps rule order", async () => {
+    const hcl = renderPolicy("two\nlines", [
+      { path: "sys/mounts", capabilities: ["read", "list"] },
+      { path: "secret/metadata/a", capabilities: ["list"] },
+    ]);
+    expect(hcl.startsWith("# two\n# lines\n")).toBe(true);
+    expect(await policyGrants(hcl)).toEqual({ "sys/mounts": ["read", "list"], "secret/metadata/a": ["list"] });
+  });
+});
+
+describe("names", () => {
+  it("derives the policy name from mount and path, with dots that no role name may contain", () => {
+    expect(readPolicyName("secret", "nexus/svc-orchestrator")).toBe("kv-read.secret.nexus.svc-orchestrator");
+    expect(kvDataPath("secret", "nexus/svc-orchestrator")).toBe("secret/data/nexus/svc-orchestrator");
+  });
+});
+
+describe("every policy of the default stack", () => {
+  const policies = Object.values(synthStack().resource.vault_policy) as { name: string; policy: string }[];
+
+  it("is one of the seven read policies: six CI paths and svc-deployer's", () => {
+    expect(policies.map((p) => p.name).sort()).toEqual([
+      "kv-read.secret.defectdojo.svc-orchestrator",
+      "kv-read.secret.nexus.svc-deployer",
+      "kv-read.secret.nexus.svc-executor",
+      "kv-read.secret.nexus.svc-orchestrator",
+      "kv-read.secret.orchestrator.e2e-test-user",
+      "kv-read.secret.reportportal.svc-orchestrator",
+      "kv-read.secret.sonarqube.svc-orchestrator",
+    ]);
+  });
+
+  it("parses and grants only read on the one data path its name stands for", async () => {
+    for (const { name, policy } of policies) {
+      const path = name.split(".").slice(2).join("/");
+      expect(await policyGrants(policy)).toEqual({ [`secret/data/${path}`]: ["read"] });
+    }
+  });
+});

@@ -1,0 +1,146 @@
+import { configFrom, defaultConfig, defaultData, synthStack } from "./support/fixtures";
+
+const GITLAB = "https://gitlab.shared.cwiq.io";
+const VAULT = "https://vault.shared.cwiq.io";
+const CI_PATHS = [
+  "defectdojo/svc-orchestrator",
+  "nexus/svc-executor",
+  "nexus/svc-orchestrator",
+  "orchestrator/e2e-test-user",
+  "reportportal/svc-orchestrator",
+  "sonarqube/svc-orchestrator",
+];
+const policyOf = (path: string) => `kv-read.secret.${path.replace(/\//g, ".")}`;
+
+describe("the default stack (CWIQ)", () => {
+  const json = synthStack();
+  const resources = json.resource;
+
+  it("declares exactly the JWT backend, one role, seven read policies, three secrets and VAULT_ADDR", () => {
+    const inventory = Object.fromEntries(Object.entries(resources).map(([type, byName]) => [type, Object.keys(byName as object).sort()]));
+    expect(inventory).toEqual({
+      vault_jwt_auth_backend: ["jwt"],
+      vault_jwt_auth_backend_role: ["nexus-ci"],
+      vault_policy: [...CI_PATHS, "nexus/svc-deployer"].map((p) => policyOf(p).replace(/\./g, "_")).sort(),
+      vault_kv_secret_v2: ["svc-deployer", "svc-executor", "svc-orchestrator"],
+      gitlab_group_variable: ["VAULT_ADDR"],
+    });
+    expect(json).not.toHaveProperty("data");
+  });
+
+  it("1. configures both providers by URL only: tokens come from VAULT_TOKEN and GITLAB_TOKEN", () => {
+    expect(json.provider).toEqual({ vault: [{ address: VAULT }], gitlab: [{ base_url: `${GITLAB}/api/v4/` }] });
+  });
+
+  it("2. trusts GitLab's ID tokens at jwt/ with the exact issuer and no default role", () => {
+    expect(resources.vault_jwt_auth_backend.jwt).toMatchObject({ path: "jwt", type: "jwt", oidc_discovery_url: GITLAB, bound_issuer: GITLAB });
+    expect(resources.vault_jwt_auth_backend.jwt).not.toHaveProperty("default_role");
+  });
+
+  it("3. nexus-ci is a jwt role for group 9 by id whose token_policies are exactly its six read policies", () => {
+    const role = resources.vault_jwt_auth_backend_role["nexus-ci"];
+    expect(role).toMatchObject({
+      backend: "${vault_jwt_auth_backend.jwt.path}",
+      role_type: "jwt",
+      bound_audiences: [GITLAB],
+      bound_claims: { namespace_id: "9" },
+      bound_claims_type: "string",
+      user_claim: "project_id",
+      token_no_default_policy: true,
+      token_ttl: 900,
+      token_max_ttl: 1800,
+    });
+    expect(role.token_policies).toEqual(CI_PATHS.map(policyOf));
+    expect(Object.keys(role.claim_mappings).sort()).toEqual(["job_id", "pipeline_id", "project_path", "ref", "user_login"]);
+  });
+
+  it("4. each read policy grants read on secret/data/<path> only, and no policy name equals a role name", () => {
+    const policies = Object.values(resources.vault_policy) as { name: string; policy: string }[];
+    for (const { name, policy } of policies) {
+      const path = name.split(".").slice(2).join("/");
+      expect(policy.match(/^path .*$/gm)).toEqual([`path "secret/data/${path}" {`]);
+      expect(policy.match(/capabilities = .*/g)).toEqual(['capabilities = ["read"]']);
+      expect(Object.keys(resources.vault_jwt_auth_backend_role)).not.toContain(name);
+    }
+  });
+
+  it("5. writes the three account secrets in the existing secret/ mount, write-only and never read back", () => {
+    for (const name of ["svc-orchestrator", "svc-executor", "svc-deployer"]) {
+      const secret = resources.vault_kv_secret_v2[name];
+      expect(secret).toMatchObject({ mount: "secret", name: `nexus/${name}`, data_json_wo_version: 1, disable_read: true });
+      expect(secret.data_json_wo).toContain(`username = "${name}", password = var.${name.replace(/-/g, "_")}_password`);
+      expect(secret).not.toHaveProperty("data_json");
+      expect(json.variable[`${name.replace(/-/g, "_")}_password`]).toMatchObject({ sensitive: true, ephemeral: true });
+    }
+    expect(resources).not.toHaveProperty("vault_mount");
+  });
+
+  it("6. svc-deployer has its own read policy, carried by no CI role", () => {
+    expect(resources.vault_policy["kv-read_secret_nexus_svc-deployer"].name).toBe("kv-read.secret.nexus.svc-deployer");
+    for (const role of Object.values(resources.vault_jwt_auth_backend_role) as { token_policies: string[] }[]) {
+      expect(role.token_policies).not.toContain("kv-read.secret.nexus.svc-deployer");
+    }
+  });
+
+  it("7. sets VAULT_ADDR on group 9: unmasked, unprotected, raw, all environments", () => {
+    expect(resources.gitlab_group_variable.VAULT_ADDR).toMatchObject({
+      group: "9",
+      key: "VAULT_ADDR",
+      value: VAULT,
+      masked: false,
+      protected: false,
+      raw: true,
+      environment_scope: "*",
+    });
+  });
+
+  it("8. outputs the auth path, the role with its audience and policies, and every policy name", () => {
+    expect(json.output.jwt_auth_path.value).toBe("jwt");
+    expect(json.output.ci_roles.value).toEqual({ "nexus-ci": { audiences: [GITLAB], policies: CI_PATHS.map(policyOf) } });
+    expect(Object.keys(json.output.read_policies.value)).toEqual([...CI_PATHS, "nexus/svc-deployer"].sort());
+  });
+
+  it("keeps local state at the repository root, outside cdktf.out, and needs Terraform 1.11 for write-only arguments", () => {
+    expect(json.terraform.backend).toEqual({ local: { path: "../../../terraform.cwiq.tfstate" } });
+    expect(json.terraform.required_version).toBe(">= 1.11.0");
+  });
+
+  it("matches the reviewed snapshot", () => {
+    expect(json).toMatchSnapshot();
+  });
+});
+
+describe("variations", () => {
+  it("uses GitLab-managed state with locking when given its address", () => {
+    const address = "https://gitlab.shared.cwiq.io/api/v4/projects/42/terraform/state/cwiq";
+    expect(synthStack(defaultConfig(), { kind: "gitlab", address }).terraform.backend).toEqual({
+      http: { address, lock_address: `${address}/lock`, unlock_address: `${address}/lock`, lock_method: "POST", unlock_method: "DELETE", retry_wait_min: 5 },
+    });
+  });
+
+  it("creates and protects the KV v2 mount only when the data file asks for it", () => {
+    const data = defaultData();
+    data.vault.manageKvMount = true;
+    const json = synthStack(configFrom(data));
+    expect(json.resource.vault_mount.kv_secret).toMatchObject({ path: "secret", type: "kv", options: { version: "2" }, lifecycle: { prevent_destroy: true } });
+    expect(json.resource.vault_kv_secret_v2["svc-executor"].mount).toBe("${vault_mount.kv_secret.path}");
+  });
+
+  it("takes the stack name, and so the state file, from the data file", () => {
+    const data = defaultData();
+    data.stack = "staging";
+    expect(synthStack(configFrom(data)).terraform.backend.local.path).toBe("../../../terraform.staging.tfstate");
+  });
+
+  it("produces byte-identical JSON when roles, reads, accounts, readers and workloads are reordered", () => {
+    const data = defaultData();
+    data.roles.push({ name: "release-ci", audiences: [GITLAB], boundClaims: { project_id: "42" }, reads: [{ path: "release/signing", keys: ["key"] }] });
+    const reordered = structuredClone(data);
+    reordered.roles.reverse();
+    reordered.roles.forEach((r: any) => r.reads.reverse());
+    reordered.accounts.reverse();
+    reordered.accounts.forEach((a: any) => a.readers.reverse());
+    reordered.workloads.reverse();
+    expect(JSON.stringify(synthStack(configFrom(reordered)))).toBe(JSON.stringify(synthStack(configFrom(data))));
+  });
+});

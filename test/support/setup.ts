@@ -1,0 +1,4 @@
+// Adds toHaveResource, toHaveResourceWithProperties, ... to expect(), with their types.
+import { setupJest } from "cdktf/lib/testing/adapters/jest";
+
+setupJest();
