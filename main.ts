@@ -1,17 +1,14 @@
-/** Reads the access data file, builds the stack and writes cdktf.out/stacks/<stack>/cdk.tf.json. */
-import { App } from "cdktf";
-import { loadConfig } from "./lib/config";
+/** Reads the access data file, builds the stack, checks it against the guardrails, and writes cdk.tf.json. */
+import { loadDataFile } from "./lib/config";
 import { backendFromEnv, configFileFrom, exitWithError, summarize } from "./lib/cli";
-import { VaultCiAccessStack } from "./constructs/access-stack";
+import { synthesize } from "./lib/synth";
 
 try {
   const file = configFileFrom(process.argv.slice(2), process.env);
-  const config = loadConfig(file);
+  const source = loadDataFile(file);
   const backend = backendFromEnv(process.env);
-  const app = new App();
-  new VaultCiAccessStack(app, config.stack, { config, backend });
-  app.synth();
-  console.log(summarize(file, config, backend, app.outdir));
+  const result = synthesize(source, backend);
+  console.log(summarize(file, source.config, backend, result));
 } catch (error) {
   exitWithError(error);
 }

@@ -1,6 +1,7 @@
 /** The command-line side of synth: which data file, which state backend, what to print. */
 import type { Config } from "./config";
 import { ConfigError } from "./config";
+import { GuardrailError, type SynthResult } from "./synth";
 import { deriveAccess } from "./access";
 import type { StateBackend } from "../constructs/access-stack";
 
@@ -34,10 +35,10 @@ export function backendFromEnv(env: NodeJS.ProcessEnv): StateBackend {
 export class UsageError extends Error {}
 
 /** A few lines that say what the synthesized stack declares. */
-export function summarize(file: string, config: Config, backend: StateBackend, outdir: string): string {
+export function summarize(file: string, config: Config, backend: StateBackend, result: SynthResult): string {
   const access = deriveAccess(config);
   const lines = [
-    `Synthesized stack "${config.stack}" from ${file} -> ${outdir}/stacks/${config.stack}/cdk.tf.json`,
+    `Synthesized stack "${config.stack}" from ${file} -> ${result.stackFile}`,
     `  auth      ${config.vault.jwtMount}/ trusts ID tokens from ${config.gitlab.url}`,
     ...config.roles.map((role) => {
       const claims = Object.entries(role.boundClaims).map(([k, v]) => `${k}=${v}`).join(", ");
@@ -47,6 +48,8 @@ export function summarize(file: string, config: Config, backend: StateBackend, o
     `  secrets   ${config.accounts.length} service accounts in ${config.vault.kvMount}/${config.vault.manageKvMount ? " (mount managed here)" : " (existing mount)"}: ${config.accounts.map((a) => a.name).join(", ")}`,
     `  gitlab    VAULT_ADDR=${config.vault.url} on group ${config.gitlab.groupId}`,
     `  state     ${backend.kind === "gitlab" ? `GitLab-managed (${backend.address})` : `local (terraform.${config.stack}.tfstate)`}`,
+    `  checks    ${result.report.suppressed.length === 0 ? "every guardrail passed, none suppressed" : `every guardrail passed; ${result.report.suppressed.length} suppressed:`}`,
+    ...result.report.suppressed.map((s) => `    ${s.rule.id} on ${s.entry?.list}/${s.entry?.name}: ${s.reason}`),
   ];
   return lines.join("\n");
 }
@@ -55,6 +58,9 @@ export function summarize(file: string, config: Config, backend: StateBackend, o
 export function exitWithError(error: unknown): never {
   if (error instanceof ConfigError) {
     process.stderr.write(`synth refused: ${error.file} is not valid (${error.problems.length} problem${error.problems.length === 1 ? "" : "s"}); nothing was written.\n${error.message}\n`);
+  } else if (error instanceof GuardrailError) {
+    const count = error.report.violations.length;
+    process.stderr.write(`synth refused: ${count} guardrail violation${count === 1 ? "" : "s"}; nothing was written.\n${error.message}\n`);
   } else if (error instanceof UsageError) {
     process.stderr.write(`synth: ${error.message}\n`);
   } else {

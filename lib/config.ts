@@ -43,6 +43,12 @@ const duration = z
 
 const claimValue = z.union([z.string().min(1), z.int().positive().transform(String)]);
 
+/** A waiver of one guardrail for one entry, with the reason a reviewer accepted. */
+const suppression = z.strictObject({
+  rule: z.string().regex(/^[A-Z]+-[0-9]{3}$/, { message: "must be a rule id such as JWT-005" }),
+  reason: z.string().trim().min(20, { message: "must explain in at least 20 characters why the rule does not apply" }),
+});
+
 const secretRead = z.strictObject({
   /** Path inside the KV mount, CLI form: `sonarqube/svc-orchestrator`. */
   path: z.string().regex(KV_PATH, { message: `must be lower-case segments separated by "/" (${KV_PATH.source}): no "*", "+", "..", leading or trailing "/"` }),
@@ -66,6 +72,7 @@ const role = z
     tokenTtl: duration.default("15m"),
     tokenMaxTtl: duration.default("30m"),
     reads: z.array(secretRead).default([]),
+    suppress: z.array(suppression).default([]),
   })
   .refine((r) => "namespace_id" in r.boundClaims || "project_id" in r.boundClaims, {
     message: "must bind namespace_id or project_id: without one, every CI job on the GitLab instance can log in",
@@ -85,6 +92,9 @@ const account = z.strictObject({
   readers: z.array(z.string()).default([]),
   /** Raise to write a new password (from the account's sensitive variable) as a new KV version. */
   passwordVersion: z.int().positive().default(1),
+  /** Why this account exists although another has the same permission scope (house rule: no account per service). */
+  justification: z.string().trim().min(20, { message: "must explain in at least 20 characters why a separate account is needed" }).optional(),
+  suppress: z.array(suppression).default([]),
 });
 
 export const configSchema = z
@@ -159,8 +169,20 @@ export class ConfigError extends Error {
   }
 }
 
+/** A validated data file: where it came from, the validated config, and the YAML as written (for the guardrails). */
+export interface DataFile {
+  readonly file: string;
+  readonly config: Config;
+  readonly data: unknown;
+}
+
 /** Parses and validates data-file text. `file` only labels the errors. */
 export function parseConfig(text: string, file: string): Config {
+  return parseDataFile(text, file).config;
+}
+
+/** Same as parseConfig, keeping the YAML as written. */
+export function parseDataFile(text: string, file: string): DataFile {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(file, doc.errors.map((e) => `${e.linePos?.[0].line ?? 1}: YAML: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`));
@@ -170,18 +192,23 @@ export function parseConfig(text: string, file: string): Config {
   if (!result.success) {
     throw new ConfigError(file, result.error.issues.map((issue) => describeIssue(issue, data)));
   }
-  return result.data;
+  return { file, config: result.data, data };
 }
 
 /** Reads, parses and validates a data file. */
 export function loadConfig(file: string): Config {
+  return loadDataFile(file).config;
+}
+
+/** Reads, parses and validates a data file, keeping the YAML as written. */
+export function loadDataFile(file: string): DataFile {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
     throw new ConfigError(file, [` cannot read the data file (${(e as NodeJS.ErrnoException).code ?? String(e)})`]);
   }
-  return parseConfig(text, file);
+  return parseDataFile(text, file);
 }
 
 /** `field.path: value: what is allowed`, with the value as written in the file (not as transformed). */

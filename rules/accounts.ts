@@ -1,0 +1,144 @@
+/** Rules for the Nexus service accounts and their secrets. */
+import type { Finding, Rule } from "./rule";
+import { dataFinding, stackFinding } from "./rule";
+import { resourcesOf, type TfKvSecret } from "./terraform-json";
+import { ACCOUNT_NAME } from "../lib/config";
+import { accountSecretPath, NEXUS_SECRET_FOLDER, passwordVariableName } from "../lib/naming";
+
+export const accountSecretOneToOne: Rule = {
+  id: "ACC-001",
+  explanation: `Account names match ${ACCOUNT_NAME.source} and map one-to-one to ${NEXUS_SECRET_FOLDER}/<name> with username <name>: one secret per account, one account per secret.`,
+  fix: "rename the account, or remove the stray secret",
+  check: (input) => {
+    const findings: Finding[] = [];
+    const secrets = resourcesOf<TfKvSecret>(input.tf, "vault_kv_secret_v2");
+    input.config.accounts.forEach((account, i) => {
+      const entry = { list: "accounts" as const, name: account.name };
+      if (!ACCOUNT_NAME.test(account.name)) findings.push(dataFinding(`accounts[${i}].name`, `${JSON.stringify(account.name)} does not match ${ACCOUNT_NAME.source}`, entry));
+      const path = accountSecretPath(account.name);
+      const matching = secrets.filter(([, s]) => s.name === path && s.mount !== undefined);
+      if (matching.length !== 1) findings.push(dataFinding(`accounts[${i}]`, `has ${matching.length} secrets at ${path}, must have exactly one`, entry));
+      for (const [address, secret] of matching) {
+        if (!(secret.data_json_wo ?? "").includes(`username = "${account.name}"`)) {
+          findings.push(stackFinding(`${address}.data_json_wo`, `does not write username "${account.name}"`, entry));
+        }
+      }
+    });
+    const names = new Set(input.config.accounts.map((a) => accountSecretPath(a.name)));
+    for (const [address, secret] of secrets) {
+      if (secret.name?.startsWith(`${NEXUS_SECRET_FOLDER}/`) && !names.has(secret.name)) {
+        findings.push(stackFinding(`${address}.name`, `${JSON.stringify(secret.name)} belongs to no declared account`));
+      }
+    }
+    return findings;
+  },
+};
+
+export const accountNamesCaseUnique: Rule = {
+  id: "ACC-002",
+  explanation: "No two accounts differ only in case: Nexus user ids and Vault paths must not be confusable.",
+  fix: "remove or rename the duplicate",
+  check: (input) => {
+    const first = new Map<string, number>();
+    const findings: Finding[] = [];
+    input.config.accounts.forEach((account, i) => {
+      const key = account.name.toLowerCase();
+      if (first.has(key)) findings.push(dataFinding(`accounts[${i}].name`, `${JSON.stringify(account.name)} duplicates accounts[${first.get(key)}]`));
+      else first.set(key, i);
+    });
+    return findings;
+  },
+};
+
+/** Credential formats that must never be written into the data file. */
+const CREDENTIAL_PATTERNS: readonly [string, RegExp][] = [
+  ["a Vault token", /\bhv[sbr]\.[A-Za-z0-9_-]{20,}/],
+  ["a legacy Vault token", /\bs\.[A-Za-z0-9]{24}\b/],
+  ["a GitLab token", /\bgl(pat|dt|rt|cbt|ptt|ft|oas|soat)-[A-Za-z0-9_-]{16,}/],
+  ["a private key", /-----BEGIN [A-Z ]*PRIVATE KEY-----/],
+  ["an AWS access key", /\bAKIA[0-9A-Z]{16}\b/],
+  ["a GitHub token", /\bgh[pousr]_[A-Za-z0-9]{36}\b/],
+  ["a password assignment", /\b(pass(word)?|passwd|pwd|secret|token|api[_-]?key)\s*[:=]\s*\S+/i],
+  ["credentials in a URL", /[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:[^\s/@]+@/i],
+];
+const SECRET_KEY = /^(pass(word)?|passwd|pwd|secret|token|api[_-]?key|private[_-]?key|credentials?)$/i;
+
+function* strings(node: unknown, path: string): Generator<[string, string, string | undefined]> {
+  if (typeof node === "string") yield [path, node, undefined];
+  else if (Array.isArray(node)) for (const [i, item] of node.entries()) yield* strings(item, `${path}[${i}]`);
+  else if (node && typeof node === "object") {
+    for (const [key, value] of Object.entries(node)) {
+      const child = path ? `${path}.${key}` : key;
+      if (SECRET_KEY.test(key) && (typeof value === "string" || typeof value === "number")) yield [child, String(value), key];
+      else yield* strings(value, child);
+    }
+  }
+}
+
+export const noLiteralSecrets: Rule = {
+  id: "ACC-003",
+  explanation: "No secret value is ever written in the data file or the stack: passwords reach Vault only through the accounts' ephemeral variables.",
+  fix: "delete the value (rotate it if it was committed) and pass it as TF_VAR_<account>_password at apply",
+  check: (input) => {
+    const findings: Finding[] = [];
+    for (const [path, value, key] of strings(input.data, "")) {
+      if (key) {
+        findings.push(dataFinding(path, `field ${JSON.stringify(key)} holds a literal value`));
+        continue;
+      }
+      const found = CREDENTIAL_PATTERNS.find(([, pattern]) => pattern.test(value));
+      if (found) findings.push(dataFinding(path, `looks like ${found[0]}`));
+    }
+    for (const [address, secret] of resourcesOf<TfKvSecret>(input.tf, "vault_kv_secret_v2")) {
+      if (secret.data_json !== undefined) findings.push(stackFinding(`${address}.data_json`, "is set: its value would be stored in state and plan"));
+      const passwords = [...(secret.data_json_wo ?? "").matchAll(/(?<![\w.])password\s*=(?!=)\s*([^,}\s]+)/g)].map((m) => m[1]);
+      for (const value of passwords) {
+        if (!/^var\.[a-z0-9_]+_password$/.test(value)) findings.push(stackFinding(`${address}.data_json_wo`, `password is ${value.startsWith('"') ? "a literal" : JSON.stringify(value)}, must be the account's variable`));
+      }
+    }
+    return findings;
+  },
+};
+
+const scopeOf = (permissions: readonly string[]) => [...new Set(permissions)].sort().join(" ");
+
+export const distinctPermissionScopes: Rule = {
+  id: "ACC-004",
+  explanation: "House rule: no account per service. A new account needs a Nexus permission scope no other account has, or a written justification.",
+  fix: "reuse the account with that scope, or add justification: \"<why a separate account>\" to the new entry",
+  check: (input) => {
+    const first = new Map<string, string>();
+    const findings: Finding[] = [];
+    input.config.accounts.forEach((account, i) => {
+      const scope = scopeOf(account.permissions);
+      const owner = first.get(scope);
+      if (owner === undefined) first.set(scope, account.name);
+      else if (!account.justification) {
+        findings.push(dataFinding(`accounts[${i}].permissions`, `${JSON.stringify(account.permissions)} is the same scope as ${owner}`, { list: "accounts", name: account.name }));
+      }
+    });
+    return findings;
+  },
+};
+
+export const secretsStayOutOfState: Rule = {
+  id: "ACC-005",
+  explanation: "A managed secret is never read back (disable_read) and its password variable is sensitive and ephemeral: no value in state, plan or logs.",
+  fix: "use the ServiceAccountSecret construct",
+  check: (input) => {
+    const findings: Finding[] = [];
+    for (const [address, secret] of resourcesOf<TfKvSecret>(input.tf, "vault_kv_secret_v2")) {
+      if (secret.disable_read !== true) findings.push(stackFinding(`${address}.disable_read`, "is not true: every refresh would copy the secret into state"));
+    }
+    for (const account of input.config.accounts) {
+      const name = passwordVariableName(account.name);
+      const variable = input.tf.variable?.[name];
+      if (!variable || variable.sensitive !== true || variable.ephemeral !== true) {
+        findings.push(stackFinding(`variable.${name}`, "must exist and be sensitive and ephemeral"));
+      }
+    }
+    return findings;
+  },
+};
+
+export const ACCOUNT_RULES: readonly Rule[] = [accountSecretOneToOne, accountNamesCaseUnique, noLiteralSecrets, distinctPermissionScopes, secretsStayOutOfState];

@@ -1,0 +1,45 @@
+/** Lookups shared by the rules: which synthesized roles are CI reader roles, and where they are in the data file. */
+import type { RuleInput, EntryRef } from "./rule";
+import { resourcesOf, type TfPolicy, type TfRole } from "./terraform-json";
+
+export interface CiRoleView {
+  readonly address: string;
+  readonly role: TfRole;
+  readonly name: string;
+  /** `roles[3]` in the data file. */
+  readonly dataPath: string;
+  readonly entry: EntryRef;
+}
+
+/** The synthesized JWT roles that the data file declares under `roles` (CI reader roles). */
+export function ciRoles(input: RuleInput): CiRoleView[] {
+  const index = new Map(input.config.roles.map((role, i) => [role.name, i]));
+  return resourcesOf<TfRole>(input.tf, "vault_jwt_auth_backend_role")
+    .filter(([, role]) => role.role_name !== undefined && index.has(role.role_name))
+    .map(([address, role]) => ({
+      address,
+      role,
+      name: role.role_name!,
+      dataPath: `roles[${index.get(role.role_name!)}]`,
+      entry: { list: "roles", name: role.role_name! },
+    }));
+}
+
+/** Every synthesized policy by its Vault name (several if names collide). */
+export function policiesByName(input: RuleInput): Map<string, [string, TfPolicy][]> {
+  const byName = new Map<string, [string, TfPolicy][]>();
+  for (const [address, policy] of resourcesOf<TfPolicy>(input.tf, "vault_policy")) {
+    const name = policy.name ?? "";
+    byName.set(name, [...(byName.get(name) ?? []), [address, policy]]);
+  }
+  return byName;
+}
+
+/** A host name from a URL, or undefined when it does not parse. */
+export function hostOf(url: string | undefined): string | undefined {
+  try {
+    return url ? new URL(url).host : undefined;
+  } catch {
+    return undefined;
+  }
+}

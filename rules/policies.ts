@@ -1,0 +1,136 @@
+/** Rules for the policies that CI reader roles carry. */
+import type { Finding, Rule, RuleInput } from "./rule";
+import { dataFinding, stackFinding } from "./rule";
+import { ciRoles, policiesByName } from "./context";
+import { parsePolicyRules } from "./terraform-json";
+import { accountSecretPath, kvDataPath } from "../lib/naming";
+import type { EntryRef } from "./rule";
+
+interface Grant {
+  readonly role: string;
+  readonly entry: EntryRef;
+  readonly policyAddress: string;
+  readonly path: string;
+  readonly capabilities: readonly string[];
+}
+
+/** Every (CI role, path, capabilities) the synthesized policies grant; unparseable policies are POL-004's concern. */
+function ciGrants(input: RuleInput): Grant[] {
+  const policies = policiesByName(input);
+  return ciRoles(input).flatMap(({ name, entry, role }) =>
+    (role.token_policies ?? []).flatMap((policyName) =>
+      (policies.get(policyName) ?? []).flatMap(([policyAddress, policy]) =>
+        (parsePolicyRules(policy.policy ?? "") ?? []).map((rule) => ({ role: name, entry, policyAddress, ...rule })),
+      ),
+    ),
+  );
+}
+
+const SEGMENT = /^[a-z0-9][a-z0-9-]*$/;
+
+export const exactDataPaths: Rule = {
+  id: "POL-001",
+  explanation: "A CI role reads exact KV v2 data paths <mount>/data/<segments> inside a declared KV mount: no *, +, .., empty segment or upper case.",
+  fix: "name the secret's full path in lower case, without wildcards, under the KV mount",
+  check: (input) =>
+    ciGrants(input)
+      .filter(({ path }) => {
+        const [mount, data, ...segments] = path.split("/");
+        return mount !== input.config.vault.kvMount || data !== "data" || segments.length === 0 || !segments.every((s) => SEGMENT.test(s));
+      })
+      .map(({ policyAddress, path, role, entry }) =>
+        stackFinding(`${policyAddress}.policy`, `grants ${role} ${JSON.stringify(path)}, not an exact ${input.config.vault.kvMount}/data/<path>`, entry),
+      ),
+};
+
+export const readOnly: Rule = {
+  id: "POL-002",
+  explanation: "CI roles get exactly read: list reveals key names, create/update/patch/delete write, sudo opens root-protected paths.",
+  fix: 'grant capabilities ["read"] only (the policy renderer does)',
+  check: (input) =>
+    ciGrants(input)
+      .filter(({ capabilities }) => capabilities.length !== 1 || capabilities[0] !== "read")
+      .map(({ policyAddress, path, capabilities, role, entry }) =>
+        stackFinding(`${policyAddress}.policy`, `grants ${role} ${JSON.stringify(capabilities)} on ${JSON.stringify(path)}, must be exactly ["read"]`, entry),
+      ),
+};
+
+const FORBIDDEN_PREFIXES = ["sys/", "auth/", "identity/", "cubbyhole/", "+/", "*"];
+const FORBIDDEN_SEGMENTS = ["metadata", "delete", "undelete", "destroy", "subkeys"];
+
+export const noAdminOrVersionPaths: Rule = {
+  id: "POL-003",
+  explanation: "Never sys/, auth/, identity/ or a KV metadata/, delete/, undelete/, destroy/ path for a CI role: those configure Vault or erase secrets.",
+  fix: "remove the path; CI reads secret/data/<path> only",
+  check: (input) =>
+    ciGrants(input)
+      .filter(({ path }) => FORBIDDEN_PREFIXES.some((p) => path.startsWith(p)) || FORBIDDEN_SEGMENTS.includes(path.split("/")[1] ?? ""))
+      .map(({ policyAddress, path, role, entry }) => stackFinding(`${policyAddress}.policy`, `grants ${role} the administrative path ${JSON.stringify(path)}`, entry)),
+};
+
+export const policyTextPlain: Rule = {
+  id: "POL-004",
+  explanation: "A CI role's policy holds only path blocks with capabilities: parameters constraints, wrapping TTLs or unknown syntax cannot be reviewed here.",
+  fix: "render the policy with lib/policy.ts",
+  check: (input) => {
+    const policies = policiesByName(input);
+    const seen = new Set<string>();
+    const findings: Finding[] = [];
+    for (const { role, entry } of ciRoles(input)) {
+      for (const policyName of role.token_policies ?? []) {
+        for (const [address, policy] of policies.get(policyName) ?? []) {
+          if (seen.has(address)) continue;
+          seen.add(address);
+          const rules = parsePolicyRules(policy.policy ?? "");
+          if (!rules || rules.length === 0) findings.push(stackFinding(`${address}.policy`, "is not a list of path blocks with capabilities", entry));
+        }
+      }
+    }
+    return findings;
+  },
+};
+
+export const noPathTwice: Rule = {
+  id: "POL-005",
+  explanation: "No path is granted twice to the same role: a duplicate hides which grant a reviewer must remove.",
+  fix: "keep one grant per path per role",
+  check: (input) => {
+    const seen = new Map<string, string>();
+    const findings: Finding[] = [];
+    for (const grant of ciGrants(input)) {
+      const key = `${grant.role}\u0000${grant.path}`;
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, grant.policyAddress);
+      else findings.push(stackFinding(`${grant.policyAddress}.policy`, `grants ${grant.role} ${JSON.stringify(grant.path)} again (also ${first})`, grant.entry));
+    }
+    return findings;
+  },
+};
+
+export const workloadSecretsNotForCi: Rule = {
+  id: "POL-006",
+  explanation: "A secret read by workloads (Kubernetes, EC2: AppRole) belongs to them: no CI role may read it, so a pipeline can never borrow deploy credentials.",
+  fix: "remove the CI role from the account's readers, or give CI its own account",
+  check: (input) => {
+    const workloads = new Set(input.config.workloads.map((w) => w.name));
+    const roles = new Set(input.config.roles.map((r) => r.name));
+    const workloadPaths = new Map<string, string>();
+    const findings: Finding[] = [];
+    input.config.accounts.forEach((account, i) => {
+      if (!account.readers.some((r) => workloads.has(r))) return;
+      workloadPaths.set(kvDataPath(input.config.vault.kvMount, accountSecretPath(account.name)), account.name);
+      account.readers.forEach((reader, j) => {
+        if (roles.has(reader)) {
+          findings.push(dataFinding(`accounts[${i}].readers[${j}]`, `CI role ${reader} may not read ${account.name}, which workloads read`, { list: "accounts", name: account.name }));
+        }
+      });
+    });
+    for (const grant of ciGrants(input)) {
+      const account = workloadPaths.get(grant.path);
+      if (account) findings.push(stackFinding(`${grant.policyAddress}.policy`, `lets CI role ${grant.role} read ${account}'s secret, which workloads read`, grant.entry));
+    }
+    return findings;
+  },
+};
+
+export const POLICY_RULES: readonly Rule[] = [exactDataPaths, readOnly, noAdminOrVersionPaths, policyTextPlain, noPathTwice, workloadSecretsNotForCi];

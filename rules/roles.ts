@@ -1,0 +1,169 @@
+/** Rules for JWT roles that CI jobs log in to. */
+import type { Rule } from "./rule";
+import { stackFinding } from "./rule";
+import { ciRoles } from "./context";
+import { parseDuration } from "../lib/duration";
+
+/** Claims that identify by id: immutable, never reused. */
+export const ID_CLAIMS = ["namespace_id", "project_id"] as const;
+/** Claims a user can choose or an owner can rename; binding on them alone lets other projects in. */
+export const MUTABLE_CLAIMS = ["namespace_path", "project_path", "user_email", "environment", "user_login", "ref", "sub"] as const;
+/** Claims acceptable as `user_claim`: ids, so the entity alias survives renames. */
+export const ID_USER_CLAIMS = ["project_id", "namespace_id", "user_id"] as const;
+/** Longest token any CI role may issue. A job that needs longer should re-login. */
+export const MAX_TOKEN_TTL_SECONDS = parseDuration("1h")!;
+
+export const roleTypeJwt: Rule = {
+  id: "JWT-001",
+  explanation: "A CI role must have role_type jwt: the provider's default, oidc, is a browser login flow.",
+  fix: 'set role_type "jwt" (the CiRole construct does)',
+  check: (input) =>
+    ciRoles(input)
+      .filter(({ role }) => role.role_type !== "jwt")
+      .map(({ address, role, entry }) => stackFinding(`${address}.role_type`, `is ${JSON.stringify(role.role_type ?? null)}, must be "jwt"`, entry)),
+};
+
+export const boundAudiences: Rule = {
+  id: "JWT-002",
+  explanation: "A role must bind a non-empty list of https audiences; without one it accepts any audience (CVE-2024-5798).",
+  fix: "list the audience the jobs' id_tokens carry under audiences",
+  check: (input) =>
+    ciRoles(input).flatMap(({ address, role, entry }) => {
+      const audiences = role.bound_audiences ?? [];
+      if (audiences.length === 0) return [stackFinding(`${address}.bound_audiences`, "is empty: any token audience would be accepted", entry)];
+      return audiences
+        .filter((aud) => !/^https:\/\/[^\s/@]+(\/[^\s]*)?$/.test(aud))
+        .map((aud) => stackFinding(`${address}.bound_audiences`, `${JSON.stringify(aud)} is not an https URL`, entry));
+    }),
+};
+
+export const boundById: Rule = {
+  id: "JWT-003",
+  explanation: "A role must bind namespace_id or project_id to a positive integer: otherwise any job on the instance can log in.",
+  fix: 'add boundClaims.namespace_id (the group) or boundClaims.project_id, quoted, e.g. "9"',
+  check: (input) =>
+    ciRoles(input)
+      .filter(({ role }) => !ID_CLAIMS.some((claim) => /^[1-9][0-9]*$/.test(role.bound_claims?.[claim] ?? "")))
+      .map(({ address, role, entry }) =>
+        stackFinding(`${address}.bound_claims`, `${JSON.stringify(role.bound_claims ?? {})} has no namespace_id or project_id bound to a positive integer`, entry),
+      ),
+};
+
+export const noMutableBindingAlone: Rule = {
+  id: "JWT-004",
+  explanation: "Paths, e-mails, refs and environment names can be renamed, reused or chosen by users: they may narrow an id binding, never replace it.",
+  fix: "bind namespace_id or project_id as well; keep the mutable claim only as an extra restriction",
+  check: (input) =>
+    ciRoles(input).flatMap(({ address, role, entry }) => {
+      const claims = Object.keys(role.bound_claims ?? {});
+      const mutable = claims.filter((c) => (MUTABLE_CLAIMS as readonly string[]).includes(c));
+      const byId = claims.some((c) => (ID_CLAIMS as readonly string[]).includes(c));
+      return mutable.length > 0 && !byId ? [stackFinding(`${address}.bound_claims`, `binds only mutable claims (${mutable.join(", ")})`, entry)] : [];
+    }),
+};
+
+export const noGlobClaims: Rule = {
+  id: "JWT-005",
+  explanation: 'bound_claims_type glob turns "*" in a claim value into a wildcard; one careless value admits whole namespaces.',
+  fix: 'use boundClaimsType "string", or suppress JWT-005 on this role with a written reason',
+  check: (input) =>
+    ciRoles(input)
+      .filter(({ role }) => role.bound_claims_type !== "string")
+      .map(({ address, role, entry }) => stackFinding(`${address}.bound_claims_type`, `is ${JSON.stringify(role.bound_claims_type ?? null)}, must be "string"`, entry)),
+};
+
+export const claimValuesExact: Rule = {
+  id: "JWT-006",
+  explanation: "The provider splits bound-claim values on commas (a list of alternatives), and *, ? or [ read as wildcards: values must be one exact id.",
+  fix: "write one value per claim, with no comma and no wildcard character",
+  check: (input) =>
+    ciRoles(input).flatMap(({ address, role, entry }) =>
+      Object.entries(role.bound_claims ?? {})
+        .filter(([, value]) => /[,*?[\]{}]/.test(value) || value.trim() !== value || value === "")
+        .map(([claim, value]) => stackFinding(`${address}.bound_claims.${claim}`, `${JSON.stringify(value)} is not one exact value`, entry)),
+    ),
+};
+
+export const userClaimIsId: Rule = {
+  id: "JWT-007",
+  explanation: "user_claim names the Vault entity; an e-mail, path or sub can be renamed or reused, so audit trails would point at the wrong caller.",
+  fix: `set userClaim to one of ${ID_USER_CLAIMS.join(", ")}`,
+  check: (input) =>
+    ciRoles(input)
+      .filter(({ role }) => !(ID_USER_CLAIMS as readonly string[]).includes(role.user_claim ?? ""))
+      .map(({ address, role, entry }) => stackFinding(`${address}.user_claim`, `is ${JSON.stringify(role.user_claim ?? null)}, not an id claim`, entry)),
+};
+
+export const noRootOrDefaultPolicy: Rule = {
+  id: "JWT-008",
+  explanation: "A CI token carries only its read policies: never root, never default (token self-lookup, cubbyhole), and token_no_default_policy is true.",
+  fix: "remove root/default from the policies and keep token_no_default_policy true",
+  check: (input) =>
+    ciRoles(input).flatMap(({ address, role, entry }) => [
+      ...(role.token_policies ?? [])
+        .filter((p) => p === "root" || p === "default")
+        .map((p) => stackFinding(`${address}.token_policies`, `contains ${JSON.stringify(p)}`, entry)),
+      ...(role.token_no_default_policy === true ? [] : [stackFinding(`${address}.token_no_default_policy`, "is not true: tokens would get the default policy", entry)]),
+    ]),
+};
+
+export const tokenLifetime: Rule = {
+  id: "JWT-009",
+  explanation: `Tokens are short-lived: 0 < token_ttl <= token_max_ttl <= ${MAX_TOKEN_TTL_SECONDS / 60} minutes (a leaked token dies with the job).`,
+  fix: "set tokenTtl and tokenMaxTtl, e.g. 15m and 30m",
+  check: (input) =>
+    ciRoles(input).flatMap(({ address, role, entry }) => {
+      const ttl = role.token_ttl ?? 0;
+      const max = role.token_max_ttl ?? 0;
+      const problems = [];
+      if (ttl <= 0) problems.push(stackFinding(`${address}.token_ttl`, `is ${ttl}: unset means Vault's system default (32 days)`, entry));
+      if (max <= 0) problems.push(stackFinding(`${address}.token_max_ttl`, `is ${max}: unset means Vault's system maximum`, entry));
+      if (max > MAX_TOKEN_TTL_SECONDS) problems.push(stackFinding(`${address}.token_max_ttl`, `is ${max}s, above the ${MAX_TOKEN_TTL_SECONDS}s ceiling`, entry));
+      if (ttl > 0 && max > 0 && ttl > max) problems.push(stackFinding(`${address}.token_ttl`, `${ttl}s exceeds token_max_ttl ${max}s`, entry));
+      return problems;
+    }),
+};
+
+export const noPeriodicOrUnboundedTokens: Rule = {
+  id: "JWT-010",
+  explanation: "Periodic tokens renew forever and an explicit max TTL above the ceiling outlives the job; CI tokens must expire.",
+  fix: "remove token_period and token_explicit_max_ttl (or keep the latter within the ceiling); do not set token_num_uses to a negative value",
+  check: (input) =>
+    ciRoles(input).flatMap(({ address, role, entry }) => [
+      ...((role.token_period ?? 0) > 0 ? [stackFinding(`${address}.token_period`, `is ${role.token_period}: periodic tokens never expire`, entry)] : []),
+      ...((role.token_explicit_max_ttl ?? 0) > MAX_TOKEN_TTL_SECONDS
+        ? [stackFinding(`${address}.token_explicit_max_ttl`, `is ${role.token_explicit_max_ttl}s, above the ${MAX_TOKEN_TTL_SECONDS}s ceiling`, entry)]
+        : []),
+      ...((role.token_num_uses ?? 0) < 0 ? [stackFinding(`${address}.token_num_uses`, `is ${role.token_num_uses}`, entry)] : []),
+    ]),
+};
+
+export const policiesManagedHere: Rule = {
+  id: "JWT-011",
+  explanation: "A CI role must carry at least one read policy and its token_policies must all be managed here: a hand-made policy of the same name could grant anything.",
+  fix: "grant the role a path (reads, or an account's readers), or remove the role; never name a policy this stack does not declare",
+  check: (input) => {
+    const managed = new Set(Object.values(input.tf.resource?.vault_policy ?? {}).map((p) => (p as { name?: string }).name));
+    return ciRoles(input).flatMap(({ address, role, entry }) => {
+      const policies = role.token_policies ?? [];
+      if (policies.length === 0) return [stackFinding(`${address}.token_policies`, "is empty: the role grants nothing and should not exist", entry)];
+      return policies
+        .filter((p) => p !== "root" && p !== "default" && !managed.has(p))
+        .map((p) => stackFinding(`${address}.token_policies`, `${JSON.stringify(p)} is not a policy declared in this stack`, entry));
+    });
+  },
+};
+
+export const ROLE_RULES: readonly Rule[] = [
+  roleTypeJwt,
+  boundAudiences,
+  boundById,
+  noMutableBindingAlone,
+  noGlobClaims,
+  claimValuesExact,
+  userClaimIsId,
+  noRootOrDefaultPolicy,
+  tokenLifetime,
+  noPeriodicOrUnboundedTokens,
+  policiesManagedHere,
+];

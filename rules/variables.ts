@@ -1,0 +1,52 @@
+/** Rules for GitLab CI/CD variables. */
+import type { Finding, Rule } from "./rule";
+import { stackFinding } from "./rule";
+import { hostOf } from "./context";
+import { resourcesOf, type TfGroupVariable } from "./terraform-json";
+
+const VARIABLE_TYPES = ["gitlab_group_variable", "gitlab_project_variable", "gitlab_instance_variable"];
+const allVariables = (input: Parameters<Rule["check"]>[0]) => VARIABLE_TYPES.flatMap((type) => resourcesOf<TfGroupVariable>(input.tf, type));
+const vaultAddr = (input: Parameters<Rule["check"]>[0]) => allVariables(input).filter(([, v]) => v.key === "VAULT_ADDR");
+
+export const vaultAddrValue: Rule = {
+  id: "VAR-001",
+  explanation: "VAULT_ADDR is https on the declared Vault host, with no credentials, path, query or $ (it is expanded into every job's curl).",
+  fix: "fix vault.url in the data file; VAULT_ADDR takes its value from there",
+  check: (input) =>
+    vaultAddr(input).flatMap(([address, v]) => {
+      const value = v.value ?? "";
+      let ok = false;
+      try {
+        const url = new URL(value);
+        ok = url.protocol === "https:" && !url.username && !url.password && `${url.protocol}//${url.host}` === value && !value.includes("$");
+      } catch {}
+      const findings: Finding[] = [];
+      if (!ok) findings.push(stackFinding(`${address}.value`, `${JSON.stringify(value)} is not a bare https origin`));
+      if (hostOf(value) !== hostOf(input.config.vault.url)) findings.push(stackFinding(`${address}.value`, `host ${hostOf(value)} is not the Vault host ${hostOf(input.config.vault.url)}`));
+      return findings;
+    }),
+};
+
+export const vaultAddrVisible: Rule = {
+  id: "VAR-002",
+  explanation: "VAULT_ADDR is unmasked, unprotected and raw: it is not a secret, merge-request pipelines need it, and nothing in it may expand. Documented exception to checkov CKV_GLB_5.",
+  fix: "masked false, protected false, raw true (the VaultAddrVariable construct does)",
+  check: (input) =>
+    vaultAddr(input).flatMap(([address, v]) => [
+      ...(v.masked === false ? [] : [stackFinding(`${address}.masked`, "must be false: a masked URL breaks job logs and is not a secret")]),
+      ...(v.protected === false ? [] : [stackFinding(`${address}.protected`, "must be false: merge-request pipelines would lose VAULT_ADDR and fail with \"Could not resolve host\"")]),
+      ...(v.raw === true ? [] : [stackFinding(`${address}.raw`, "must be true: no variable expansion in the Vault address")]),
+    ]),
+};
+
+export const variableKeys: Rule = {
+  id: "VAR-003",
+  explanation: "Variable keys match ^[A-Z_][A-Z0-9_]*$ and never start with CI_ or GITLAB_ (GitLab's predefined variables would be shadowed).",
+  fix: "rename the variable",
+  check: (input) =>
+    allVariables(input)
+      .filter(([, v]) => !/^[A-Z_][A-Z0-9_]*$/.test(v.key ?? "") || /^(CI_|GITLAB_)/.test(v.key ?? ""))
+      .map(([address, v]) => stackFinding(`${address}.key`, `${JSON.stringify(v.key)} is not an allowed key`)),
+};
+
+export const VARIABLE_RULES: readonly Rule[] = [vaultAddrValue, vaultAddrVisible, variableKeys];
