@@ -32,8 +32,8 @@ export function buildAndCheck(source: DataFile, app: App, backend: StateBackend)
   return { stack, report: checkConfiguration({ file: source.file, config: source.config, data: source.data, tf }) };
 }
 
-export function synthesize(source: DataFile, backend: StateBackend): SynthResult {
-  const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
+/** `outdir` defaults to what the cdktf CLI asks for (CDKTF_OUTDIR), else cdktf.out. */
+export function synthesize(source: DataFile, backend: StateBackend, outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out"): SynthResult {
   const stackFile = `${outdir}/stacks/${source.config.stack}/cdk.tf.json`;
   const existed = existsSync(outdir);
   // cdktf's App creates its outdir at once; a refused synth removes it again if it did not exist before.
