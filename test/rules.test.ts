@@ -1,4 +1,7 @@
-import { RULES, checkConfiguration } from "../rules";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { RULES, checkConfiguration, suppressionsApply } from "../rules";
+import { withRuleTable } from "../rules/table";
 import { formatViolation, runRules } from "../rules/rule";
 import { parsePolicyRules } from "../rules/terraform-json";
 import { asInput, inputFor, resynthesize, type MutableInput } from "./support/rule-input";
@@ -228,5 +231,12 @@ describe("parsePolicyRules", () => {
     expect(parsePolicyRules('path "a" { capabilities = ["read"] }\nfoo = 1')).toBeUndefined();
     expect(parsePolicyRules('path "a" { capabilities = [read] }')).toBeUndefined();
     expect(parsePolicyRules('path "a" { capabilities = ["read"] denied_parameters = {} }')).toBeUndefined();
+  });
+});
+
+describe("the README's rule table", () => {
+  it("is generated from the pack (run `npm run rules` after changing a rule)", () => {
+    const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
+    expect(readme).toBe(withRuleTable(readme, [...RULES, suppressionsApply]));
   });
 });

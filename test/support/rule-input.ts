@@ -14,9 +14,13 @@ export interface MutableInput {
   tf: any;
 }
 
-export function inputFor(config: Config = defaultConfig(), data: unknown = parse(DEFAULT_TEXT)): MutableInput {
-  return { file: "access.yaml", config: structuredClone(config), data: structuredClone(data), tf: synthesizedJson(config) };
+export function inputFor(config?: Config, data: unknown = parse(DEFAULT_TEXT)): MutableInput {
+  const tf = config ? synthesizedJson(config) : structuredClone((defaultTf ??= synthesizedJson(defaultConfig())));
+  return { file: "access.yaml", config: structuredClone(config ?? defaultConfig()), data: structuredClone(data), tf };
 }
+
+/** The default stack is synthesized once per test file; each input gets its own copy. */
+let defaultTf: unknown;
 
 /** The Terraform JSON the stack synthesizes for `config`, as the guardrails see it (not validated by the schema). */
 export function synthesizedJson(config: Config): any {
