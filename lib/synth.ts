@@ -1,5 +1,6 @@
 /** Builds the stack from a data file, runs the guardrails, and only then writes cdktf.out. */
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { App } from "cdktf";
 import type { DataFile } from "./config";
 import { VaultCiAccessStack, type StateBackend } from "../constructs/access-stack";
@@ -25,11 +26,34 @@ export class GuardrailError extends Error {
   }
 }
 
-/** The stack's Terraform JSON and the guardrails' verdict on it, without writing anything. */
-export function buildAndCheck(source: DataFile, app: App, backend: StateBackend): { stack: VaultCiAccessStack; report: RuleReport } {
+/** The stack, its Terraform JSON and the guardrails' verdict on it, without writing anything. */
+export function buildAndCheck(source: DataFile, app: App, backend: StateBackend): { stack: VaultCiAccessStack; tf: TerraformJson; report: RuleReport } {
   const stack = new VaultCiAccessStack(app, source.config.stack, { config: source.config, backend });
+  stack.runAllValidations();
   const tf = stack.toTerraform() as TerraformJson;
-  return { stack, report: checkConfiguration({ file: source.file, config: source.config, data: source.data, tf }) };
+  return { stack, tf, report: checkConfiguration({ file: source.file, config: source.config, data: source.data, tf }) };
+}
+
+/**
+ * Writes what `app.synth()` writes for a single stack (cdk.tf.json with sorted keys, and manifest.json for the cdktf
+ * CLI), from the JSON the guardrails checked. app.synth() would resolve every token three more times, which is
+ * most of the time at a few thousand resources (BENCHMARKS.md); a test proves the files are byte-identical.
+ */
+export function writeSynthesized(app: App, stack: VaultCiAccessStack, tf: TerraformJson): void {
+  const manifest = app.manifest.forStack(stack);
+  mkdirSync(join(app.outdir, manifest.workingDirectory), { recursive: true });
+  writeFileSync(join(app.outdir, manifest.synthesizedStackPath), JSON.stringify(sortKeys(tf), null, 2));
+  app.manifest.writeToFile();
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+  );
 }
 
 /** `outdir` defaults to what the cdktf CLI asks for (CDKTF_OUTDIR), else cdktf.out. */
@@ -39,9 +63,9 @@ export function synthesize(source: DataFile, backend: StateBackend, outdir = pro
   // cdktf's App creates its outdir at once; a refused synth removes it again if it did not exist before.
   const app = new App({ outdir });
   try {
-    const { report } = buildAndCheck(source, app, backend);
+    const { stack, tf, report } = buildAndCheck(source, app, backend);
     if (report.violations.length > 0) throw new GuardrailError(report, source.file, stackFile);
-    app.synth();
+    writeSynthesized(app, stack, tf);
     return { outdir, stackFile, report };
   } catch (error) {
     if (!existed) rmSync(outdir, { recursive: true, force: true });

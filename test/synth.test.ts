@@ -1,4 +1,6 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { App } from "cdktf";
+import { VaultCiAccessStack } from "../constructs/access-stack";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -22,6 +24,29 @@ function unsafeData() {
   data.accounts.push({ name: "svc-rpm", permissions: ["raw:read-write", "rpm:read-write"], usedBy: "rpm uploads", readers: ["nexus-ci"] });
   return data;
 }
+
+/** Every file under `dir`, relative path -> content. */
+function tree(dir: string, prefix = ""): Record<string, string> {
+  return Object.assign(
+    {},
+    ...readdirSync(join(dir, prefix), { withFileTypes: true }).map((entry) =>
+      entry.isDirectory() ? tree(dir, join(prefix, entry.name)) : { [join(prefix, entry.name)]: readFileSync(join(dir, prefix, entry.name), "utf8") },
+    ),
+  );
+}
+
+describe("the writer", () => {
+  it("writes exactly the files cdktf's own app.synth() writes, byte for byte", () => {
+    const { outdir, source, run } = synthInTemp(defaultData());
+    run();
+    const theirs = join(mkdtempSync(join(tmpdir(), "cdktf-")), "cdktf.out");
+    const app = new App({ outdir: theirs });
+    new VaultCiAccessStack(app, source.config.stack, { config: source.config, backend: { kind: "local" } });
+    app.synth();
+    expect(Object.keys(tree(outdir)).sort()).toEqual(["manifest.json", join("stacks", "cwiq", "cdk.tf.json")]);
+    expect(tree(outdir)).toEqual(tree(theirs));
+  });
+});
 
 describe("synth with guardrails", () => {
   it("refuses a configuration with several violations, lists them all, and writes nothing", () => {
