@@ -1,5 +1,7 @@
 /** Builds the stack from a data file, runs the guardrails, and only then writes cdktf.out. */
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { App } from "cdktf";
 import type { DataFile } from "./config";
 import { VaultCiAccessStack, type StateBackend } from "../constructs/access-stack";
@@ -30,6 +32,22 @@ export function buildAndCheck(source: DataFile, app: App, backend: StateBackend)
   const stack = new VaultCiAccessStack(app, source.config.stack, { config: source.config, backend });
   const tf = stack.toTerraform() as TerraformJson;
   return { stack, report: checkConfiguration({ file: source.file, config: source.config, data: source.data, tf }) };
+}
+
+/**
+ * The Terraform JSON that synth would write, checked by the same guardrails, without writing anything (for the
+ * access report and diff). Refuses with GuardrailError on any violation, like synth.
+ */
+export function synthesizeInMemory(source: DataFile, backend: StateBackend = { kind: "local" }): TerraformJson {
+  // cdktf's App creates its outdir at once: give it a scratch one and remove it, so cdktf.out is never touched.
+  const outdir = mkdtempSync(join(tmpdir(), "cwiq-synth-"));
+  try {
+    const { stack, report } = buildAndCheck(source, new App({ outdir }), backend);
+    if (report.violations.length > 0) throw new GuardrailError(report, source.file, `cdktf.out/stacks/${source.config.stack}/cdk.tf.json`);
+    return stack.toTerraform() as TerraformJson;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
 export function synthesize(source: DataFile, backend: StateBackend): SynthResult {
