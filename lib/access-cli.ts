@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { loadDataFile } from "./config";
 import { CONFIG_ENV, DEFAULT_CONFIG_FILE, UsageError } from "./cli";
 import { synthesizeInMemory } from "./synth";
-import { ACCESS_REPORT_FILE } from "./access-report";
+import { ACCESS_REPORT_FILE, renderAccessReport } from "./access-report";
+import { diffTerraform, exitCodeFor, renderAccessDiff } from "./access-diff";
 import type { TerraformJson } from "../rules/terraform-json";
 
 /** The repository root (this file lives in lib/, its bundle in dist/: both one level down). */
@@ -157,4 +158,20 @@ function synthesizeRevision(commit: string, label: string, config: string | unde
     rmSync(join(dir, "node_modules"), { force: true });
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** `npm run access` without the process: the report, and the file to write it to (none: print only). */
+export function runAccessReport(argv: readonly string[], env: NodeJS.ProcessEnv): { report: string; out?: string } {
+  const args = parseAccessArgs(argv, "access");
+  const out = reportOutput(args, env);
+  return { report: renderAccessReport(currentStack(args, env).tf), ...(out ? { out } : {}) };
+}
+
+/** `npm run access:diff` without the process: the merge-request note and the exit code (0, or 3 when access widens). */
+export function runAccessDiff(argv: readonly string[], env: NodeJS.ProcessEnv): { note: string; exitCode: number } {
+  const args = parseAccessArgs(argv, "access:diff");
+  const current = currentStack(args, env);
+  const base = loadBase(args.base!, args, current.stackName);
+  const changes = diffTerraform(base.tf, current.tf);
+  return { note: renderAccessDiff(changes, base.label), exitCode: exitCodeFor(changes) };
 }

@@ -30,6 +30,17 @@ export function renderAccessReport(tf: TerraformJson): string {
   return `${sections.filter((s) => s.length > 0).join("\n\n")}\n`;
 }
 
+/** Undefined when the committed ACCESS.md is the fresh render; otherwise what to do and the first line that differs. */
+export function reportStaleness(committed: string | undefined, fresh: string): string | undefined {
+  if (committed === fresh) return undefined;
+  const advice = `${ACCESS_REPORT_FILE} is stale: it does not say what the synthesized configuration grants. Run \`npm run access\` and commit ${ACCESS_REPORT_FILE}.`;
+  if (committed === undefined) return `${advice}\n(${ACCESS_REPORT_FILE} does not exist.)`;
+  const [old, now] = [committed.split("\n"), fresh.split("\n")];
+  const line = old.findIndex((text, i) => text !== now[i]);
+  const at = line === -1 ? old.length : line;
+  return `${advice}\nFirst difference at line ${at + 1}:\n  committed: ${old[at] ?? "(end of file)"}\n  fresh:     ${now[at] ?? "(end of file)"}`;
+}
+
 // ---- words shared with the access diff ----
 
 /** Token lifetimes in minutes, as reviewers compare them: 900 -> `15m`; unset or 0 -> Vault's default. */

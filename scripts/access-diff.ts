@@ -3,16 +3,12 @@
  * Exit 0: no change, or only narrowing/neutral ones; 3: access widens; 1: an error (bad base, bad data).
  */
 import { exitWithError } from "../lib/cli";
-import { currentStack, loadBase, parseAccessArgs } from "../lib/access-cli";
-import { diffTerraform, exitCodeFor, renderAccessDiff } from "../lib/access-diff";
+import { runAccessDiff } from "../lib/access-cli";
 
 try {
-  const args = parseAccessArgs(process.argv.slice(2), "access:diff");
-  const current = currentStack(args, process.env);
-  const base = loadBase(args.base!, args, current.stackName);
-  const changes = diffTerraform(base.tf, current.tf);
-  process.stdout.write(renderAccessDiff(changes, base.label));
-  process.exitCode = exitCodeFor(changes);
+  const { note, exitCode } = runAccessDiff(process.argv.slice(2), process.env);
+  process.stdout.write(note);
+  process.exitCode = exitCode;
 } catch (error) {
   exitWithError(error, "access:diff");
 }

@@ -1,14 +1,11 @@
 /** `npm run access`: prints what the synthesized configuration grants, and writes it to ACCESS.md. */
 import { writeFileSync } from "node:fs";
 import { exitWithError } from "../lib/cli";
-import { currentStack, parseAccessArgs, reportOutput } from "../lib/access-cli";
-import { renderAccessReport } from "../lib/access-report";
+import { runAccessReport } from "../lib/access-cli";
 
 try {
-  const args = parseAccessArgs(process.argv.slice(2), "access");
-  const report = renderAccessReport(currentStack(args, process.env).tf);
+  const { report, out } = runAccessReport(process.argv.slice(2), process.env);
   process.stdout.write(report);
-  const out = reportOutput(args, process.env);
   if (out) {
     writeFileSync(out, report);
     process.stderr.write(`access: wrote ${out}\n`);
