@@ -5,6 +5,7 @@
 import type { TerraformJson } from "../rules/terraform-json";
 import {
   capabilitiesOn,
+  compareText,
   readGrantedAccess,
   type BoundClaim,
   type CiVariable,
@@ -236,7 +237,7 @@ function secretsSection(access: GrantedAccess): string {
             `yes, write-only${secret.written.version !== undefined ? ` (version ${secret.written.version})` : ""}`,
             ...Object.entries(secret.written.metadata)
               .filter(([key]) => key !== "readers" && key !== "managed_by")
-              .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+              .sort(([a], [b]) => compareText(a, b))
               .map(([key, value]) => `${key}: ${value}`),
           ].join("; "),
         )

@@ -11,6 +11,7 @@ import { loadBase, parseAccessArgs, readSynthesizedStack, reportOutput, runAcces
 import { renderPolicy } from "../lib/policy";
 import { DEFAULT_FILE, ROOT, configFrom, defaultData, synthStack } from "./support/fixtures";
 import { withApplyRole } from "./support/access-json";
+import { capabilitiesOn, pathMatches } from "../lib/granted-access";
 
 /** What `npm run access` and `npm run access:diff` synthesize from access.yaml (in memory, guardrails included). */
 const BASE: any = synthesizeInMemory(loadDataFile(DEFAULT_FILE));
@@ -115,7 +116,7 @@ describe("the access report of the default configuration", () => {
 
 describe("roles that are not plain read", () => {
   const applyReport = renderAccessReport(withApplyRole(BASE));
-  const cwiqApply = section(applyReport, "### `cwiq-apply`");
+  const cwiqApply = section(applyReport, "### `fixture-apply`");
 
   it("describes project and protected-ref bindings in words", () => {
     expect(cwiqApply).toContain("- CI jobs of project 42\n");
@@ -125,22 +126,44 @@ describe("roles that are not plain read", () => {
   it("lists every capability path by path", () => {
     expect(cwiqApply).toContain("Grants: **not read-only**, every capability path by path:");
     expect(cwiqApply.split("\n").filter((line) => line.startsWith("| `"))).toEqual([
-      "| `secret/data/nexus/*` | create, update | — | `cwiq-apply` |",
-      "| `sys/policies/acl/*` | create, delete, read, update | — | `cwiq-apply` |",
+      "| `secret/data/nexus/*` | create, update | — | `fixture-apply` |",
+      "| `sys/policies/acl/*` | create, delete, read, update | — | `fixture-apply` |",
     ]);
   });
 
   it("shows, on each secret a glob reaches, what else the role may do there", () => {
-    expect(section(applyReport, "## Secrets: who can read each")).toContain("| `secret/data/nexus/svc-executor` | username, password | `nexus-ci`; also: `cwiq-apply` (create, update) |");
+    expect(section(applyReport, "## Secrets: who can read each")).toContain("| `secret/data/nexus/svc-executor` | username, password | `nexus-ci`; also: `fixture-apply` (create, update) |");
   });
 
   it("prints a policy that is not plain path blocks in full", () => {
     const json = withApplyRole(BASE);
     const odd = 'path "secret/data/x" {\n  capabilities = ["read"]\n  allowed_parameters = { "*" = [] }\n}\n';
-    json.resource.vault_policy["cwiq-apply"].policy = odd;
+    json.resource.vault_policy["fixture-apply"].policy = odd;
     const text = renderAccessReport(json);
-    expect(section(text, "### `cwiq-apply`")).toContain("- Its tokens carry `cwiq-apply`, whose text is not plain path blocks: read it in full below.");
+    expect(section(text, "### `fixture-apply`")).toContain("- Its tokens carry `fixture-apply`, whose text is not plain path blocks: read it in full below.");
     expect(section(text, "## Policies that are not plain path blocks")).toContain(`\`\`\`hcl\n${odd.trimEnd()}\n\`\`\``);
+  });
+});
+
+describe("policy paths on a concrete secret", () => {
+  it("matches + to exactly one segment and a trailing * to any suffix, and nothing else as a pattern", () => {
+    expect(pathMatches("secret/data/nexus/+", "secret/data/nexus/svc-a")).toBe(true);
+    expect(pathMatches("secret/data/nexus/+", "secret/data/nexus/a/b")).toBe(false);
+    expect(pathMatches("secret/data/nexus/+", "secret/data/nexus/")).toBe(false);
+    expect(pathMatches("secret/data/+/svc-a", "secret/data/nexus/svc-a")).toBe(true);
+    expect(pathMatches("secret/data/*", "secret/data/a/b")).toBe(true);
+    expect(pathMatches("secret/data/a", "secret/data/a/b")).toBe(false);
+    expect(pathMatches("secret/data/a.b", "secret/data/axb")).toBe(false);
+  });
+
+  it("unions the capabilities of every matching path, and deny wins", () => {
+    const grants = [
+      { path: "secret/data/nexus/*", capabilities: ["create", "update"], policies: ["a"] },
+      { path: "secret/data/nexus/svc-a", capabilities: ["read"], policies: ["b"] },
+    ];
+    expect(capabilitiesOn(grants, "secret/data/nexus/svc-a")).toEqual(["create", "read", "update"]);
+    expect(capabilitiesOn([...grants, { path: "secret/data/+/svc-a", capabilities: ["deny"], policies: ["c"] }], "secret/data/nexus/svc-a")).toEqual(["deny"]);
+    expect(capabilitiesOn(grants, "secret/data/other")).toEqual([]);
   });
 });
 
@@ -287,10 +310,10 @@ describe("classifying each kind of change", () => {
   it("a new role widens and lists everything it may do, capability by capability", () => {
     expect(diffTerraform(BASE, withApplyRole(BASE))).toEqual([
       widening(
-        "+ new role cwiq-apply at auth/jwt/ (role type jwt): issuer https://gitlab.shared.cwiq.io; audience https://gitlab.shared.cwiq.io; CI jobs of project 42; on protected branches/tags only; TTL 15m, max TTL 30m",
+        "+ new role fixture-apply at auth/jwt/ (role type jwt): issuer https://gitlab.shared.cwiq.io; audience https://gitlab.shared.cwiq.io; CI jobs of project 42; on protected branches/tags only; TTL 15m, max TTL 30m",
       ),
-      widening("+ cwiq-apply may now create, update secret/data/nexus/*"),
-      widening("+ cwiq-apply may now create, delete, read, update sys/policies/acl/*"),
+      widening("+ fixture-apply may now create, update secret/data/nexus/*"),
+      widening("+ fixture-apply may now create, delete, read, update sys/policies/acl/*"),
     ]);
   });
 });
