@@ -1,5 +1,6 @@
 /** Builds the stack from a data file, runs the guardrails, and only then writes cdktf.out. */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App } from "cdktf";
 import type { DataFile } from "./config";
@@ -54,6 +55,22 @@ function sortKeys(value: unknown): unknown {
       .sort()
       .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
   );
+}
+
+/**
+ * The Terraform JSON that synth would write, checked by the same guardrails, without writing anything (for the
+ * access report and diff). Refuses with GuardrailError on any violation, like synth.
+ */
+export function synthesizeInMemory(source: DataFile, backend: StateBackend = { kind: "local" }): TerraformJson {
+  // cdktf's App creates its outdir at once: give it a scratch one and remove it, so cdktf.out is never touched.
+  const outdir = mkdtempSync(join(tmpdir(), "cwiq-synth-"));
+  try {
+    const { tf, report } = buildAndCheck(source, new App({ outdir }), backend);
+    if (report.violations.length > 0) throw new GuardrailError(report, source.file, `cdktf.out/stacks/${source.config.stack}/cdk.tf.json`);
+    return tf;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
 /** `outdir` defaults to what the cdktf CLI asks for (CDKTF_OUTDIR), else cdktf.out. */

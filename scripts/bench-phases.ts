@@ -5,6 +5,7 @@ import { App } from "cdktf";
 import { loadDataFile } from "../lib/config";
 import { VaultCiAccessStack } from "../constructs/access-stack";
 import { checkConfiguration } from "../rules";
+import { writeSynthesized } from "../lib/synth";
 import type { TerraformJson } from "../rules/terraform-json";
 
 const [file, outdir] = process.argv.slice(2);
@@ -21,6 +22,6 @@ const app = new App({ outdir });
 const stack = phase("construct", () => new VaultCiAccessStack(app, source.config.stack, { config: source.config }));
 const tf = phase("toTerraform", () => stack.toTerraform() as TerraformJson);
 const report = phase("guardrails", () => checkConfiguration({ ...source, tf }));
-phase("write (app.synth)", () => app.synth());
+phase("write", () => writeSynthesized(app, stack, tf));
 const resources = Object.values(tf.resource ?? {}).reduce((n, byName) => n + Object.keys(byName).length, 0);
 console.log(JSON.stringify({ times, resources, violations: report.violations.length, maxRssMb: process.resourceUsage().maxRSS / 1024 }));

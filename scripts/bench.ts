@@ -112,7 +112,7 @@ for (let i = 1; i < sizes.length; i++) {
 out();
 out("Where the time goes (10 roles; in-process, one run; guardrails included):");
 out();
-out("| accounts | resources | load+validate | construct | toTerraform | guardrails | write (app.synth) |");
+out("| accounts | resources | load+validate | construct | toTerraform | guardrails | write |");
 out("|---|---|---|---|---|---|---|");
 for (const row of phaseRows) out(row);
 out();
