@@ -9,16 +9,24 @@ import { CiRole } from "../constructs/ci-role";
 import { ReadPolicy } from "../constructs/read-policy";
 import { ServiceAccountSecret } from "../constructs/service-account-secret";
 import { VaultAddrVariable } from "../constructs/vault-addr-variable";
+import type { Config } from "../lib/config";
 import { defaultConfig } from "./support/fixtures";
 
 const GITLAB = "https://gitlab.shared.cwiq.io";
-const config = defaultConfig();
-const nexusCi = config.roles[0];
+// In beforeAll, not at module or describe scope: jest skips it when Stryker selects none of these tests (README, Mutation testing).
+let config: Config;
+beforeAll(() => {
+  config = defaultConfig();
+});
 const account = (name: string) => config.accounts.find((a) => a.name === name)!;
 
 describe("GitlabJwtAuth", () => {
-  const synth = Testing.synthScope((scope) => new GitlabJwtAuth(scope, "auth", { path: "jwt", gitlabUrl: GITLAB }));
-  const backend = JSON.parse(synth).resource.vault_jwt_auth_backend.jwt;
+  let synth: string;
+  let backend: any;
+  beforeAll(() => {
+    synth = Testing.synthScope((scope) => new GitlabJwtAuth(scope, "auth", { path: "jwt", gitlabUrl: GITLAB }));
+    backend = JSON.parse(synth).resource.vault_jwt_auth_backend.jwt;
+  });
 
   it("mounts a jwt auth method that discovers GitLab's keys and checks the exact issuer", () => {
     expect(synth).toHaveResourceWithProperties(JwtAuthBackend, {
@@ -40,10 +48,14 @@ describe("GitlabJwtAuth", () => {
 });
 
 describe("CiRole", () => {
-  const synth = Testing.synthScope(
-    (scope) => new CiRole(scope, "role", { backendPath: "jwt", role: nexusCi, policies: ["kv-read.secret.a", "kv-read.secret.b"] }),
-  );
-  const role = JSON.parse(synth).resource.vault_jwt_auth_backend_role["nexus-ci"];
+  let synth: string;
+  let role: any;
+  beforeAll(() => {
+    synth = Testing.synthScope(
+      (scope) => new CiRole(scope, "role", { backendPath: "jwt", role: config.roles[0], policies: ["kv-read.secret.a", "kv-read.secret.b"] }),
+    );
+    role = JSON.parse(synth).resource.vault_jwt_auth_backend_role["nexus-ci"];
+  });
 
   it("is a jwt role (the provider's default is oidc)", () => {
     expect(synth).toHaveResourceWithProperties(JwtAuthBackendRole, { role_name: "nexus-ci", role_type: "jwt", backend: "jwt" });
@@ -94,10 +106,16 @@ describe("ReadPolicy", () => {
 });
 
 describe("ServiceAccountSecret", () => {
-  const synth = Testing.synthScope((scope) => new ServiceAccountSecret(scope, "s", { mount: "secret", account: account("svc-executor") }));
-  const json = JSON.parse(synth);
-  const secret = json.resource.vault_kv_secret_v2["svc-executor"];
-  const variable = json.variable.svc_executor_password;
+  let synth: string;
+  let json: any;
+  let secret: any;
+  let variable: any;
+  beforeAll(() => {
+    synth = Testing.synthScope((scope) => new ServiceAccountSecret(scope, "s", { mount: "secret", account: account("svc-executor") }));
+    json = JSON.parse(synth);
+    secret = json.resource.vault_kv_secret_v2["svc-executor"];
+    variable = json.variable.svc_executor_password;
+  });
 
   it("writes secret/nexus/<account> in the existing KV v2 mount", () => {
     expect(synth).toHaveResourceWithProperties(KvSecretV2, { mount: "secret", name: "nexus/svc-executor" });
@@ -144,7 +162,10 @@ describe("ServiceAccountSecret", () => {
 });
 
 describe("VaultAddrVariable", () => {
-  const synth = Testing.synthScope((scope) => new VaultAddrVariable(scope, "v", { groupId: 9, vaultUrl: "https://vault.shared.cwiq.io" }));
+  let synth: string;
+  beforeAll(() => {
+    synth = Testing.synthScope((scope) => new VaultAddrVariable(scope, "v", { groupId: 9, vaultUrl: "https://vault.shared.cwiq.io" }));
+  });
 
   it("sets VAULT_ADDR on group 9, visible to every pipeline including merge requests", () => {
     expect(synth).toHaveResourceWithProperties(GroupVariable, {
