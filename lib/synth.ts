@@ -1,5 +1,6 @@
 /** Builds the stack from a data file, runs the guardrails, and only then writes cdktf.out. */
 import { existsSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { App } from "cdktf";
 import type { DataFile } from "./config";
 import { VaultCiAccessStack, type StateBackend } from "../constructs/access-stack";
@@ -26,10 +27,17 @@ export class GuardrailError extends Error {
 }
 
 /** The stack's Terraform JSON and the guardrails' verdict on it, without writing anything. */
-export function buildAndCheck(source: DataFile, app: App, backend: StateBackend): { stack: VaultCiAccessStack; report: RuleReport } {
+export function buildAndCheck(source: DataFile, app: App, backend: StateBackend): { stack: VaultCiAccessStack; tf: TerraformJson; report: RuleReport } {
   const stack = new VaultCiAccessStack(app, source.config.stack, { config: source.config, backend });
   const tf = stack.toTerraform() as TerraformJson;
-  return { stack, report: checkConfiguration({ file: source.file, config: source.config, data: source.data, tf }) };
+  return { stack, tf, report: checkConfiguration({ file: source.file, config: source.config, data: source.data, tf }) };
+}
+
+/** buildAndCheck in memory, for commands that only need the JSON and the verdict (cdktf.out is never touched). */
+export function checkInMemory(source: DataFile, backend: StateBackend = { kind: "local" }): { tf: TerraformJson; report: RuleReport } {
+  // An App creates its outdir unless it exists: the system's temp folder always does, and nothing is synthesized into it.
+  const { tf, report } = buildAndCheck(source, new App({ outdir: tmpdir() }), backend);
+  return { tf, report };
 }
 
 export function synthesize(source: DataFile, backend: StateBackend): SynthResult {
