@@ -1,6 +1,6 @@
 /** The command-line side of synth: which data file, which state backend, what to print. */
 import type { Config } from "./config";
-import { ConfigError } from "./config";
+import { ConfigError, writesPassword } from "./config";
 import { GuardrailError, type SynthResult } from "./synth";
 import { deriveAccess } from "./access";
 import type { StateBackend } from "../constructs/access-stack";
@@ -37,6 +37,8 @@ export class UsageError extends Error {}
 /** A few lines that say what the synthesized stack declares. */
 export function summarize(file: string, config: Config, backend: StateBackend, result: SynthResult): string {
   const access = deriveAccess(config);
+  const handSet = config.accounts.filter((a) => !writesPassword(a)).map((a) => a.name);
+  const imports = result.imports;
   const lines = [
     `Synthesized stack "${config.stack}" from ${file} -> ${result.stackFile}`,
     `  auth      ${config.vault.jwtMount}/ trusts ID tokens from ${config.gitlab.url}`,
@@ -46,7 +48,9 @@ export function summarize(file: string, config: Config, backend: StateBackend, r
     }),
     `  policies  ${access.grants.length} read policies (read on one ${config.vault.kvMount}/data/... path each)`,
     `  secrets   ${config.accounts.length} service accounts in ${config.vault.kvMount}/${config.vault.manageKvMount ? " (mount managed here)" : " (existing mount)"}: ${config.accounts.map((a) => a.name).join(", ")}`,
+    ...(handSet.length > 0 ? [`            password set by hand, not written until rotated (passwordVersion 0): ${handSet.join(", ")}`] : []),
     `  gitlab    VAULT_ADDR=${config.vault.url} on group ${config.gitlab.groupId}`,
+    ...(config.adopt ? [`  adopt     ${imports} existing objects imported, not created${config.adopt.create.length > 0 ? `; created: ${config.adopt.create.join(", ")}` : ""}`] : []),
     `  state     ${backend.kind === "gitlab" ? `GitLab-managed (${backend.address})` : `local (terraform.${config.stack}.tfstate)`}`,
     `  checks    ${result.report.suppressed.length === 0 ? "every guardrail passed, none suppressed" : `every guardrail passed; ${result.report.suppressed.length} suppressed:`}`,
     ...result.report.suppressed.map((s) => `    ${s.rule.id} on ${s.entry?.list}/${s.entry?.name}: ${s.reason}`),

@@ -12,6 +12,8 @@ export interface SynthResult {
   readonly outdir: string;
   readonly stackFile: string;
   readonly report: RuleReport;
+  /** How many import blocks the stack declares (adoption mode). */
+  readonly imports: number;
 }
 
 /** Guardrail violations: synth refuses to write. `message` has one line per violation. */
@@ -47,10 +49,10 @@ export function synthesize(source: DataFile, backend: StateBackend): SynthResult
   // cdktf's App creates its outdir at once; a refused synth removes it again if it did not exist before.
   const app = new App({ outdir });
   try {
-    const { report } = buildAndCheck(source, app, backend);
+    const { tf, report } = buildAndCheck(source, app, backend);
     if (report.violations.length > 0) throw new GuardrailError(report, source.file, stackFile);
     app.synth();
-    return { outdir, stackFile, report };
+    return { outdir, stackFile, report, imports: tf.import?.length ?? 0 };
   } catch (error) {
     if (!existed) rmSync(outdir, { recursive: true, force: true });
     throw error;
