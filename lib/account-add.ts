@@ -148,18 +148,25 @@ export class AccountRefusedError extends UsageError {
  * `file` labels the messages; nothing is written here.
  */
 export function addAccount(text: string, file: string, request: AccountRequest): AccountAdded {
-  const before = checked(parseDataFile(text, file));
+  // The schema first (milliseconds), the stacks and the rule pack (a synth each) only for data that passes it.
+  const original = parseDataFile(text, file);
   const updated = insertAccount(text, request);
-  let after: { config: Config; tf: TerraformJson };
+  const refused = (error: unknown) => (error instanceof ConfigError || error instanceof GuardrailError ? new AccountRefusedError(request.name, error) : error);
+  let source: DataFile;
   try {
-    const source = parseDataFile(updated, file);
-    after = { config: source.config, ...checked(source) };
+    source = parseDataFile(updated, file);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof GuardrailError) throw new AccountRefusedError(request.name, error);
-    throw error;
+    throw refused(error);
   }
-  const change = diffStacks(before.tf, after.tf);
-  return { text: updated, config: after.config, change, nextSteps: nextSteps(file, after.config, request, change) };
+  const before = checked(original);
+  let after: TerraformJson;
+  try {
+    after = checked(source).tf;
+  } catch (error) {
+    throw refused(error);
+  }
+  const change = diffStacks(before.tf, after);
+  return { text: updated, config: source.config, change, nextSteps: nextSteps(file, source.config, request, change) };
 }
 
 function checked(source: DataFile): { tf: TerraformJson } {
