@@ -60,6 +60,13 @@ describe("editing the data file", () => {
     expect(updated).toBe(text.slice(0, at) + DATASTORE_YAML + text.slice(at));
   });
 
+  it("starts the accounts list when the file has none, keeping the comments", () => {
+    const text = DEFAULT_TEXT.slice(0, DEFAULT_TEXT.indexOf("# Nexus service accounts"));
+    const updated = insertAccount(text, DATASTORE);
+    expect(parse(updated).accounts).toEqual([{ name: "svc-datastore", permissions: ["docker:read-write"], usedBy: "datastore CI image builds", readers: ["nexus-ci"], passwordVersion: 1 }]);
+    expect(updated).toContain("# Every CI job puts this in its id_tokens `aud`");
+  });
+
   it("quotes texts that YAML would misread, so the file says exactly what was given", () => {
     const justification = "needs: a pull-only scope # for kubernetes, see INFRA-12";
     const updated = insertAccount(DEFAULT_TEXT, { ...DATASTORE, justification });

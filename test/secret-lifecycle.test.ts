@@ -2,6 +2,7 @@ import { ConfigError, parseDataFile } from "../lib/config";
 import { checkInMemory } from "../lib/synth";
 import { diffStacks } from "../lib/stack-diff";
 import { importsNeverReadSecrets } from "../rules/adoption";
+import { summarize } from "../lib/cli";
 import { configFrom, defaultData, synthStack } from "./support/fixtures";
 import { stringify } from "yaml";
 
@@ -84,6 +85,13 @@ describe("adoption variations", () => {
     const before = synthStack(configFrom(data));
     data.accounts[1].passwordVersion = 1;
     expect(diffStacks(before, synthStack(configFrom(data)))).toEqual({ added: ["var.svc_executor_password", "vault_kv_secret_v2.svc-executor"], removed: [], changed: [] });
+  });
+
+  it("says in the synth summary how many objects are imported and whose passwords stay as set by hand", () => {
+    const config = configFrom(handSetData({ create: ["vault_policy.kv-read_secret_nexus_svc-deployer"] }));
+    const summary = summarize("access.yaml", config, { kind: "local" }, { outdir: "o", stackFile: "o/s.json", report: { violations: [], suppressed: [] }, imports: 9 });
+    expect(summary).toContain("password set by hand, not written until rotated (passwordVersion 0): svc-orchestrator, svc-executor, svc-deployer");
+    expect(summary).toContain("adopt     9 existing objects imported, not created; created: vault_policy.kv-read_secret_nexus_svc-deployer");
   });
 
   it("emits no import block without adopt", () => {
