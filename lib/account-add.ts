@@ -7,7 +7,7 @@
 import { parseDocument, isSeq, Document, type YAMLSeq } from "yaml";
 import { type Config, type DataFile, ConfigError, parseDataFile } from "./config";
 import { checkInMemory, GuardrailError } from "./synth";
-import { UsageError } from "./cli";
+import { configFileFrom, describeError, UsageError } from "./cli";
 import { accountSecretPath, passwordVariableName, readPolicyName } from "./naming";
 import { describePlan, diffStacks, type StackDiff } from "./stack-diff";
 import type { TerraformJson } from "../rules/terraform-json";
@@ -191,4 +191,29 @@ function nextSteps(file: string, config: Config, request: AccountRequest, change
     `Apply the reviewed plan: terraform -chdir=${dir} apply ${config.stack}.tfplan. Vault then holds ${config.vault.kvMount}/${accountSecretPath(request.name)} (version 1).`,
   ];
   return [`Added ${request.name} to ${file} (accounts[${config.accounts.length - 1}]). Next steps:`, ...steps.map((step, i) => `${i + 1}. ${step}`)].join("\n");
+}
+
+/** What the command touches outside this module: the data file and the two output streams. */
+export interface CommandIo {
+  readonly read: (file: string) => string;
+  readonly write: (file: string, text: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/**
+ * The whole command, minus the process: writes the data file only when the account was added. Returns the exit code
+ * and what to print. Errors that are not bad input (bugs) are thrown, with their stack trace.
+ */
+export function runAccountAdd(args: readonly string[], io: CommandIo): { code: number; stdout: string; stderr: string } {
+  try {
+    const { request, configFile } = parseAccountAddArgs(args);
+    const file = configFile ?? configFileFrom([], io.env);
+    const added = addAccount(io.read(file), file, request);
+    io.write(file, added.text);
+    return { code: 0, stdout: `${added.nextSteps}\n`, stderr: "" };
+  } catch (error) {
+    const message = describeError(error, "account:add");
+    if (message === undefined) throw error;
+    return { code: 1, stdout: "", stderr: `${message}\n` };
+  }
 }

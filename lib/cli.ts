@@ -58,17 +58,21 @@ export function summarize(file: string, config: Config, backend: StateBackend, r
   return lines.join("\n");
 }
 
+/** The message for bad input (a data file, a guardrail, a command line), or undefined for anything else: a bug. */
+export function describeError(error: unknown, command = "synth"): string | undefined {
+  if (error instanceof ConfigError) {
+    return `${command} refused: ${error.file} is not valid (${error.problems.length} problem${error.problems.length === 1 ? "" : "s"}); nothing was written.\n${error.message}`;
+  }
+  if (error instanceof GuardrailError) {
+    const count = error.report.violations.length;
+    return `${command} refused: ${count} guardrail violation${count === 1 ? "" : "s"}; nothing was written.\n${error.message}`;
+  }
+  if (error instanceof UsageError) return `${command}: ${error.message}`;
+  return undefined;
+}
+
 /** Prints a clear error for bad input and exits non-zero; anything else is a bug and keeps its stack trace. */
 export function exitWithError(error: unknown, command = "synth"): never {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${command} refused: ${error.file} is not valid (${error.problems.length} problem${error.problems.length === 1 ? "" : "s"}); nothing was written.\n${error.message}\n`);
-  } else if (error instanceof GuardrailError) {
-    const count = error.report.violations.length;
-    process.stderr.write(`${command} refused: ${count} guardrail violation${count === 1 ? "" : "s"}; nothing was written.\n${error.message}\n`);
-  } else if (error instanceof UsageError) {
-    process.stderr.write(`${command}: ${error.message}\n`);
-  } else {
-    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  }
+  process.stderr.write(`${describeError(error, command) ?? (error instanceof Error ? error.stack : String(error))}\n`);
   process.exit(1);
 }

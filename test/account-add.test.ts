@@ -1,12 +1,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawnSync } from "node:child_process";
 import { parse } from "yaml";
-import { AccountRefusedError, addAccount, insertAccount, parseAccountAddArgs, type AccountRequest } from "../lib/account-add";
-import { ConfigError, parseConfig } from "../lib/config";
+import { AccountRefusedError, addAccount, insertAccount, parseAccountAddArgs, runAccountAdd, type AccountRequest } from "../lib/account-add";
+import { ConfigError, parseConfig, readDataFileText } from "../lib/config";
 import { diffStacks } from "../lib/stack-diff";
-import { DEFAULT_TEXT, ROOT, synthStack } from "./support/fixtures";
+import { DEFAULT_TEXT, synthStack } from "./support/fixtures";
 
 const DATASTORE: AccountRequest = { name: "svc-datastore", permissions: ["docker:read-write"], readers: ["nexus-ci"], usedBy: "datastore CI image builds" };
 const DATASTORE_YAML = [
@@ -188,19 +187,33 @@ describe("refusals (nothing is returned to write)", () => {
   });
 });
 
-// The command itself, spawned once: its refusal is what must hold end to end (exit code, file untouched). On success it
-// writes exactly addAccount's text and prints its next steps (scripts/account-add.ts), both tested in process above.
-describe("npm run account:add (scripts/account-add.mjs)", () => {
-  const run = (cwd: string, args: string[]) =>
-    spawnSync(process.execPath, [join(ROOT, "scripts", "account-add.mjs"), ...args], { cwd, encoding: "utf8", env: { ...process.env, ACCESS_CONFIG: "" } });
+describe("the command (runAccountAdd, what scripts/account-add.ts runs on the real file system)", () => {
+  const run = (file: string, args: string[]) =>
+    runAccountAdd([...args, "--config", file], { read: readDataFileText, write: (f, text) => writeFileSync(f, text), env: {} });
+  const tempCopy = () => {
+    const file = join(mkdtempSync(join(tmpdir(), "account-add-")), "access.yaml");
+    writeFileSync(file, DEFAULT_TEXT);
+    return file;
+  };
 
-  it("refuses with exit code 1 and leaves the file untouched", () => {
-    const cwd = mkdtempSync(join(tmpdir(), "account-add-bad-"));
-    writeFileSync(join(cwd, "staging.yaml"), DEFAULT_TEXT);
-    const result = run(cwd, ["svc-orchestrator", "--permissions", "docker:read", "--readers", "nexus-ci", "--config", "staging.yaml"]);
-    expect(result.status).toBe(1);
+  it("writes the data file and prints the next steps, exit code 0", () => {
+    const file = tempCopy();
+    const result = run(file, ["svc-datastore", "--permissions", "docker:read-write", "--readers", "nexus-ci", "--used-by", "datastore CI image builds"]);
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(readFileSync(file, "utf8")).toBe(DEFAULT_TEXT + DATASTORE_YAML);
+    expect(result.stdout).toMatch(/^Added svc-datastore to .*access\.yaml \(accounts\[3\]\)\. Next steps:\n1\. Create the Nexus user/);
+  });
+
+  it("refuses with exit code 1 and a message, and leaves the file untouched", () => {
+    const file = tempCopy();
+    const result = run(file, ["svc-orchestrator", "--permissions", "docker:read", "--readers", "nexus-ci"]);
+    expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toMatch(/^account:add: svc-orchestrator was not added, the data file is unchanged \(1 problem\):\nstaging\.yaml:accounts\[3\]\.name: "svc-orchestrator": duplicates accounts\[0\]/);
-    expect(readFileSync(join(cwd, "staging.yaml"), "utf8")).toBe(DEFAULT_TEXT);
+    expect(result.stderr).toMatch(/^account:add: svc-orchestrator was not added, the data file is unchanged \(1 problem\):\n.*access\.yaml:accounts\[3\]\.name: "svc-orchestrator": duplicates accounts\[0\]/);
+    expect(readFileSync(file, "utf8")).toBe(DEFAULT_TEXT);
+  });
+
+  it("refuses bad usage the same way", () => {
+    expect(run(tempCopy(), ["svc-x"])).toEqual({ code: 1, stdout: "", stderr: expect.stringMatching(/^account:add: --permissions is required\nusage: npm run account:add/) });
   });
 });
