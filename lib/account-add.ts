@@ -63,7 +63,7 @@ export function parseAccountAddArgs(args: readonly string[]): { request: Account
   };
 }
 
-/** The data file's text with the account appended to `accounts`, everything before it byte-for-byte unchanged. */
+/** The data file's text with the account appended to `accounts`; every other byte (comments, order, spacing) unchanged. */
 export function insertAccount(text: string, request: AccountRequest): string {
   const entry: Record<string, unknown> = {
     name: request.name,
