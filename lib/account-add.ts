@@ -188,7 +188,7 @@ function nextSteps(file: string, config: Config, request: AccountRequest, change
       .map((line) => `     ${line}`)
       .join("\n")}`,
     ...(workloads.length > 0 ? [`${workloads.join(", ")} authenticate with AppRole, which is not managed here: attach the policy ${policy} to their AppRole roles by hand.`] : []),
-    `Apply the reviewed plan: terraform -chdir=${dir} apply ${config.stack}.tfplan. Vault then holds ${config.vault.kvMount}/${accountSecretPath(request.name)} (version 1).`,
+    `Apply the reviewed plan with the variable still set (an ephemeral value is not saved in the plan file): terraform -chdir=${dir} apply ${config.stack}.tfplan. Vault then holds ${config.vault.kvMount}/${accountSecretPath(request.name)} (version 1).`,
   ];
   return [`Added ${request.name} to ${file} (accounts[${config.accounts.length - 1}]). Next steps:`, ...steps.map((step, i) => `${i + 1}. ${step}`)].join("\n");
 }
