@@ -6,7 +6,7 @@
  */
 import { parseDocument, isSeq, Document, type YAMLSeq } from "yaml";
 import { type Config, type DataFile, ConfigError, parseDataFile } from "./config";
-import { checkInMemory, GuardrailError } from "./synth";
+import { GuardrailError, synthesizeInMemory } from "./synth";
 import { configFileFrom, describeError, UsageError } from "./cli";
 import { accountSecretPath, passwordVariableName, readPolicyName } from "./naming";
 import { describePlan, diffStacks, type StackDiff } from "./stack-diff";
@@ -158,22 +158,17 @@ export function addAccount(text: string, file: string, request: AccountRequest):
   } catch (error) {
     throw refused(error);
   }
-  const before = checked(original);
+  const before = synthesizeInMemory(original);
   let after: TerraformJson;
   try {
-    after = checked(source).tf;
+    after = synthesizeInMemory(source);
   } catch (error) {
     throw refused(error);
   }
-  const change = diffStacks(before.tf, after);
+  const change = diffStacks(before, after);
   return { text: updated, config: source.config, change, nextSteps: nextSteps(file, source.config, request, change) };
 }
 
-function checked(source: DataFile): { tf: TerraformJson } {
-  const { tf, report } = checkInMemory(source);
-  if (report.violations.length > 0) throw new GuardrailError(report, source.file, `stack ${source.config.stack}`);
-  return { tf };
-}
 
 function nextSteps(file: string, config: Config, request: AccountRequest, change: StackDiff): string {
   const roles = new Set(config.roles.map((r) => r.name));
@@ -182,7 +177,7 @@ function nextSteps(file: string, config: Config, request: AccountRequest, change
   const dir = `cdktf.out/stacks/${config.stack}`;
   const steps = [
     `Create the Nexus user ${request.name} with exactly these permissions: ${request.permissions.join(", ")}; give it a generated password of at least 16 characters.`,
-    `Review and commit ${file}; npm test fails on the stack snapshot until you update it (npx jest -u) and read git diff __snapshots__.`,
+    `npm run access (rewrites ACCESS.md; npm run access:diff -- main says the change in words), then npm test: the stack snapshot fails until you update it (npx jest -u). Review git diff ${file} ACCESS.md __snapshots__ and commit.`,
     `At plan and apply, pass the password in the environment, never in a file: TF_VAR_${passwordVariableName(request.name)} (e.g. read -rs TF_VAR_${passwordVariableName(request.name)}; export TF_VAR_${passwordVariableName(request.name)}).`,
     `npm run synth${file === "access.yaml" ? "" : ` -- --config ${file}`} && terraform -chdir=${dir} plan -out=${config.stack}.tfplan. It must show exactly this, and nothing destroyed or replaced:\n${describePlan(change)
       .map((line) => `     ${line}`)

@@ -1,4 +1,5 @@
-// `npm run synth` (and cdktf.json's app): main.ts, built and run in process by run-typescript.mjs (~0.3 s).
-import { runTypeScript } from "./run-typescript.mjs";
+// `npm run synth` and the cdktf CLI's app command: main.ts, bundled and run in this process by scripts/run.mjs.
+import { createRequire } from "node:module";
+import { bundle } from "./run.mjs";
 
-runTypeScript("main.ts");
+createRequire(import.meta.url)(bundle("main.ts"));
