@@ -64,7 +64,7 @@ export class ServiceAccountSecret extends Construct {
         // Nothing here follows the data file's readers, usedBy or permissions, on purpose: the provider writes the
         // secret's data again on every in-place update, metadata-only ones included (create and update share one
         // write function, hashicorp/terraform-provider-vault#3020), so an access change would rewrite the password,
-        // or write an empty one when no password variable is set. Those facts live in the data file and ACCESS.md.
+        // or write an empty one when no password variable is set. Those facts go to the account_metadata output.
         data: {
           managed_by: "terraform: access data file",
           rotation: "raise passwordVersion in the data file; never write this secret by hand",
