@@ -7,7 +7,7 @@
 import { parseDocument, isSeq, Document, type YAMLSeq } from "yaml";
 import { type Config, type DataFile, ConfigError, parseDataFile } from "./config";
 import { GuardrailError, synthesizeInMemory } from "./synth";
-import { configFileFrom, describeError, UsageError } from "./cli";
+import { configFileFrom, DEFAULT_CONFIG_FILE, describeError, UsageError } from "./cli";
 import { accountSecretPath, passwordVariableName, readPolicyName } from "./naming";
 import { describePlan, diffStacks, type StackDiff } from "./stack-diff";
 import type { TerraformJson } from "../rules/terraform-json";
@@ -177,7 +177,9 @@ function nextSteps(file: string, config: Config, request: AccountRequest, change
   const dir = `cdktf.out/stacks/${config.stack}`;
   const steps = [
     `Create the Nexus user ${request.name} with exactly these permissions: ${request.permissions.join(", ")}; give it a generated password of at least 16 characters.`,
-    `npm run access (rewrites ACCESS.md; npm run access:diff -- main says the change in words), then npm test: the stack snapshot fails until you update it (npx jest -u). Review git diff ${file} ACCESS.md __snapshots__ and commit.`,
+    file === DEFAULT_CONFIG_FILE
+      ? `npm run access (rewrites ACCESS.md; npm run access:diff -- main says the change in words), then npm test: the stack snapshot fails until you update it (npx jest -u). Review git diff ${file} ACCESS.md __snapshots__ and commit.`
+      : `Review git diff ${file} and commit it.`,
     `At plan and apply, pass the password in the environment, never in a file: TF_VAR_${passwordVariableName(request.name)} (e.g. read -rs TF_VAR_${passwordVariableName(request.name)}; export TF_VAR_${passwordVariableName(request.name)}).`,
     `npm run synth${file === "access.yaml" ? "" : ` -- --config ${file}`} && terraform -chdir=${dir} plan -out=${config.stack}.tfplan. It must show exactly this, and nothing destroyed or replaced:\n${describePlan(change)
       .map((line) => `     ${line}`)
