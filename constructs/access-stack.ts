@@ -10,6 +10,8 @@ import { CiRole } from "./ci-role";
 import { ReadPolicy } from "./read-policy";
 import { ServiceAccountSecret } from "./service-account-secret";
 import { VaultAddrVariable } from "./vault-addr-variable";
+import { PipelineRole } from "./pipeline-role";
+import { derivePipelineNeeds } from "../lib/pipeline-access";
 
 /** Where Terraform keeps state. */
 export type StateBackend =
@@ -23,7 +25,10 @@ export interface VaultCiAccessStackProps {
   readonly backend?: StateBackend;
 }
 
-/** GitLab CI -> Vault trust, the read policies, the Nexus account secrets and VAULT_ADDR, for one data file. */
+/**
+ * GitLab CI -> Vault trust, the read policies, the Nexus account secrets and VAULT_ADDR, for one data file; and,
+ * when the data file has a `pipeline` section, this repository's own plan and apply roles.
+ */
 export class VaultCiAccessStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: VaultCiAccessStackProps) {
     super(scope, id);
@@ -45,6 +50,13 @@ export class VaultCiAccessStack extends TerraformStack {
     }
     for (const role of config.roles) {
       new CiRole(this, `role-${role.name}`, { backendPath: auth.path, role, policies: access.rolePolicies.get(role.name) ?? [] });
+    }
+    if (config.pipeline) {
+      // This repository's own pipeline: a plan role and an apply role, each with its derived policy.
+      const needs = derivePipelineNeeds(config, config.pipeline);
+      for (const kind of ["plan", "apply"] as const) {
+        new PipelineRole(this, `pipeline-${kind}`, { backendPath: auth.path, pipeline: config.pipeline, kind, needs });
+      }
     }
     for (const account of config.accounts) {
       new ServiceAccountSecret(this, `account-${account.name}`, { mount: kvMount, account });

@@ -1,0 +1,257 @@
+/**
+ * This repository's own pipeline roles (the data file's `pipeline` section): schema, construct, derived policies,
+ * their guardrails (rules/pipeline-roles.ts, each with a compliant and a non-compliant fixture) and the wiring that
+ * lets a merge-request plan run without reading any secret value.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { ConfigError, type Config } from "../lib/config";
+import { derivePipelineNeeds, PROVIDER_NEEDS } from "../lib/pipeline-access";
+import { renderPipelineTemplate, PIPELINE_JOBS } from "../lib/ci-template";
+import { checkConfiguration } from "../rules";
+import { ciRoles } from "../rules/context";
+import { roleNameUniqueAcrossMounts } from "../rules/names";
+import type { Rule, RuleInput } from "../rules/rule";
+import { parsePolicyRules } from "../rules/terraform-json";
+import {
+  applyOnProtectedRefs,
+  pipelineAudiences,
+  pipelinePoliciesExact,
+  pipelineRoleTypeJwt,
+  pipelineSingleProject,
+  pipelineTokenLifetime,
+  planReadsNoSecret,
+} from "../rules/pipeline-roles";
+import { configFrom, defaultConfig, ROOT, synthStack } from "./support/fixtures";
+import { policyGrants } from "./support/policy-hcl";
+
+const EXAMPLE_FILE = join(ROOT, "examples", "with-pipeline.yaml");
+const exampleData = (): any => parse(readFileSync(EXAMPLE_FILE, "utf8"));
+const example: Config = configFrom(exampleData(), "examples/with-pipeline.yaml");
+const tf = synthStack(example);
+const PLAN = "vault-ci-access-plan";
+const APPLY = "vault-ci-access-apply";
+const planPolicy: string = tf.resource.vault_policy[`pipeline_${PLAN}`].policy;
+const applyPolicy: string = tf.resource.vault_policy[`pipeline_${APPLY}`].policy;
+
+/** The problems a change to the example data produces. */
+function problemsOf(change: (data: any) => void): string[] {
+  const data = exampleData();
+  change(data);
+  try {
+    configFrom(data);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error("expected the data to be rejected");
+}
+
+describe("the pipeline section of the data file", () => {
+  it("is absent from the default CWIQ data: the real project id is not known, and a guessed one would trust another project", () => {
+    expect(defaultConfig().pipeline).toBeUndefined();
+    expect(Object.keys(synthStack().resource.vault_jwt_auth_backend_role)).toEqual(["nexus-ci"]);
+    expect(readFileSync(join(ROOT, "access.yaml"), "utf8")).toMatch(/^# pipeline:\n#   projectId: <this repository's project id>$/m);
+  });
+
+  it("declares, in the example, a project id, a plan and an apply role with audiences and TTLs, and the GitLab token's path", () => {
+    expect(example.pipeline).toEqual({
+      projectId: 4242,
+      plan: { name: PLAN, audiences: ["https://gitlab.shared.cwiq.io"], tokenTtl: "15m", tokenMaxTtl: "30m" },
+      apply: { name: APPLY, audiences: ["https://gitlab.shared.cwiq.io"], tokenTtl: "30m", tokenMaxTtl: "1h", branch: "main" },
+      gitlabTokenPath: "ci/vault-ci-access/gitlab-token",
+    });
+  });
+
+  it("rejects the group id as project id (group 9 is not project 9)", () => {
+    expect(problemsOf((d) => (d.pipeline.projectId = 9))).toEqual([
+      "pipeline.projectId: 9: is gitlab.groupId: the pipeline roles need this repository's project id (Settings > General), never the group id",
+    ]);
+  });
+
+  it("rejects a pipeline role named like a reader role or workload, and a plan role named like the apply role", () => {
+    expect(problemsOf((d) => (d.pipeline.plan.name = "nexus-ci"))).toEqual(['pipeline.plan.name: "nexus-ci": is also a role or workload name: role names must be unambiguous']);
+    expect(problemsOf((d) => (d.pipeline.apply.name = "kubernetes"))).toEqual(['pipeline.apply.name: "kubernetes": is also a role or workload name: role names must be unambiguous']);
+    expect(problemsOf((d) => (d.pipeline.apply.name = PLAN))).toEqual([`pipeline.apply.name: "${PLAN}": is also pipeline.plan.name: the plan and apply roles must differ`]);
+  });
+
+  it("rejects a GitLab token path that a CI role reads or that holds an account", () => {
+    expect(problemsOf((d) => (d.pipeline.gitlabTokenPath = "sonarqube/svc-orchestrator"))).toEqual([
+      'pipeline.gitlabTokenPath: "sonarqube/svc-orchestrator": is also read by nexus-ci: only the apply role may read the GitLab token',
+    ]);
+    expect(problemsOf((d) => (d.pipeline.gitlabTokenPath = "nexus/svc-deployer"))).toEqual([
+      `pipeline.gitlabTokenPath: "nexus/svc-deployer": is also a service account's secret: only the apply role may read the GitLab token`,
+    ]);
+  });
+
+  it("rejects a missing audience, a TTL above the max TTL and an unknown field", () => {
+    expect(problemsOf((d) => (d.pipeline.plan.audiences = []))).toEqual([expect.stringMatching(/^pipeline\.plan\.audiences: \[\]: must list at least one audience/)]);
+    expect(problemsOf((d) => (d.pipeline.apply.tokenTtl = "2h"))).toEqual(['pipeline.apply.tokenTtl: "2h": must not exceed tokenMaxTtl (1h)']);
+    expect(problemsOf((d) => (d.pipeline.apply.refProtected = false))).toEqual(["pipeline.apply: unknown field(s) refProtected: remove or correct them"]);
+  });
+});
+
+describe("the pipeline roles of the example stack", () => {
+  const roles = tf.resource.vault_jwt_auth_backend_role;
+
+  it("binds the plan role to the project id only, so merge-request pipelines can use it", () => {
+    expect(roles[PLAN]).toMatchObject({
+      backend: "${vault_jwt_auth_backend.jwt.path}",
+      role_type: "jwt",
+      bound_audiences: ["https://gitlab.shared.cwiq.io"],
+      bound_claims: { project_id: "4242" },
+      bound_claims_type: "string",
+      user_claim: "project_id",
+      token_policies: [`pipeline.${PLAN}`],
+      token_no_default_policy: true,
+      token_ttl: 900,
+      token_max_ttl: 1800,
+    });
+  });
+
+  it("binds the apply role to the project id, protected refs and the one branch the data names", () => {
+    expect(roles[APPLY].bound_claims).toEqual({ project_id: "4242", ref_protected: "true", ref: "main", ref_type: "branch" });
+    expect(roles[APPLY]).toMatchObject({ role_type: "jwt", token_policies: [`pipeline.${APPLY}`], token_no_default_policy: true, token_ttl: 1800, token_max_ttl: 3600 });
+  });
+
+  it("binds the apply role to protected refs alone when the data names no branch", () => {
+    const data = exampleData();
+    delete data.pipeline.apply.branch;
+    expect(synthStack(configFrom(data)).resource.vault_jwt_auth_backend_role[APPLY].bound_claims).toEqual({ project_id: "4242", ref_protected: "true" });
+  });
+
+  it("is not a CI reader role: the reader rules (JWT-*, POL-*) do not look at it, and the whole pack passes", () => {
+    const input: RuleInput = { file: "examples/with-pipeline.yaml", config: example, data: exampleData(), tf };
+    expect(ciRoles(input).map((r) => r.name)).toEqual(["nexus-ci"]);
+    expect(checkConfiguration(input).violations).toEqual([]);
+  });
+
+  it("keeps the plan policy to reads of configuration: it parses, and grants read (sudo only on the root-protected auth mount)", async () => {
+    const grants = await policyGrants(planPolicy);
+    expect(grants["sys/auth/jwt"]).toEqual(["read", "sudo"]);
+    for (const [path, capabilities] of Object.entries(grants).filter(([p]) => p !== "sys/auth/jwt")) {
+      expect([path, capabilities]).toEqual([path, ["read"]]);
+    }
+    expect(Object.keys(grants).filter((p) => p.includes("/data/") || /[*+]/.test(p))).toEqual([]);
+  });
+
+  it("gives the apply role writes on exact paths, no delete where the stack prevents destroy, and no secret read but the GitLab token", async () => {
+    const grants = await policyGrants(applyPolicy);
+    expect(Object.keys(grants).filter((p) => /[*+]/.test(p))).toEqual([]);
+    expect(grants["sys/auth/jwt"]).toEqual(["create", "read", "update", "sudo"]);
+    expect(grants["auth/jwt/role/nexus-ci"]).toEqual(["create", "read", "update", "delete"]);
+    expect(grants["sys/policies/acl/kv-read.secret.nexus.svc-executor"]).toEqual(["create", "read", "update", "delete"]);
+    for (const account of ["svc-orchestrator", "svc-executor", "svc-deployer"]) {
+      expect(grants[`secret/data/nexus/${account}`]).toEqual(["create", "update"]);
+      expect(grants[`secret/metadata/nexus/${account}`]).toEqual(["create", "read", "update"]);
+    }
+    const reads = Object.entries(grants).filter(([p, c]) => p.startsWith("secret/data/") && c.includes("read"));
+    expect(reads).toEqual([["secret/data/ci/vault-ci-access/gitlab-token", ["read"]]]);
+    expect(Object.entries(grants).filter(([p, c]) => /^(sys\/auth|sys\/mounts|secret\/)/.test(p) && c.includes("delete"))).toEqual([]);
+  });
+
+  it("covers every managed resource, including the KV mount when the data file manages it", () => {
+    const data = exampleData();
+    data.vault.manageKvMount = true;
+    const managed = configFrom(data);
+    const needs = derivePipelineNeeds(managed, managed.pipeline!);
+    expect(needs.filter((n) => n.path.startsWith("sys/mounts/secret")).map((n) => [n.path, n.plan, n.apply])).toEqual([
+      ["sys/mounts/secret", ["read"], ["create", "read", "update"]],
+      ["sys/mounts/secret/tune", [], ["update"]],
+    ]);
+    const input: RuleInput = { file: "x.yaml", config: managed, data, tf: synthStack(managed) };
+    expect(checkConfiguration(input).violations).toEqual([]);
+  });
+
+  it("shows both policies' full text for review", () => {
+    expect({ plan: planPolicy, apply: applyPolicy }).toMatchSnapshot();
+  });
+});
+
+/** The example's rule input with the synthesized JSON changed by `change` (a deep copy). */
+function inputWith(change: (tf: any) => void = () => {}): RuleInput {
+  const copy = structuredClone(tf);
+  change(copy);
+  return { file: "examples/with-pipeline.yaml", config: example, data: exampleData(), tf: copy };
+}
+
+const setPolicy = (t: any, role: string, text: string) => (t.resource.vault_policy[`pipeline_${role}`].policy = text);
+
+const RULE_CASES: [Rule, string, (tf: any) => void, RegExp][] = [
+  [pipelineRoleTypeJwt, "an oidc role", (t) => (t.resource.vault_jwt_auth_backend_role[PLAN].role_type = "oidc"), /role_type: is "oidc", must be "jwt"/],
+  [pipelineAudiences, "a role without audiences", (t) => (t.resource.vault_jwt_auth_backend_role[APPLY].bound_audiences = []), /bound_audiences: is empty/],
+  [pipelineSingleProject, "a role bound to the group (namespace_id) instead of the project", (t) => (t.resource.vault_jwt_auth_backend_role[PLAN].bound_claims = { namespace_id: "9" }), /project_id: is null, must be exactly pipeline\.projectId "4242"/],
+  [pipelineSingleProject, "a plan role with a wider extra claim", (t) => (t.resource.vault_jwt_auth_backend_role[PLAN].bound_claims.namespace_id = "9"), /bound_claims\.namespace_id: a plan role binds only project_id/],
+  [pipelineSingleProject, "a role bound to two projects", (t) => (t.resource.vault_jwt_auth_backend_role[APPLY].bound_claims.project_id = "4242,4243"), /project_id: is "4242,4243"/],
+  [applyOnProtectedRefs, "an apply role usable from unprotected refs", (t) => delete t.resource.vault_jwt_auth_backend_role[APPLY].bound_claims.ref_protected, /ref_protected: is null, must be "true"/],
+  [planReadsNoSecret, "a plan policy that reads a secret", (t) => setPolicy(t, PLAN, 'path "secret/data/nexus/svc-orchestrator" {\n  capabilities = ["read"]\n}\n'), /reaches a secret value/],
+  [planReadsNoSecret, "a plan policy with a glob that matches secrets", (t) => setPolicy(t, PLAN, 'path "secret/*" {\n  capabilities = ["read"]\n}\n'), /"secret\/\*" is a glob/],
+  [planReadsNoSecret, "a plan policy that writes", (t) => setPolicy(t, PLAN, 'path "auth/jwt/role/nexus-ci" {\n  capabilities = ["read", "update"]\n}\n'), /grants \["update"\] on "auth\/jwt\/role\/nexus-ci", only read/],
+  [pipelineTokenLifetime, "an apply role with a 4-hour token", (t) => (t.resource.vault_jwt_auth_backend_role[APPLY].token_max_ttl = 14400), /token_max_ttl: is 14400s, must be between 1s and 3600s/],
+  [pipelineTokenLifetime, "a periodic plan token", (t) => (t.resource.vault_jwt_auth_backend_role[PLAN].token_period = 600), /token_period: is 600/],
+  [pipelinePoliciesExact, "an apply policy missing a managed path", (t) => setPolicy(t, APPLY, applyPolicy.replace(/path "auth\/jwt\/role\/nexus-ci" \{[^}]*\}\n/, "")), /needs exactly \[create,delete,read,update\] on "auth\/jwt\/role\/nexus-ci", has \[\]/],
+  [pipelinePoliciesExact, "an apply policy granting more than needed", (t) => setPolicy(t, APPLY, `${applyPolicy}path "sys/mounts/secret" {\n  capabilities = ["delete"]\n}\n`), /grants "sys\/mounts\/secret", which no managed resource needs/],
+  [pipelinePoliciesExact, "a role with the default policy", (t) => (t.resource.vault_jwt_auth_backend_role[PLAN].token_policies = ["default", `pipeline.${PLAN}`]), /token_policies: is \["default","pipeline\.vault-ci-access-plan"\]/],
+  [pipelinePoliciesExact, "a Vault resource the table does not know", (t) => (t.resource.vault_approle_auth_backend_role = { x: {} }), /vault_approle_auth_backend_role\.x: is a Vault resource the pipeline roles have no capabilities for/],
+];
+
+describe.each(RULE_CASES.map(([rule, ...rest]) => [`${rule.id} ${rule.explanation.split(":")[0]}`, rule, ...rest] as const))("%s", (_title, rule, what, change, message) => {
+  it("finds nothing on the example stack", () => {
+    expect(rule.check(inputWith())).toEqual([]);
+  });
+
+  it(`finds ${what}`, () => {
+    expect(rule.check(inputWith(change)).map((f) => `${f.path}: ${f.message}`).join("\n")).toMatch(message);
+  });
+});
+
+describe("NAME rules over reader and pipeline roles together", () => {
+  it("flag a pipeline role that takes a reader role's name", () => {
+    expect(roleNameUniqueAcrossMounts.check(inputWith())).toEqual([]);
+    const findings = roleNameUniqueAcrossMounts.check(inputWith((t) => (t.resource.vault_jwt_auth_backend_role[PLAN].role_name = "nexus-ci")));
+    expect(findings.map((f) => f.message)).toEqual(['"nexus-ci" is already declared by vault_jwt_auth_backend_role.nexus-ci']);
+  });
+});
+
+describe("a merge-request plan with the plan role reads no secret value", () => {
+  const pipelineTemplate = parse(renderPipelineTemplate(example));
+  const gitlabCi = readFileSync(join(ROOT, ".gitlab-ci.yml"), "utf8");
+
+  it("refreshes the KV secrets without reading them: every vault_kv_secret_v2 has disable_read", () => {
+    const secrets = Object.values(tf.resource.vault_kv_secret_v2) as { disable_read?: boolean }[];
+    expect(secrets).toHaveLength(3);
+    expect(secrets.every((s) => s.disable_read === true)).toBe(true);
+  });
+
+  it("can refresh everything else: the plan policy grants every read the provider's refresh needs", () => {
+    const granted = new Map((parsePolicyRules(planPolicy) ?? []).map((r) => [r.path, r.capabilities]));
+    const refreshes = [
+      ...PROVIDER_NEEDS.jwtAuthMount("jwt"),
+      ...Object.values(tf.resource.vault_jwt_auth_backend_role).flatMap((r: any) => PROVIDER_NEEDS.jwtRole("jwt", r.role_name)),
+      ...Object.values(tf.resource.vault_policy).flatMap((p: any) => PROVIDER_NEEDS.aclPolicy(p.name)),
+      ...Object.values(tf.resource.vault_kv_secret_v2).flatMap((s: any) => PROVIDER_NEEDS.kvSecret("secret", s.name)),
+    ].filter((n) => n.plan.length > 0);
+    expect(refreshes).toHaveLength(granted.size);
+    for (const { path, plan } of refreshes) expect([path, granted.get(path)]).toEqual([path, plan]);
+    expect([...granted.keys()].filter((p) => p.split("/")[1] === "data")).toEqual([]);
+  });
+
+  it("gives Terraform the plan role's token and no GitLab token: the plan job extends the plan login, which reads nothing", () => {
+    const planLogin = pipelineTemplate[PIPELINE_JOBS.plan];
+    expect(planLogin.variables.VAULT_AUTH_ROLE).toBe(PLAN);
+    expect(planLogin.before_script.join("\n")).toContain("VAULT_TOKEN=$vs_token\nexport VAULT_TOKEN");
+    expect(planLogin.before_script.join("\n")).not.toMatch(/vs_read|GITLAB_TOKEN/);
+    expect(pipelineTemplate[PIPELINE_JOBS.apply].before_script.join("\n")).toContain("vs_read ci/vault-ci-access/gitlab-token");
+    const mrPlan = parse(gitlabCi.replace(/!reference/g, ""))["plan:merge-request"];
+    expect(mrPlan.extends).toEqual([".terraform", PIPELINE_JOBS.plan]);
+    expect(mrPlan.script.join("\n")).toMatch(/terraform plan -lock=false -out=plan\.cache \$\(jq -r -f "\$CI_PROJECT_DIR\/\.ci\/vault-targets\.jq" cdk\.tf\.json\)/);
+  });
+
+  it("keeps the provider from minting a child token and the state backend on the job's own token", () => {
+    expect(tf.provider.vault).toEqual([{ address: "https://vault.shared.cwiq.io" }]);
+    const terraformJob = parse(gitlabCi.replace(/!reference/g, ""))[".terraform"];
+    expect(terraformJob.variables).toMatchObject({ TERRAFORM_VAULT_SKIP_CHILD_TOKEN: "true", TF_HTTP_USERNAME: "gitlab-ci-token" });
+    expect(gitlabCi).toContain('export TF_HTTP_PASSWORD="$CI_JOB_TOKEN"');
+  });
+});
