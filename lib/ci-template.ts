@@ -120,15 +120,21 @@ function secretsJob(config: Config, role: RoleConfig) {
     before_script: [
       [
         `# Log in to Vault as ${role.name} and read the secrets named in VAULT_SECRETS. Never prints a value.`,
+        ...checkScript(target),
+        `set -f  # VAULT_SECRETS holds paths, not file patterns`,
+        `for vs_path in $VAULT_SECRETS; do`,
+        `  case "$vs_path" in`,
+        `    ${paths.join("|")}) ;;`,
+        `    *) vs_fail "VAULT_SECRETS names '$vs_path', which role ${role.name} may not read. It may read: ${paths.join(", ")}." ;;`,
+        `  esac`,
+        `done`,
         ...loginScript(target),
         ...readFunctions(config.vault.kvMount, role.name),
         `vs_read_secret() {`,
         `  case "$1" in`,
         ...paths.flatMap((path) => readCase(config.vault.kvMount, path, variables.filter((v) => v.path === path))),
-        `    *) vs_fail "VAULT_SECRETS names '$1', which role ${role.name} may not read. It may read: ${paths.join(", ")}." ;;`,
         `  esac`,
         `}`,
-        `set -f  # VAULT_SECRETS holds paths, not file patterns`,
         `for vs_path in $VAULT_SECRETS; do vs_read_secret "$vs_path"; done`,
         `set +f`,
         `unset vs_token vs_body vs_response vs_path`,
@@ -191,6 +197,7 @@ function pipelineJob(config: Config, pipeline: PipelineConfig, kind: "plan" | "a
         kind === "plan"
           ? `# Log in to Vault as ${role.name} (reads configuration, never a secret) and hand the token to Terraform.`
           : `# Log in to Vault as ${role.name}, hand the token to Terraform, and read the GitLab provider's token.`,
+        ...checkScript(target),
         ...loginScript(target),
         `VAULT_TOKEN=$vs_token`,
         `export VAULT_TOKEN`,
@@ -215,7 +222,20 @@ function unconfiguredJob() {
   };
 }
 
-/** Checks the tools and variables, logs in, and leaves the token in vs_token (never exported, never printed). */
+/** Defines vs_fail and checks the tools and variables a login needs, before anything reaches Vault. */
+function checkScript(t: LoginTarget): string[] {
+  return [
+    `vs_fail() { echo "vault-secrets: ERROR: $*" >&2; exit 1; }`,
+    `vs_nl='`,
+    `'`,
+    `command -v curl >/dev/null 2>&1 || vs_fail "curl is not installed in this image. Alpine-based images (sonar-scanner-cli, aquasec/trivy) have only BusyBox wget, which cannot send Vault's requests: run 'apk add --no-cache curl jq' before this before_script."`,
+    `command -v jq >/dev/null 2>&1 || vs_fail "jq is not installed in this image: run 'apk add --no-cache jq' (Alpine) or 'apt-get install -y jq' (Debian) before this before_script."`,
+    `[ -n "\${VAULT_ADDR:-}" ] || vs_fail "VAULT_ADDR is not set or empty. It comes from the CI/CD variable VAULT_ADDR of group ${t.groupId}: check that it exists and is neither protected (merge-request pipelines would not get it) nor masked. Without it curl fails with 'Could not resolve host'."`,
+    `[ -n "\${${ID_TOKEN_VARIABLE}:-}" ] || vs_fail "${ID_TOKEN_VARIABLE} is empty: the job has no ID token. Extend the template without overriding its id_tokens (aud ${t.audience})."`,
+  ];
+}
+
+/** Logs in and leaves the token in vs_token (never exported, never printed). */
 function loginScript(t: LoginTarget): string[] {
   const loginPath = `/v1/auth/${t.mount}/login`;
   const accepts = Object.entries(t.boundClaims).map(([claim, value]) => `${claim}=${value}`).join(", ");
@@ -225,16 +245,11 @@ function loginScript(t: LoginTarget): string[] {
     .join(", ");
   const subgroupHint = "namespace_id" in t.boundClaims ? " namespace_id is the project's own group: projects in its subgroups do not match." : "";
   return [
-    `vs_fail() { echo "vault-secrets: ERROR: $*" >&2; exit 1; }`,
-    `vs_nl='`,
-    `'`,
-    `command -v curl >/dev/null 2>&1 || vs_fail "curl is not installed in this image. Alpine-based images (sonar-scanner-cli, aquasec/trivy) have only BusyBox wget, which cannot send Vault's requests: run 'apk add --no-cache curl jq' before this before_script."`,
-    `command -v jq >/dev/null 2>&1 || vs_fail "jq is not installed in this image: run 'apk add --no-cache jq' (Alpine) or 'apt-get install -y jq' (Debian) before this before_script."`,
-    `[ -n "\${VAULT_ADDR:-}" ] || vs_fail "VAULT_ADDR is not set or empty. It comes from the CI/CD variable VAULT_ADDR of group ${t.groupId}: check that it exists and is neither protected (merge-request pipelines would not get it) nor masked. Without it curl fails with 'Could not resolve host'."`,
-    `[ -n "\${${ID_TOKEN_VARIABLE}:-}" ] || vs_fail "${ID_TOKEN_VARIABLE} is empty: the job has no ID token. Extend the template without overriding its id_tokens (aud ${t.audience})."`,
     `vs_errors() { printf '%s' "$vs_body" | jq -r '(.errors // []) | join("; ")' 2>/dev/null || true; }`,
     `vs_rc=0`,
-    `vs_response=$(jq -n '{role: env.VAULT_AUTH_ROLE, jwt: env.${ID_TOKEN_VARIABLE}}' | curl -sS -w '\\n%{http_code}' -X POST -H 'Content-Type: application/json' --data @- "\${VAULT_ADDR%/}/v1/auth/\${VAULT_AUTH_MOUNT}/login") || vs_rc=$?`,
+    // A JWT is three base64url segments, so it can be put into JSON as it is (and a role name is [a-z0-9-]).
+    `case "$${ID_TOKEN_VARIABLE}" in *[!A-Za-z0-9._-]*) vs_fail "${ID_TOKEN_VARIABLE} is not a JWT (only letters, digits, '.', '_' and '-' are expected)." ;; esac`,
+    `vs_response=$(printf '{"role": "%s", "jwt": "%s"}' "$VAULT_AUTH_ROLE" "$${ID_TOKEN_VARIABLE}" | curl -sS -w '\\n%{http_code}' -X POST -H 'Content-Type: application/json' --data @- "\${VAULT_ADDR%/}/v1/auth/\${VAULT_AUTH_MOUNT}/login") || vs_rc=$?`,
     `case "$vs_rc" in`,
     `  0) ;;`,
     `  6) vs_fail "could not resolve the host of VAULT_ADDR=$VAULT_ADDR (curl exit 6): check the group variable VAULT_ADDR (set, not masked, https://<host>)." ;;`,
