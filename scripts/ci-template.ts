@@ -3,7 +3,7 @@
  * `npm run ci-template -- --check` writes nothing and fails when a committed template differs from a fresh render.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { loadDataFile } from "../lib/config";
+import { ConfigError, loadDataFile } from "../lib/config";
 import { configFileFrom, exitWithError } from "../lib/cli";
 import { PIPELINE_TEMPLATE_FILE, renderPipelineTemplate, renderSecretsTemplate, SECRETS_TEMPLATE_FILE, TemplateError } from "../lib/ci-template";
 
@@ -28,8 +28,9 @@ try {
     console.log(`ci-template: wrote ${rendered.map(([path]) => path).join(" and ")} from ${file}${stale.length === 0 ? " (unchanged)" : ""}`);
   }
 } catch (error) {
-  if (error instanceof TemplateError) {
-    process.stderr.write(`ci-template refused: ${error.message}; nothing was written.\n`);
+  if (error instanceof TemplateError || error instanceof ConfigError) {
+    const why = error instanceof ConfigError ? `${error.file} is not valid\n${error.message}` : error.message;
+    process.stderr.write(`ci-template refused: ${why}\nNothing was written.\n`);
     process.exit(1);
   }
   exitWithError(error);
