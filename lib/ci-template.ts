@@ -81,6 +81,10 @@ export function renderSecretsTemplate(config: Config): string {
   const doc = new Document(
     Object.fromEntries(config.roles.map((role) => [secretsTemplateJobName(role.name), secretsJob(config, role)])),
   );
+  // The usage example takes the first role's first path, so that it names what this file really offers.
+  const sample = secretVariables(config, config.roles[0].name);
+  const samplePath = sample[0]?.path ?? "<path>";
+  const sampleVariables = sample.filter((v) => v.path === samplePath).map((v) => `$${v.variable}`);
   doc.commentBefore = [
     ` GENERATED from the access data file by \`npm run ci-template\`. Do not edit: change the data file and run it again`,
     ` (a test fails when this file is stale). README "The CI template".`,
@@ -90,12 +94,12 @@ export function renderSecretsTemplate(config: Config): string {
     `   include:`,
     `     - project: <group>/<this repository>`,
     `       file: ${SECRETS_TEMPLATE_FILE}`,
-    `   docker-build:`,
+    `   my-job:`,
     `     extends: ${secretsTemplateJobName(config.roles[0].name)}`,
     `     variables:`,
-    `       VAULT_SECRETS: nexus/svc-orchestrator   # optional: only these paths (default: every path of the role)`,
+    `       VAULT_SECRETS: ${samplePath}   # optional: only these paths (default: every path of the role)`,
     `     script:`,
-    `       - echo "$NEXUS_SVC_ORCHESTRATOR_PASSWORD" | docker login nexus.shared.cwiq.io:8443 --username "$NEXUS_SVC_ORCHESTRATOR_USERNAME" --password-stdin`,
+    `       - ./my-tool   # uses ${sampleVariables.join(", ")}`,
     ``,
     ` Each key lands in <PATH>_<KEY>, upper case, "/" and "-" as "_". A job with its own before_script starts it with`,
     ` !reference [<hidden job>, before_script]. Alpine images need 'apk add --no-cache curl jq' first.`,
@@ -245,6 +249,7 @@ function loginScript(t: LoginTarget): string[] {
     .join(", ");
   const subgroupHint = "namespace_id" in t.boundClaims ? " namespace_id is the project's own group: projects in its subgroups do not match." : "";
   return [
+    `vs_split() { vs_status=\${vs_response##*$vs_nl}; vs_body=\${vs_response%$vs_nl*}; }  # curl -w appends the HTTP status on a line of its own`,
     `vs_errors() { printf '%s' "$vs_body" | jq -r '(.errors // []) | join("; ")' 2>/dev/null || true; }`,
     `vs_rc=0`,
     // A JWT is three base64url segments, so it can be put into JSON as it is (and a role name is [a-z0-9-]).
@@ -256,8 +261,7 @@ function loginScript(t: LoginTarget): string[] {
     `  7) vs_fail "could not connect to VAULT_ADDR=$VAULT_ADDR (curl exit 7): Vault is down or not reachable from this runner." ;;`,
     `  *) vs_fail "the login request to $VAULT_ADDR failed (curl exit $vs_rc)." ;;`,
     `esac`,
-    `vs_status=\${vs_response##*$vs_nl}`,
-    `vs_body=\${vs_response%$vs_nl*}`,
+    `vs_split`,
     `case "$vs_status" in`,
     `  200) ;;`,
     `  400) vs_fail "Vault refused the login to role ${t.role} (HTTP 400 from ${loginPath}). Most often the ID token's audience: the job's id_tokens aud must be ${t.audience}. Vault said: $(vs_errors)" ;;`,
@@ -277,8 +281,7 @@ function readFunctions(kvMount: string, role: string): string[] {
     `  vs_rc=0`,
     `  vs_response=$(printf 'header = "X-Vault-Token: %s"\\n' "$vs_token" | curl -sS -w '\\n%{http_code}' --config - "\${VAULT_ADDR%/}/v1/${kvMount}/data/$1") || vs_rc=$?`,
     `  [ "$vs_rc" -eq 0 ] || vs_fail "reading ${kvMount}/data/$1 failed (curl exit $vs_rc)."`,
-    `  vs_status=\${vs_response##*$vs_nl}`,
-    `  vs_body=\${vs_response%$vs_nl*}`,
+    `  vs_split`,
     `  case "$vs_status" in`,
     `    200) ;;`,
     `    403) vs_fail "role ${role} may not read ${kvMount}/data/$1 (HTTP 403): the path is not in the role's policy in Vault. The data file grants it, so Vault does not have the applied configuration yet: ask the infra team to apply it. Vault said: $(vs_errors)" ;;`,

@@ -3,10 +3,11 @@
  * their guardrails (rules/pipeline-roles.ts, each with a compliant and a non-compliant fixture) and the wiring that
  * lets a merge-request plan run without reading any secret value.
  */
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { ConfigError, type Config } from "../lib/config";
+import type { Config } from "../lib/config";
 import { derivePipelineNeeds, PROVIDER_NEEDS } from "../lib/pipeline-access";
 import { renderPipelineTemplate, PIPELINE_JOBS } from "../lib/ci-template";
 import { checkConfiguration } from "../rules";
@@ -23,7 +24,7 @@ import {
   pipelineTokenLifetime,
   planReadsNoSecret,
 } from "../rules/pipeline-roles";
-import { configFrom, defaultConfig, ROOT, synthStack } from "./support/fixtures";
+import { configFrom, defaultConfig, problemsAfter, ROOT, synthStack } from "./support/fixtures";
 
 /** path -> capabilities of a rendered policy (HashiCorp's HCL parser reads the same text in test/policy.test.ts). */
 const grantsIn = (hcl: string): Record<string, string[]> => Object.fromEntries((parsePolicyRules(hcl) ?? []).map((r) => [r.path, r.capabilities]));
@@ -38,17 +39,7 @@ const planPolicy: string = tf.resource.vault_policy[`pipeline_${PLAN}`].policy;
 const applyPolicy: string = tf.resource.vault_policy[`pipeline_${APPLY}`].policy;
 
 /** The problems a change to the example data produces. */
-function problemsOf(change: (data: any) => void): string[] {
-  const data = exampleData();
-  change(data);
-  try {
-    configFrom(data);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  throw new Error("expected the data to be rejected");
-}
+const problemsOf = (change: (data: any) => void): string[] => problemsAfter(exampleData(), change);
 
 describe("the pipeline section of the data file", () => {
   it("is absent from the default CWIQ data: the real project id is not known, and a guessed one would trust another project", () => {
@@ -254,5 +245,22 @@ describe("a merge-request plan with the plan role reads no secret value", () => 
     const terraformJob = parse(gitlabCi.replace(/!reference/g, ""))[".terraform"];
     expect(terraformJob.variables).toMatchObject({ TERRAFORM_VAULT_SKIP_CHILD_TOKEN: "true", TF_HTTP_USERNAME: "gitlab-ci-token" });
     expect(gitlabCi).toContain('export TF_HTTP_PASSWORD="$CI_JOB_TOKEN"');
+  });
+});
+
+describe("the pipeline's jq programs (.ci/*.jq, run with jq)", () => {
+  const jq = (program: string, input: unknown) => execFileSync("jq", ["-r", "-f", join(ROOT, ".ci", program)], { input: JSON.stringify(input), encoding: "utf8" });
+
+  it("target every Vault resource of the stack and no GitLab resource in the merge-request plan", () => {
+    const vault = Object.entries(tf.resource as Record<string, object>)
+      .filter(([type]) => type.startsWith("vault_"))
+      .flatMap(([type, byName]) => Object.keys(byName).map((name) => `-target=${type}.${name}`));
+    expect(vault.length).toBe(16);
+    expect(jq("vault-targets.jq", tf).trim().split("\n").sort()).toEqual(vault.sort());
+  });
+
+  it("turn a plan into the create, update and delete counts of GitLab's Terraform report (a replacement counts twice)", () => {
+    const plan = { resource_changes: [["create"], ["update"], ["delete", "create"], ["no-op"], ["read"]].map((actions) => ({ change: { actions } })) };
+    expect(JSON.parse(jq("terraform-report.jq", plan))).toEqual({ create: 2, update: 1, delete: 1 });
   });
 });

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { type Config, parseConfig } from "../../lib/config";
+import { type Config, ConfigError, parseConfig } from "../../lib/config";
 
 export const ROOT = join(__dirname, "..", "..");
 export const DEFAULT_FILE = join(ROOT, "access.yaml");
@@ -19,3 +19,15 @@ export function configFrom(data: unknown, file = "test.yaml"): Config {
 }
 
 export const defaultConfig = (): Config => parseConfig(DEFAULT_TEXT, "access.yaml");
+
+/** The problems the loader reports for `data` after `change` (fails the test if the data is accepted). */
+export function problemsAfter(data: any, change: (data: any) => void): string[] {
+  change(data);
+  try {
+    configFrom(data);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error("expected the data to be rejected");
+}

@@ -4,7 +4,7 @@ import type { Config } from "../../lib/config";
 import { VaultCiAccessStack, type StateBackend } from "../../constructs/access-stack";
 import { defaultConfig } from "./data";
 
-export { ROOT, DEFAULT_FILE, DEFAULT_TEXT, defaultData, configFrom, defaultConfig } from "./data";
+export { ROOT, DEFAULT_FILE, DEFAULT_TEXT, defaultData, configFrom, defaultConfig, problemsAfter } from "./data";
 
 /** The synthesized Terraform JSON of a stack built from `config`, parsed. */
 export function synthStack(config: Config = defaultConfig(), backend?: StateBackend): any {
