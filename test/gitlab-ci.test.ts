@@ -199,7 +199,7 @@ describe("the generated shell, run against a fake Vault and GitLab", () => {
   };
   const SENSITIVE = [TOKEN, NOTE_TOKEN, "limited-token", "partial-token", ...Object.values(JWT), ...Object.values(secrets).flatMap((s) => Object.values(s)).filter((v) => !v.startsWith("svc-") && v !== "e2e")];
 
-  const SHELL_SCENARIOS = ["ok", "only_nexus", "no_curl", "no_jq", "no_addr", "no_id_token", "wrong_aud", "not_bound", "no_token", "forbidden", "missing_key", "missing_secret", "unknown_path", "unreachable", "plan", "apply"];
+  const SHELL_SCENARIOS = ["ok", "no_curl", "no_jq", "no_addr", "no_id_token", "wrong_aud", "not_bound", "no_token", "forbidden", "missing_key", "missing_secret", "unknown_path", "unreachable", "plan", "apply"];
   let servers: FakeServers;
   let dir: string;
   const out = (name: string) => ({
@@ -238,7 +238,6 @@ run() { name=$1; shift; ( "$@" ) >"$dir/$name.out" 2>"$dir/$name.err"; echo $? >
 secrets_job() { ${jobVariables(secretsTemplate[".vault-secrets-nexus-ci"])}; export VAULT_ADDR="$base/$name" VAULT_ID_TOKEN="$1" CI_PROJECT_NAMESPACE_ID=77; }
 read_secrets() { set -e; . "$dir/secrets.sh"; env > "$dir/$name.env"; }
 ok() { secrets_job "${JWT.ok}"; read_secrets; }
-only_nexus() { secrets_job "${JWT.ok}"; VAULT_SECRETS=nexus/svc-orchestrator; read_secrets; }
 no_curl() { secrets_job "${JWT.ok}"; PATH="$dir/bin-jq"; read_secrets; }
 no_jq() { secrets_job "${JWT.ok}"; PATH="$dir/bin-curl"; read_secrets; }
 no_addr() { secrets_job "${JWT.ok}"; unset VAULT_ADDR; read_secrets; }
@@ -283,12 +282,19 @@ wait
     expect(Object.values(env)).not.toContain(TOKEN);
   });
 
-  it("logs in to the role and mount of the template, and reads only the paths named in VAULT_SECRETS", () => {
-    const requests = servers.requests.filter((r) => r.scenario === "only_nexus");
-    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /v1/auth/jwt/login", "GET /v1/secret/data/nexus/svc-orchestrator"]);
+  it("logs in to the role and mount of the template with the job's ID token, and reads with the token it got", () => {
+    const requests = servers.requests.filter((r) => r.scenario === "ok");
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "POST /v1/auth/jwt/login",
+      ...secretsTemplate[".vault-secrets-nexus-ci"].variables.VAULT_SECRETS.split(" ").map((p: string) => `GET /v1/secret/data/${p}`),
+    ]);
     expect(JSON.parse(requests[0].body)).toEqual({ role: "nexus-ci", jwt: JWT.ok });
-    expect(requests[1].vaultToken).toBe(TOKEN);
-    expect(envOf("only_nexus")).not.toHaveProperty("SONARQUBE_SVC_ORCHESTRATOR_TOKEN");
+    expect(requests.slice(1).every((r) => r.vaultToken === TOKEN)).toBe(true);
+  });
+
+  it("reads only the paths named in VAULT_SECRETS", () => {
+    const requests = servers.requests.filter((r) => r.scenario === "missing_key");
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /v1/auth/jwt/login", "GET /v1/secret/data/reportportal/svc-orchestrator"]);
   });
 
   it.each([

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import type { Config } from "../lib/config";
-import { derivePipelineNeeds, PROVIDER_NEEDS } from "../lib/pipeline-access";
+import { derivePipelineNeeds, pipelineBoundClaims, PROVIDER_NEEDS } from "../lib/pipeline-access";
 import { renderPipelineTemplate, PIPELINE_JOBS } from "../lib/ci-template";
 import { checkConfiguration } from "../rules";
 import { ciRoles } from "../rules/context";
@@ -108,9 +108,8 @@ describe("the pipeline roles of the example stack", () => {
   });
 
   it("binds the apply role to protected refs alone when the data names no branch", () => {
-    const data = exampleData();
-    delete data.pipeline.apply.branch;
-    expect(synthStack(configFrom(data)).resource.vault_jwt_auth_backend_role[APPLY].bound_claims).toEqual({ project_id: "4242", ref_protected: "true" });
+    const { branch: _branch, ...apply } = example.pipeline!.apply;
+    expect(pipelineBoundClaims({ ...example.pipeline!, apply }, "apply")).toEqual({ project_id: "4242", ref_protected: "true" });
   });
 
   it("is not a CI reader role: the reader rules (JWT-*, POL-*) do not look at it, and the whole pack passes", () => {
