@@ -4,7 +4,7 @@ import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
 import { GitlabProvider } from "@cdktf/provider-gitlab/lib/provider";
 import { Mount } from "@cdktf/provider-vault/lib/mount";
 import type { Config } from "../lib/config";
-import { deriveAccess } from "../lib/access";
+import { deriveAccess, secretKeys } from "../lib/access";
 import { GitlabJwtAuth } from "./gitlab-jwt-auth";
 import { CiRole } from "./ci-role";
 import { ReadPolicy } from "./read-policy";
@@ -74,6 +74,11 @@ export class VaultCiAccessStack extends TerraformStack {
     new TerraformOutput(this, "read_policies", {
       description: "Every read policy, by the KV path it grants",
       value: Object.fromEntries(access.grants.map((grant) => [grant.path, grant.policyName])),
+    });
+    // Key names only: ACCESS.md and CI template authors need them, and they are not otherwise in the JSON.
+    new TerraformOutput(this, "secret_keys", {
+      description: "Per KV v2 data path granted or written here: the names of the keys stored there (never values)",
+      value: secretKeys(config, access),
     });
   }
 }

@@ -5,6 +5,9 @@
 import type { Config } from "./config";
 import { accountSecretPath, kvDataPath, readPolicyName } from "./naming";
 
+/** What a Nexus service account's secret holds (the construct writes exactly these two keys). */
+export const ACCOUNT_SECRET_KEYS: readonly string[] = ["username", "password"];
+
 export interface ReadGrant {
   /** Path inside the KV mount, CLI form: `nexus/svc-orchestrator`. */
   readonly path: string;
@@ -37,7 +40,7 @@ export function deriveAccess(config: Config): AccessModel {
     for (const read of role.reads) entry(read.path, read.keys).readers.add(role.name);
   }
   for (const account of config.accounts) {
-    const found = entry(accountSecretPath(account.name), ["username", "password"], account.name);
+    const found = entry(accountSecretPath(account.name), ACCOUNT_SECRET_KEYS, account.name);
     for (const reader of account.readers) found.readers.add(reader);
   }
   const grants = [...byPath.entries()]
@@ -55,4 +58,15 @@ export function deriveAccess(config: Config): AccessModel {
     config.roles.map((role) => [role.name, grants.filter((g) => g.readers.includes(role.name)).map((g) => g.policyName)]),
   );
   return { grants, rolePolicies };
+}
+
+/**
+ * KV v2 data path -> the names of the keys stored there (never values), for every secret this configuration grants
+ * or writes, sorted by path. Published as the `secret_keys` output, so that the access report can name the keys from
+ * the synthesized JSON alone.
+ */
+export function secretKeys(config: Config, access: AccessModel = deriveAccess(config)): Record<string, readonly string[]> {
+  const keys = new Map(access.grants.map((grant) => [grant.dataPath, grant.keys]));
+  for (const account of config.accounts) keys.set(kvDataPath(config.vault.kvMount, accountSecretPath(account.name)), ACCOUNT_SECRET_KEYS);
+  return Object.fromEntries([...keys].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

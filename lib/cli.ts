@@ -59,15 +59,18 @@ export function summarize(file: string, config: Config, backend: StateBackend, r
   return lines.join("\n");
 }
 
-/** Prints a clear error for bad input and exits non-zero; anything else is a bug and keeps its stack trace. */
-export function exitWithError(error: unknown): never {
+/**
+ * Prints a clear error for bad input and exits 1; anything else is a bug and keeps its stack trace.
+ * `command` prefixes usage errors: `synth`, `access`, `access:diff`.
+ */
+export function exitWithError(error: unknown, command = "synth"): never {
   if (error instanceof ConfigError) {
     process.stderr.write(`synth refused: ${error.file} is not valid (${error.problems.length} problem${error.problems.length === 1 ? "" : "s"}); nothing was written.\n${error.message}\n`);
   } else if (error instanceof GuardrailError) {
     const count = error.report.violations.length;
     process.stderr.write(`synth refused: ${count} guardrail violation${count === 1 ? "" : "s"}; nothing was written.\n${error.message}\n`);
   } else if (error instanceof UsageError) {
-    process.stderr.write(`synth: ${error.message}\n`);
+    process.stderr.write(`${command}: ${error.message}\n`);
   } else {
     process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
   }

@@ -1,5 +1,7 @@
 /** Builds the stack from a data file, runs the guardrails, and only then writes cdktf.out. */
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { App } from "cdktf";
 import type { DataFile } from "./config";
 import { VaultCiAccessStack, type StateBackend } from "../constructs/access-stack";
@@ -25,23 +27,62 @@ export class GuardrailError extends Error {
   }
 }
 
-/** The stack's Terraform JSON and the guardrails' verdict on it, without writing anything. */
-export function buildAndCheck(source: DataFile, app: App, backend: StateBackend): { stack: VaultCiAccessStack; report: RuleReport } {
+/** The stack, its Terraform JSON and the guardrails' verdict on it, without writing anything. */
+export function buildAndCheck(source: DataFile, app: App, backend: StateBackend): { stack: VaultCiAccessStack; tf: TerraformJson; report: RuleReport } {
   const stack = new VaultCiAccessStack(app, source.config.stack, { config: source.config, backend });
+  stack.runAllValidations();
   const tf = stack.toTerraform() as TerraformJson;
-  return { stack, report: checkConfiguration({ file: source.file, config: source.config, data: source.data, tf }) };
+  return { stack, tf, report: checkConfiguration({ file: source.file, config: source.config, data: source.data, tf }) };
 }
 
-export function synthesize(source: DataFile, backend: StateBackend): SynthResult {
-  const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
+/**
+ * Writes what `app.synth()` writes for a single stack (cdk.tf.json with sorted keys, and manifest.json for the cdktf
+ * CLI), from the JSON the guardrails checked. app.synth() would resolve every token three more times, which is
+ * most of the time at a few thousand resources (BENCHMARKS.md); a test proves the files are byte-identical.
+ */
+export function writeSynthesized(app: App, stack: VaultCiAccessStack, tf: TerraformJson): void {
+  const manifest = app.manifest.forStack(stack);
+  mkdirSync(join(app.outdir, manifest.workingDirectory), { recursive: true });
+  writeFileSync(join(app.outdir, manifest.synthesizedStackPath), JSON.stringify(sortKeys(tf), null, 2));
+  app.manifest.writeToFile();
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+  );
+}
+
+/**
+ * The Terraform JSON that synth would write, checked by the same guardrails, without writing anything (for the
+ * access report and diff). Refuses with GuardrailError on any violation, like synth.
+ */
+export function synthesizeInMemory(source: DataFile, backend: StateBackend = { kind: "local" }): TerraformJson {
+  // cdktf's App creates its outdir at once: give it a scratch one and remove it, so cdktf.out is never touched.
+  const outdir = mkdtempSync(join(tmpdir(), "cwiq-synth-"));
+  try {
+    const { tf, report } = buildAndCheck(source, new App({ outdir }), backend);
+    if (report.violations.length > 0) throw new GuardrailError(report, source.file, `cdktf.out/stacks/${source.config.stack}/cdk.tf.json`);
+    return tf;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** `outdir` defaults to what the cdktf CLI asks for (CDKTF_OUTDIR), else cdktf.out. */
+export function synthesize(source: DataFile, backend: StateBackend, outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out"): SynthResult {
   const stackFile = `${outdir}/stacks/${source.config.stack}/cdk.tf.json`;
   const existed = existsSync(outdir);
   // cdktf's App creates its outdir at once; a refused synth removes it again if it did not exist before.
   const app = new App({ outdir });
   try {
-    const { report } = buildAndCheck(source, app, backend);
+    const { stack, tf, report } = buildAndCheck(source, app, backend);
     if (report.violations.length > 0) throw new GuardrailError(report, source.file, stackFile);
-    app.synth();
+    writeSynthesized(app, stack, tf);
     return { outdir, stackFile, report };
   } catch (error) {
     if (!existed) rmSync(outdir, { recursive: true, force: true });

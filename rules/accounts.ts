@@ -12,11 +12,15 @@ export const accountSecretOneToOne: Rule = {
   check: (input) => {
     const findings: Finding[] = [];
     const secrets = resourcesOf<TfKvSecret>(input.tf, "vault_kv_secret_v2");
+    const byName = new Map<string, [string, TfKvSecret][]>();
+    for (const secret of secrets) {
+      if (secret[1].mount !== undefined) byName.set(secret[1].name ?? "", [...(byName.get(secret[1].name ?? "") ?? []), secret]);
+    }
     input.config.accounts.forEach((account, i) => {
       const entry = { list: "accounts" as const, name: account.name };
       if (!ACCOUNT_NAME.test(account.name)) findings.push(dataFinding(`accounts[${i}].name`, `${JSON.stringify(account.name)} does not match ${ACCOUNT_NAME.source}`, entry));
       const path = accountSecretPath(account.name);
-      const matching = secrets.filter(([, s]) => s.name === path && s.mount !== undefined);
+      const matching = byName.get(path) ?? [];
       if (matching.length !== 1) findings.push(dataFinding(`accounts[${i}]`, `has ${matching.length} secrets at ${path}, must have exactly one`, entry));
       for (const [address, secret] of matching) {
         if (!(secret.data_json_wo ?? "").includes(`username = "${account.name}"`)) {

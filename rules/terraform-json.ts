@@ -14,6 +14,7 @@ export interface TfRole {
   readonly bound_claims?: Record<string, string>;
   readonly bound_claims_type?: string;
   readonly user_claim?: string;
+  readonly claim_mappings?: Record<string, string>;
   readonly token_policies?: readonly string[];
   readonly token_no_default_policy?: boolean;
   readonly token_ttl?: number;
@@ -21,6 +22,7 @@ export interface TfRole {
   readonly token_explicit_max_ttl?: number;
   readonly token_period?: number;
   readonly token_num_uses?: number;
+  readonly token_bound_cidrs?: readonly string[];
   readonly disable_bound_claims_parsing?: boolean;
 }
 
@@ -45,7 +47,9 @@ export interface TfKvSecret {
   readonly name?: string;
   readonly data_json?: string;
   readonly data_json_wo?: string;
+  readonly data_json_wo_version?: number;
   readonly disable_read?: boolean;
+  readonly custom_metadata?: { readonly data?: Record<string, string> };
   readonly lifecycle?: { readonly prevent_destroy?: boolean };
 }
 
@@ -55,6 +59,13 @@ export interface TfGroupVariable {
   readonly masked?: boolean;
   readonly protected?: boolean;
   readonly raw?: boolean;
+  readonly environment_scope?: string;
+  readonly variable_type?: string;
+  readonly description?: string;
+  /** gitlab_group_variable only. */
+  readonly group?: string;
+  /** gitlab_project_variable only. */
+  readonly project?: string;
 }
 
 /** `[address, body]` for every resource of a type, e.g. `["vault_policy.x", {...}]`. */

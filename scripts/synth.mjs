@@ -1,4 +1,5 @@
-// `npm run synth`: runs main.ts in this process (scripts/run-ts.mjs bundles it with esbuild when a source changed).
-import { runTs } from "./run-ts.mjs";
+// `npm run synth` and the cdktf CLI's app command: main.ts, bundled and run in this process by scripts/run.mjs.
+import { createRequire } from "node:module";
+import { bundle } from "./run.mjs";
 
-runTs("main.ts");
+createRequire(import.meta.url)(bundle("main.ts"));

@@ -1,6 +1,7 @@
-// Runs a TypeScript entry point of this repository in this process, fast: esbuild compiles it into one file under
-// dist/ (about 20 ms, only when one of its sources changed), then Node runs it. ts-node would type-check on every
-// start (seconds); type-checking is `npm test`'s job. Usage: node scripts/run-ts.mjs <entry.ts> [args...]
+// Runs a TypeScript entry point of this repository in-process, fast: esbuild bundles it into dist/<name>.js
+// (about 20 ms, only when one of its sources changed), then Node runs the bundle. ts-node would type-check on
+// every start (seconds); type-checking is `npm test`'s job.
+//   node scripts/run.mjs <entry.ts> [args...]
 import { buildSync } from "esbuild";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -17,25 +18,24 @@ const mtime = (file) => {
   }
 };
 
-function isStale(bundle, inputsFile) {
-  const built = mtime(bundle);
-  if (built === Infinity) return true;
-  try {
-    return JSON.parse(readFileSync(inputsFile, "utf8")).some((file) => mtime(join(root, file)) > built);
-  } catch {
-    return true;
-  }
-}
-
-/** Bundles `entry` (relative to the repository root) when stale and runs it; its argv is what follows the entry. */
-export function runTs(entry) {
+/** Bundles `entry` (relative to the repository root) unless its bundle is newer than every source it was built from. */
+export function bundle(entry) {
   const name = basename(entry, ".ts");
-  const bundle = join(root, "dist", `${name}.js`);
+  const outfile = join(root, "dist", `${name}.js`);
   const inputsFile = join(root, "dist", `${name}.inputs.json`);
-  if (isStale(bundle, inputsFile)) {
+  const built = mtime(outfile);
+  let stale = built === Infinity;
+  if (!stale) {
+    try {
+      stale = JSON.parse(readFileSync(inputsFile, "utf8")).some((file) => mtime(join(root, file)) > built);
+    } catch {
+      stale = true;
+    }
+  }
+  if (stale) {
     const { metafile } = buildSync({
       entryPoints: [join(root, entry)],
-      outfile: bundle,
+      outfile,
       bundle: true,
       platform: "node",
       target: "node20",
@@ -48,15 +48,16 @@ export function runTs(entry) {
     // The entry's own sources, so that the next run knows when to rebuild.
     writeFileSync(inputsFile, JSON.stringify(Object.keys(metafile.inputs)));
   }
-  createRequire(import.meta.url)(bundle);
+  return outfile;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
+if (isMain) {
   const [entry, ...args] = process.argv.slice(2);
   if (!entry) {
-    process.stderr.write("usage: node scripts/run-ts.mjs <entry.ts> [args...]\n");
+    console.error("usage: node scripts/run.mjs <entry.ts> [args...]");
     process.exit(2);
   }
   process.argv = [process.argv[0], join(root, entry), ...args];
-  runTs(entry);
+  createRequire(import.meta.url)(bundle(entry));
 }

@@ -1,0 +1,177 @@
+/**
+ * The command-line side of `npm run access` and `npm run access:diff`: where each side's Terraform JSON comes from
+ * (the data file synthesized in memory, a synthesized stack on disk, or a git revision synthesized with its own
+ * code), and where the result goes.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadDataFile } from "./config";
+import { CONFIG_ENV, DEFAULT_CONFIG_FILE, UsageError } from "./cli";
+import { synthesizeInMemory } from "./synth";
+import { ACCESS_REPORT_FILE, renderAccessReport } from "./access-report";
+import { diffTerraform, exitCodeFor, renderAccessDiff } from "./access-diff";
+import type { TerraformJson } from "../rules/terraform-json";
+
+/** The repository root (this file lives in lib/, its bundle in dist/: both one level down). */
+const ROOT = join(__dirname, "..");
+const STACK_FILE = "cdk.tf.json";
+
+export interface AccessArgs {
+  /** `--config <file>`: the data file to synthesize (default $ACCESS_CONFIG, then access.yaml). */
+  readonly config?: string;
+  /** `--json <path>`: a synthesized stack instead (cdk.tf.json, its folder, or a cdktf.out folder). */
+  readonly json?: string;
+  /** `--out <file>` (access only): where to write the report; `-` prints only. */
+  readonly out?: string;
+  /** The base to compare with (access:diff only): a directory with a synthesized stack, or a git revision. */
+  readonly base?: string;
+}
+
+const USAGE = {
+  access: "usage: npm run access [-- --config <data file> | --json <cdk.tf.json or cdktf.out>] [--out <file> | --out -]",
+  "access:diff": "usage: npm run access:diff -- <git revision | directory with a synthesized stack> [--config <data file> | --json <cdk.tf.json or cdktf.out>]",
+} as const;
+
+export function parseAccessArgs(args: readonly string[], command: keyof typeof USAGE): AccessArgs {
+  const options = new Set(command === "access" ? ["config", "json", "out"] : ["config", "json"]);
+  const parsed: Record<string, string> = {};
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const match = /^--([a-z]+)(?:=(.*))?$/.exec(arg);
+    if (!match) {
+      positional.push(arg);
+      continue;
+    }
+    const [, name, inline] = match;
+    if (!options.has(name)) throw new UsageError(`unknown option ${JSON.stringify(arg)}\n${USAGE[command]}`);
+    const value = inline ?? args[++i];
+    if (!value || (inline === undefined && value.startsWith("--"))) throw new UsageError(`--${name} needs a value\n${USAGE[command]}`);
+    parsed[name] = value;
+  }
+  if (parsed.config && parsed.json) throw new UsageError(`give --config or --json, not both\n${USAGE[command]}`);
+  if (command === "access" && positional.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positional[0])}\n${USAGE[command]}`);
+  if (command === "access:diff" && positional.length !== 1) throw new UsageError(`give exactly one base\n${USAGE[command]}`);
+  return { ...parsed, ...(positional[0] ? { base: positional[0] } : {}) };
+}
+
+/** Where `npm run access` writes: ACCESS.md for the default data file; other sources print only unless --out says. */
+export function reportOutput(args: AccessArgs, env: NodeJS.ProcessEnv): string | undefined {
+  const out = args.out ?? (args.config || args.json || env[CONFIG_ENV] ? "-" : ACCESS_REPORT_FILE);
+  return out === "-" ? undefined : out;
+}
+
+export interface CurrentStack {
+  readonly tf: TerraformJson;
+  /** The stack's name when known (to pick the same stack from a base with several). */
+  readonly stackName?: string;
+}
+
+/** This checkout's configuration: the data file synthesized in memory (guardrails included), or --json. */
+export function currentStack(args: AccessArgs, env: NodeJS.ProcessEnv): CurrentStack {
+  if (args.json) return { tf: readSynthesizedStack(args.json) };
+  const source = loadDataFile(args.config ?? (env[CONFIG_ENV] || DEFAULT_CONFIG_FILE));
+  return { tf: synthesizeInMemory(source), stackName: source.config.stack };
+}
+
+/**
+ * A synthesized stack on disk: a cdk.tf.json file, a folder holding one, or a cdktf.out folder (or a folder holding
+ * cdktf.out) with stacks/<stack>/cdk.tf.json; with several stacks, the one named `stackName`.
+ */
+export function readSynthesizedStack(path: string, stackName?: string): TerraformJson {
+  if (!existsSync(path)) throw new UsageError(`${path}: no such file or directory`);
+  const file = statSync(path).isDirectory() ? stackFileIn(path, stackName) : path;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new UsageError(`${file}: not a synthesized stack (${(error as Error).message})`);
+  }
+  if (!json || typeof json !== "object" || Array.isArray(json) || !("terraform" in json || "resource" in json)) {
+    throw new UsageError(`${file}: not a synthesized stack (no "terraform" or "resource" block)`);
+  }
+  return json as TerraformJson;
+}
+
+function stackFileIn(dir: string, stackName: string | undefined): string {
+  if (existsSync(join(dir, STACK_FILE))) return join(dir, STACK_FILE);
+  for (const stacksDir of [join(dir, "stacks"), join(dir, "cdktf.out", "stacks")]) {
+    if (!existsSync(stacksDir)) continue;
+    const stacks = readdirSync(stacksDir).filter((name) => existsSync(join(stacksDir, name, STACK_FILE))).sort();
+    const chosen = stacks.length === 1 ? stacks[0] : stacks.find((name) => name === stackName);
+    if (chosen) return join(stacksDir, chosen, STACK_FILE);
+    throw new UsageError(`${stacksDir} holds ${stacks.length} stacks (${stacks.join(", ") || "none"}) and none is named ${JSON.stringify(stackName ?? "")}`);
+  }
+  throw new UsageError(`${dir} holds no ${STACK_FILE}, stacks/<stack>/${STACK_FILE} or cdktf.out/stacks/<stack>/${STACK_FILE}`);
+}
+
+export interface Base {
+  /** What the note says it compared against: the argument, with the commit for a revision. */
+  readonly label: string;
+  readonly tf: TerraformJson;
+}
+
+/**
+ * The base to compare with. An existing path is a synthesized stack; anything else must be a git revision, whose
+ * tree is synthesized by its own code (its scripts/synth.mjs, lib/, constructs/, data file), so that a change to
+ * the code (the policy renderer, a construct) shows up as well as a change to the data.
+ */
+export function loadBase(base: string, args: AccessArgs, stackName: string | undefined): Base {
+  if (existsSync(base)) return { label: base, tf: readSynthesizedStack(base, stackName) };
+  const commit = resolveRevision(base);
+  const label = `${base} (${commit.slice(0, 12)})`;
+  return { label, tf: synthesizeRevision(commit, label, args.config, stackName) };
+}
+
+function resolveRevision(revision: string): string {
+  const fail = () => new UsageError(`base ${JSON.stringify(revision)} is neither an existing directory or file nor a git revision of ${ROOT}`);
+  if (revision.startsWith("-")) throw fail();
+  const run = spawnSync("git", ["-C", ROOT, "rev-parse", "--verify", "--quiet", `${revision}^{commit}`], { encoding: "utf8" });
+  if (run.status !== 0) throw fail();
+  return run.stdout.trim();
+}
+
+function synthesizeRevision(commit: string, label: string, config: string | undefined, stackName: string | undefined): TerraformJson {
+  const dir = mkdtempSync(join(tmpdir(), "cwiq-access-base-"));
+  try {
+    // git archive, not a worktree: nothing is registered in the repository, so nothing is left behind on a crash.
+    const archive = spawnSync("git", ["-C", ROOT, "archive", "--format=tar", commit], { maxBuffer: 512 * 1024 * 1024 });
+    if (archive.status !== 0) throw new UsageError(`base ${label}: git archive failed: ${archive.stderr.toString().trim()}`);
+    const untar = spawnSync("tar", ["-x", "-C", dir], { input: archive.stdout });
+    if (untar.status !== 0) throw new UsageError(`base ${label}: cannot unpack its tree: ${untar.stderr.toString().trim()}`);
+    if (!existsSync(join(dir, "scripts", "synth.mjs"))) {
+      throw new UsageError(`base ${label} has no scripts/synth.mjs: synthesize it yourself and pass its cdktf.out directory`);
+    }
+    // The base's own code with this checkout's packages (the lockfile rarely changes; when it did, see README).
+    symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+    const synth = spawnSync(process.execPath, [join(dir, "scripts", "synth.mjs"), ...(config ? ["--config", config] : [])], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, CDKTF_OUTDIR: "cdktf.out" },
+    });
+    if (synth.status !== 0) throw new UsageError(`base ${label} does not synthesize with its own code:\n${synth.stderr.trim()}`);
+    return readSynthesizedStack(join(dir, "cdktf.out"), stackName);
+  } finally {
+    // Unlink the node_modules link first, so that removing the scratch tree can never reach this checkout's packages.
+    rmSync(join(dir, "node_modules"), { force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `npm run access` without the process: the report, and the file to write it to (none: print only). */
+export function runAccessReport(argv: readonly string[], env: NodeJS.ProcessEnv): { report: string; out?: string } {
+  const args = parseAccessArgs(argv, "access");
+  const out = reportOutput(args, env);
+  return { report: renderAccessReport(currentStack(args, env).tf), ...(out ? { out } : {}) };
+}
+
+/** `npm run access:diff` without the process: the merge-request note and the exit code (0, or 3 when access widens). */
+export function runAccessDiff(argv: readonly string[], env: NodeJS.ProcessEnv): { note: string; exitCode: number } {
+  const args = parseAccessArgs(argv, "access:diff");
+  const current = currentStack(args, env);
+  const base = loadBase(args.base!, args, current.stackName);
+  const changes = diffTerraform(base.tf, current.tf);
+  return { note: renderAccessDiff(changes, base.label), exitCode: exitCodeFor(changes) };
+}

@@ -1,0 +1,14 @@
+/**
+ * `npm run access:diff -- <base>`: the access change from a base to this checkout, as a Markdown merge-request note.
+ * Exit 0: no change, or only narrowing/neutral ones; 3: access widens; 1: an error (bad base, bad data).
+ */
+import { exitWithError } from "../lib/cli";
+import { runAccessDiff } from "../lib/access-cli";
+
+try {
+  const { note, exitCode } = runAccessDiff(process.argv.slice(2), process.env);
+  process.stdout.write(note);
+  process.exitCode = exitCode;
+} catch (error) {
+  exitWithError(error, "access:diff");
+}

@@ -1,0 +1,27 @@
+// One synth of a data file, timed phase by phase, in this process. Prints one JSON line. Used by scripts/bench.ts.
+//   node scripts/run.mjs scripts/bench-phases.ts <data file> <outdir>
+import { performance } from "node:perf_hooks";
+import { App } from "cdktf";
+import { loadDataFile } from "../lib/config";
+import { VaultCiAccessStack } from "../constructs/access-stack";
+import { checkConfiguration } from "../rules";
+import { writeSynthesized } from "../lib/synth";
+import type { TerraformJson } from "../rules/terraform-json";
+
+const [file, outdir] = process.argv.slice(2);
+const times: Record<string, number> = {};
+const phase = <T>(name: string, fn: () => T): T => {
+  const start = performance.now();
+  const result = fn();
+  times[name] = performance.now() - start;
+  return result;
+};
+
+const source = phase("load+validate", () => loadDataFile(file));
+const app = new App({ outdir });
+const stack = phase("construct", () => new VaultCiAccessStack(app, source.config.stack, { config: source.config }));
+const tf = phase("toTerraform", () => stack.toTerraform() as TerraformJson);
+const report = phase("guardrails", () => checkConfiguration({ ...source, tf }));
+phase("write", () => writeSynthesized(app, stack, tf));
+const resources = Object.values(tf.resource ?? {}).reduce((n, byName) => n + Object.keys(byName).length, 0);
+console.log(JSON.stringify({ times, resources, violations: report.violations.length, maxRssMb: process.resourceUsage().maxRSS / 1024 }));

@@ -1,0 +1,129 @@
+// `npm run bench`: synth and test speed, and how synth grows with the number of accounts and roles.
+// Prints the tables and writes them, with the machine's description, to BENCHMARKS.md. Not part of `npm test`.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, totalmem, tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { stringify } from "yaml";
+import { generateData } from "../lib/generate";
+
+const root = join(__dirname, "..");
+const CDKTF_CLI_VERSION = "0.21.0";
+const cliDir = join(root, "node_modules", ".cache", `cdktf-cli-${CDKTF_CLI_VERSION}`);
+const env = { ...process.env, CHECKPOINT_DISABLE: "1", CDKTF_DISABLE_PLUGIN_CACHE_ENV: "1", CI: "1" };
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
+
+/** Wall time of a command (ms) and its peak RSS (MB), from GNU time. */
+function timed(cmd: string, args: string[], cwd = root): { ms: number; rssMb: number } {
+  const start = performance.now();
+  const run = spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], { cwd, env, encoding: "utf8" });
+  const ms = performance.now() - start;
+  if (run.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
+  const rssKb = Number(run.stderr.trim().split("\n").pop());
+  return { ms, rssMb: rssKb / 1024 };
+}
+
+/** Median wall time of `runs` runs after one warm-up. */
+function medianOf(runs: number, fn: () => { ms: number; rssMb: number }) {
+  fn();
+  const results = Array.from({ length: runs }, fn);
+  return { ms: median(results.map((r) => r.ms)), rssMb: Math.max(...results.map((r) => r.rssMb)) };
+}
+
+function cdktfCli(): string | undefined {
+  const bin = join(cliDir, "node_modules", ".bin", "cdktf");
+  if (existsSync(bin)) return bin;
+  mkdirSync(cliDir, { recursive: true });
+  console.log(`installing cdktf-cli@${CDKTF_CLI_VERSION} into ${cliDir} (once, for the comparison)...`);
+  const install = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--prefix", cliDir, `cdktf-cli@${CDKTF_CLI_VERSION}`], { encoding: "utf8" });
+  return install.status === 0 && existsSync(bin) ? bin : undefined;
+}
+
+const lines: string[] = [];
+const out = (line = "") => {
+  console.log(line);
+  lines.push(line);
+};
+
+const cpu = cpus();
+const machine = `${cpu.length} cores (${cpu[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${execFileSync("uname", ["-sr"]).toString().trim()}`;
+
+out("# Benchmarks");
+out();
+out("Written by `npm run bench` (scripts/bench.ts). Wall times are medians after a warm-up; memory is peak RSS.");
+out();
+out(`Machine: ${machine}.`);
+out();
+
+// 1. The README's synth against the cdktf CLI, on the default data.
+out("## Synth of the default data (access.yaml)");
+out();
+const npmSynth = medianOf(7, () => timed("npm", ["run", "--silent", "synth"]));
+const cli = cdktfCli();
+const cliSynth = cli ? medianOf(3, () => timed(cli, ["synth"])) : undefined;
+out("| command | wall (median) | peak RSS |");
+out("|---|---|---|");
+out(`| \`npm run synth\` (the README's) | ${fmt(npmSynth.ms)} | ${npmSynth.rssMb.toFixed(0)} MB |`);
+if (cliSynth) out(`| \`cdktf synth\` (cdktf-cli ${CDKTF_CLI_VERSION}, same app) | ${fmt(cliSynth.ms)} | ${cliSynth.rssMb.toFixed(0)} MB |`);
+out();
+out(cliSynth ? `Ratio: \`npm run synth\` is ${(cliSynth.ms / npmSynth.ms).toFixed(1)}x faster than \`cdktf synth\` (target: at least 5x, and at most 0.5 s).` : "cdktf-cli could not be installed: no comparison this run.");
+out();
+
+// 2. Growth with the number of accounts and roles.
+out("## Synth as the data grows");
+out();
+out("Generated data (lib/generate.ts): N accounts, each read by one of R roles; every role also reads one path of its own.");
+out("Each run is a full `node scripts/synth.mjs --config <file>` (load, validate, construct, guardrails, write).");
+out();
+const work = mkdtempSync(join(tmpdir(), "bench-"));
+const sizes = [3, 30, 300, 3000];
+const roleCounts = [1, 10, 100];
+const wall = new Map<string, number>();
+const phaseRows: string[] = [];
+out(`| accounts | ${roleCounts.map((r) => `${r} role${r > 1 ? "s" : ""}: wall / RSS`).join(" | ")} |`);
+out(`|---|${roleCounts.map(() => "---").join("|")}|`);
+for (const accounts of sizes) {
+  const cells: string[] = [];
+  for (const roles of roleCounts) {
+    const file = join(work, `data-${accounts}-${roles}.yaml`);
+    writeFileSync(file, stringify(generateData({ accounts, roles })));
+    const outdir = join(work, `out-${accounts}-${roles}`);
+    const result = medianOf(3, () => timed(process.execPath, [join(root, "scripts", "synth.mjs"), "--config", file], work));
+    wall.set(`${accounts}/${roles}`, result.ms);
+    cells.push(`${fmt(result.ms)} / ${result.rssMb.toFixed(0)} MB`);
+    if (roles === 10) {
+      const phases = JSON.parse(execFileSync(process.execPath, [join(root, "scripts", "run.mjs"), "scripts/bench-phases.ts", file, outdir], { cwd: root, env }).toString());
+      phaseRows.push(`| ${accounts} | ${phases.resources} | ${Object.values(phases.times as Record<string, number>).map((ms) => fmt(ms)).join(" | ")} |`);
+    }
+  }
+  out(`| ${accounts} | ${cells.join(" | ")} |`);
+}
+out();
+out("Growth factor per 10x accounts (wall time ratio; 10 would be linear, plus a fixed start-up cost that hides it at small N):");
+out();
+out(`| step | ${roleCounts.map((r) => `${r} role${r > 1 ? "s" : ""}`).join(" | ")} |`);
+out(`|---|${roleCounts.map(() => "---").join("|")}|`);
+for (let i = 1; i < sizes.length; i++) {
+  out(`| ${sizes[i - 1]} -> ${sizes[i]} | ${roleCounts.map((r) => (wall.get(`${sizes[i]}/${r}`)! / wall.get(`${sizes[i - 1]}/${r}`)!).toFixed(1)).join(" | ")} |`);
+}
+out();
+out("Where the time goes (10 roles; in-process, one run; guardrails included):");
+out();
+out("| accounts | resources | load+validate | construct | toTerraform | guardrails | write |");
+out("|---|---|---|---|---|---|---|");
+for (const row of phaseRows) out(row);
+out();
+rmSync(work, { recursive: true, force: true });
+
+// 3. The test suite.
+out("## `npm test`");
+out();
+const tests = medianOf(3, () => timed("npm", ["test", "--silent"]));
+out(`\`npm test\` (tsc and jest side by side, whole suite): ${fmt(tests.ms)} wall (median of 3 after a warm-up; target at most 5 s).`);
+out();
+
+writeFileSync(join(root, "BENCHMARKS.md"), `${lines.join("\n")}\n`);
+console.log("written to BENCHMARKS.md");

@@ -1,0 +1,363 @@
+// The access report (ACCESS.md) and the access diff, in one file: they share one synthesized stack, and every
+// test file loads cdktf again (npm test must stay under 5 s).
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadDataFile } from "../lib/config";
+import { synthesizeInMemory } from "../lib/synth";
+import { describeClaim, formatTtl, renderAccessReport, reportStaleness } from "../lib/access-report";
+import { diffTerraform, EXIT_ACCESS_WIDENS, EXIT_NO_WIDENING, exitCodeFor, renderAccessDiff, type AccessChange } from "../lib/access-diff";
+import { loadBase, parseAccessArgs, readSynthesizedStack, reportOutput, runAccessDiff } from "../lib/access-cli";
+import { renderPolicy } from "../lib/policy";
+import { DEFAULT_FILE, ROOT, configFrom, defaultData, synthStack } from "./support/fixtures";
+import { withApplyRole } from "./support/access-json";
+import { capabilitiesOn, pathMatches } from "../lib/granted-access";
+
+/** What `npm run access` and `npm run access:diff` synthesize from access.yaml (in memory, guardrails included). */
+const BASE: any = synthesizeInMemory(loadDataFile(DEFAULT_FILE));
+const report = renderAccessReport(BASE);
+const ROLE = "nexus-ci";
+const widening = (line: string): AccessChange => ({ impact: "widening", line });
+const narrowing = (line: string): AccessChange => ({ impact: "narrowing", line });
+const neutral = (line: string): AccessChange => ({ impact: "neutral", line });
+
+const role = (json: any) => json.resource.vault_jwt_auth_backend_role[ROLE];
+/** The default stack with `change` applied to a copy of its JSON. */
+function edited(change: (json: any) => void): any {
+  const json = structuredClone(BASE);
+  change(json);
+  return json;
+}
+const policyText = (json: any, id: string) => json.resource.vault_policy[id];
+
+/** The Markdown section that starts with `heading`, up to the next heading of the same or a higher level. */
+const section = (markdown: string, heading: string): string => {
+  const start = markdown.indexOf(`${heading}\n`);
+  if (start === -1) throw new Error(`no section ${heading}`);
+  const level = heading.split(" ")[0];
+  const next = markdown.slice(start + heading.length).search(new RegExp(`\\n#{1,${level.length}} `));
+  return next === -1 ? markdown.slice(start) : markdown.slice(start, start + heading.length + next);
+};
+
+describe("ACCESS.md", () => {
+  it("is what `npm run access` renders from access.yaml now (else run `npm run access` and commit it)", () => {
+    const file = join(ROOT, "ACCESS.md");
+    const fresh = renderAccessReport(BASE);
+    const problem = reportStaleness(existsSync(file) ? readFileSync(file, "utf8") : undefined, fresh);
+    if (problem) throw new Error(problem);
+  });
+
+  it("fails the staleness check with the command to run and the first differing line when access changed", () => {
+    const problem = reportStaleness(report, renderAccessReport(edited((j) => (role(j).token_max_ttl = 3600))));
+    expect(problem).toContain("ACCESS.md is stale");
+    expect(problem).toContain("Run `npm run access` and commit ACCESS.md.");
+    expect(problem).toMatch(/committed: Tokens: TTL 15m, max TTL 30m;.*\n {2}fresh: {5}Tokens: TTL 15m, max TTL 60m;/);
+    expect(reportStaleness(undefined, report)).toContain("does not exist");
+  });
+});
+
+describe("the access report of the default configuration", () => {
+  const nexusCi = section(report, "### `nexus-ci`");
+
+  it("says which tokens can log in to nexus-ci: issuer from the JWT backend, audience, group 9 by id", () => {
+    expect(nexusCi).toContain("Log in: `POST /v1/auth/jwt/login` with `role=nexus-ci` (role type `jwt`).");
+    expect(nexusCi).toContain("- issued by `https://gitlab.shared.cwiq.io` (bound_issuer of `auth/jwt/`), signed with keys from OIDC discovery at https://gitlab.shared.cwiq.io\n");
+    expect(nexusCi).toContain("- its audience (`aud`) includes `https://gitlab.shared.cwiq.io`\n");
+    expect(nexusCi).toContain("- CI jobs of projects in group 9 (namespace_id 9; subgroups not included)\n");
+  });
+
+  it("gives token lifetimes in minutes, the default policy, user_claim and claim mappings", () => {
+    expect(nexusCi).toContain(
+      "Tokens: TTL 15m, max TTL 30m; no `default` policy; entity per `project_id` (user_claim); claims copied to token metadata: job_id, pipeline_id, project_path, ref, user_login.",
+    );
+  });
+
+  it("lists nexus-ci's six paths with capability read and the keys stored there", () => {
+    expect(nexusCi).toContain("Grants: `read` on 6 paths, nothing else:");
+    const rows = nexusCi.split("\n").filter((line) => line.startsWith("| `secret/"));
+    expect(rows).toEqual([
+      "| `secret/data/defectdojo/svc-orchestrator` | read | token | `kv-read.secret.defectdojo.svc-orchestrator` |",
+      "| `secret/data/nexus/svc-executor` | read | username, password | `kv-read.secret.nexus.svc-executor` |",
+      "| `secret/data/nexus/svc-orchestrator` | read | username, password | `kv-read.secret.nexus.svc-orchestrator` |",
+      "| `secret/data/orchestrator/e2e-test-user` | read | username, password | `kv-read.secret.orchestrator.e2e-test-user` |",
+      "| `secret/data/reportportal/svc-orchestrator` | read | api_key | `kv-read.secret.reportportal.svc-orchestrator` |",
+      "| `secret/data/sonarqube/svc-orchestrator` | read | token, url | `kv-read.secret.sonarqube.svc-orchestrator` |",
+    ]);
+  });
+
+  it("says who can read each secret, naming the workloads behind a policy no role carries", () => {
+    const secrets = section(report, "## Secrets: who can read each");
+    const row = (path: string) => secrets.split("\n").find((line) => line.startsWith(`| \`${path}\``));
+    expect(row("secret/data/nexus/svc-deployer")).toMatch(
+      /^\| `secret\/data\/nexus\/svc-deployer` \| username, password \| no CI role; policy `kv-read\.secret\.nexus\.svc-deployer` for workloads: ec2-deploy, kubernetes \| yes, write-only \(version 1\); nexus_permissions: docker:read;/,
+    );
+    expect(row("secret/data/nexus/svc-executor")).toMatch(/^\| `secret\/data\/nexus\/svc-executor` \| username, password \| `nexus-ci` \| yes, write-only/);
+    expect(row("secret/data/sonarqube/svc-orchestrator")).toBe("| `secret/data/sonarqube/svc-orchestrator` | token, url | `nexus-ci` | no (written outside this configuration) |");
+  });
+
+  it("lists the GitLab variables with value, owner, flags and scope", () => {
+    expect(section(report, "## GitLab CI/CD variables")).toContain(
+      "| `VAULT_ADDR` | `https://vault.shared.cwiq.io` | group 9 | no | no (every pipeline, merge requests too) | yes (no `$` expansion) | all (`*`) |",
+    );
+  });
+
+  it("is deterministic: no timestamp, no file path, and the same for the JSON's keys in any order", () => {
+    expect(report).not.toContain(ROOT);
+    expect(report).not.toMatch(/20\d\d-\d\d-\d\d|\d\d:\d\d:\d\d/);
+    const reversed = (value: unknown): unknown =>
+      Array.isArray(value) ? value.map(reversed) : value && typeof value === "object" ? Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reversed(v)])) : value;
+    expect(renderAccessReport(reversed(BASE) as typeof BASE)).toBe(report);
+  });
+
+  it("reads the synthesized JSON, not the data file: a lifetime changed in the JSON only shows up", () => {
+    expect(renderAccessReport(edited((j) => (role(j).token_max_ttl = 7200)))).toContain("Tokens: TTL 15m, max TTL 120m;");
+  });
+});
+
+describe("roles that are not plain read", () => {
+  const applyReport = renderAccessReport(withApplyRole(BASE));
+  const cwiqApply = section(applyReport, "### `fixture-apply`");
+
+  it("describes project and protected-ref bindings in words", () => {
+    expect(cwiqApply).toContain("- CI jobs of project 42\n");
+    expect(cwiqApply).toContain("- on protected branches/tags only\n");
+  });
+
+  it("lists every capability path by path", () => {
+    expect(cwiqApply).toContain("Grants: **not read-only**, every capability path by path:");
+    expect(cwiqApply.split("\n").filter((line) => line.startsWith("| `"))).toEqual([
+      "| `secret/data/nexus/*` | create, update | — | `fixture-apply` |",
+      "| `sys/policies/acl/*` | create, delete, read, update | — | `fixture-apply` |",
+    ]);
+  });
+
+  it("shows, on each secret a glob reaches, what else the role may do there", () => {
+    expect(section(applyReport, "## Secrets: who can read each")).toContain("| `secret/data/nexus/svc-executor` | username, password | `nexus-ci`; also: `fixture-apply` (create, update) |");
+  });
+
+  it("prints a policy that is not plain path blocks in full", () => {
+    const json = withApplyRole(BASE);
+    const odd = 'path "secret/data/x" {\n  capabilities = ["read"]\n  allowed_parameters = { "*" = [] }\n}\n';
+    json.resource.vault_policy["fixture-apply"].policy = odd;
+    const text = renderAccessReport(json);
+    expect(section(text, "### `fixture-apply`")).toContain("- Its tokens carry `fixture-apply`, whose text is not plain path blocks: read it in full below.");
+    expect(section(text, "## Policies that are not plain path blocks")).toContain(`\`\`\`hcl\n${odd.trimEnd()}\n\`\`\``);
+  });
+});
+
+describe("policy paths on a concrete secret", () => {
+  it("matches + to exactly one segment and a trailing * to any suffix, and nothing else as a pattern", () => {
+    expect(pathMatches("secret/data/nexus/+", "secret/data/nexus/svc-a")).toBe(true);
+    expect(pathMatches("secret/data/nexus/+", "secret/data/nexus/a/b")).toBe(false);
+    expect(pathMatches("secret/data/nexus/+", "secret/data/nexus/")).toBe(false);
+    expect(pathMatches("secret/data/+/svc-a", "secret/data/nexus/svc-a")).toBe(true);
+    expect(pathMatches("secret/data/*", "secret/data/a/b")).toBe(true);
+    expect(pathMatches("secret/data/a", "secret/data/a/b")).toBe(false);
+    expect(pathMatches("secret/data/a.b", "secret/data/axb")).toBe(false);
+  });
+
+  it("unions the capabilities of every matching path, and deny wins", () => {
+    const grants = [
+      { path: "secret/data/nexus/*", capabilities: ["create", "update"], policies: ["a"] },
+      { path: "secret/data/nexus/svc-a", capabilities: ["read"], policies: ["b"] },
+    ];
+    expect(capabilitiesOn(grants, "secret/data/nexus/svc-a")).toEqual(["create", "read", "update"]);
+    expect(capabilitiesOn([...grants, { path: "secret/data/+/svc-a", capabilities: ["deny"], policies: ["c"] }], "secret/data/nexus/svc-a")).toEqual(["deny"]);
+    expect(capabilitiesOn(grants, "secret/data/other")).toEqual([]);
+  });
+});
+
+describe("claims and lifetimes in words", () => {
+  it("puts the usual GitLab claims in words", () => {
+    expect(describeClaim({ claim: "namespace_id", values: ["9"] })).toBe("CI jobs of projects in group 9 (namespace_id 9; subgroups not included)");
+    expect(describeClaim({ claim: "project_id", values: ["42", "43"] })).toBe("CI jobs of projects 42 or 43");
+    expect(describeClaim({ claim: "ref_protected", values: ["true"] })).toBe("on protected branches/tags only");
+    expect(describeClaim({ claim: "ref_type", values: ["tag"] })).toBe("on tags only");
+    expect(describeClaim({ claim: "ref", values: ["main"] })).toBe('on ref "main"');
+    expect(describeClaim({ claim: "project_path", values: ["orchestrator/app"] })).toBe('whose project_path is "orchestrator/app" (a path: can be renamed and then reused by someone else)');
+    expect(describeClaim({ claim: "pipeline_source", values: ["push"] })).toBe('in pipelines whose source is "push"');
+  });
+
+  it("flags glob patterns when claims are compared as globs", () => {
+    expect(describeClaim({ claim: "project_path", values: ["orchestrator/*"] }, "glob")).toBe('whose project_path claim matches the glob pattern "orchestrator/*"');
+  });
+
+  it("gives lifetimes in minutes and says what unset means", () => {
+    expect(formatTtl(900)).toBe("15m");
+    expect(formatTtl(3600)).toBe("60m");
+    expect(formatTtl(90)).toBe("90s");
+    expect(formatTtl(undefined)).toBe("unset (Vault's default, 32 days unless tuned)");
+  });
+});
+
+describe("the access diff between two configurations", () => {
+  // One path added (a new account nexus-ci reads), one removed (defectdojo), and a longer max TTL.
+  const data = defaultData();
+  data.accounts.push({ name: "svc-datastore", permissions: ["docker:read-write"], usedBy: "datastore CI image builds", readers: [ROLE] });
+  data.roles[0].reads = data.roles[0].reads.filter((read: { path: string }) => read.path !== "defectdojo/svc-orchestrator");
+  data.roles[0].tokenMaxTtl = "60m";
+  const changes = diffTerraform(BASE, synthStack(configFrom(data)));
+
+  it("names the added path, the removed path and the TTL change in words, each classified", () => {
+    expect(changes).toEqual([
+      widening("~ nexus-ci token_max_ttl 30m -> 60m (wider)"),
+      widening("+ nexus-ci may now read secret/data/nexus/svc-datastore"),
+      narrowing("- nexus-ci may no longer read secret/data/defectdojo/svc-orchestrator"),
+      neutral("+ secret secret/data/nexus/svc-datastore is now written by this configuration (keys username, password)"),
+    ]);
+  });
+
+  it("renders a merge-request note that leads with the widening and signals it by exit code", () => {
+    const note = renderAccessDiff(changes, "main (abc)");
+    expect(note).toContain("## Access change against `main (abc)`\n\n**Access widens: 2 changes need a security owner's approval.** 1 narrowing, 1 neutral.");
+    expect(note).toContain("### Widening (2)\n\n```diff\n~ nexus-ci token_max_ttl 30m -> 60m (wider)\n+ nexus-ci may now read secret/data/nexus/svc-datastore\n```");
+    expect(note).toContain("### Narrowing (1)\n\n```diff\n- nexus-ci may no longer read secret/data/defectdojo/svc-orchestrator\n```");
+    expect(exitCodeFor(changes)).toBe(EXIT_ACCESS_WIDENS);
+  });
+
+  it("finds no change between identical configurations, and exits 0", () => {
+    const same = diffTerraform(BASE, synthStack());
+    expect(same).toEqual([]);
+    expect(renderAccessDiff(same, "main")).toBe("## Access change against `main`\n\nNo access change: both configurations grant exactly the same.\n");
+    expect(exitCodeFor(same)).toBe(EXIT_NO_WIDENING);
+  });
+
+  it("exits 0 when access only narrows: a shorter token life and a path fewer", () => {
+    const only = diffTerraform(
+      BASE,
+      edited((j) => {
+        role(j).token_max_ttl = 1200;
+        role(j).token_policies = role(j).token_policies.filter((p: string) => p !== "kv-read.secret.reportportal.svc-orchestrator");
+        delete j.resource.vault_policy["kv-read_secret_reportportal_svc-orchestrator"];
+      }),
+    );
+    expect(only).toEqual([
+      narrowing("~ nexus-ci token_max_ttl 30m -> 20m (narrower)"),
+      narrowing("- nexus-ci may no longer read secret/data/reportportal/svc-orchestrator"),
+    ]);
+    expect(renderAccessDiff(only, "main")).toContain("**No widening.** 2 narrowing, 0 neutral.");
+    expect(exitCodeFor(only)).toBe(EXIT_NO_WIDENING);
+  });
+});
+
+describe("classifying each kind of change", () => {
+  const cases: [string, (json: any) => void, AccessChange[]][] = [
+    ["an added audience widens", (j) => role(j).bound_audiences.push("https://vault.shared.cwiq.io"), [widening("+ nexus-ci now also accepts audience https://vault.shared.cwiq.io")]],
+    ["no audience at all widens", (j) => (role(j).bound_audiences = []), [widening("- nexus-ci no longer checks the audience: any audience is accepted")]],
+    ["a removed bound claim widens", (j) => delete role(j).bound_claims.namespace_id, [widening("- nexus-ci no longer requires namespace_id 9: CI jobs of projects in group 9 (namespace_id 9; subgroups not included) (bound claim removed)")]],
+    ["an added bound claim narrows", (j) => (role(j).bound_claims.ref_protected = "true"), [narrowing("+ nexus-ci now also requires ref_protected true: on protected branches/tags only")]],
+    ["another bound-claim value widens (other jobs get in)", (j) => (role(j).bound_claims.namespace_id = "10"), [widening("~ nexus-ci bound claim namespace_id 9 -> 10 (wider: CI jobs of projects in group 10 (namespace_id 10; subgroups not included))")]],
+    ["an extra comma-separated alternative widens", (j) => (role(j).bound_claims.namespace_id = "9,12"), [widening("~ nexus-ci bound claim namespace_id 9 -> 12,9 (wider: CI jobs of projects in groups 12 or 9 (namespace_id 12 or 9; subgroups not included))")]],
+    ["glob claims widen", (j) => (role(j).bound_claims_type = "glob"), [widening("~ nexus-ci bound_claims_type string -> glob (wider)")]],
+    ["a shorter TTL narrows", (j) => (role(j).token_ttl = 600), [narrowing("~ nexus-ci token_ttl 15m -> 10m (narrower)")]],
+    ["an unset max TTL (Vault's default) widens", (j) => delete role(j).token_max_ttl, [widening("~ nexus-ci token_max_ttl 30m -> unset (Vault's default, 32 days unless tuned) (wider)")]],
+    ["a token period widens", (j) => (role(j).token_period = 3600), [widening("~ nexus-ci token_period none -> 60m (wider)")]],
+    ["the default policy widens", (j) => (role(j).token_no_default_policy = false), [widening("+ nexus-ci tokens now also carry Vault's default policy")]],
+    ["another user_claim is neutral", (j) => (role(j).user_claim = "user_id"), [neutral("~ nexus-ci user_claim project_id -> user_id (neutral: names the entity, grants nothing)")]],
+    ["another role type widens", (j) => (role(j).role_type = "oidc"), [widening("~ nexus-ci role_type jwt -> oidc (wider: a different login flow)")]],
+    [
+      "an added capability widens",
+      (j) => (policyText(j, "kv-read_secret_nexus_svc-executor").policy = renderPolicy("x", [{ path: "secret/data/nexus/svc-executor", capabilities: ["read", "list"] }])),
+      [widening("+ nexus-ci may now also list secret/data/nexus/svc-executor (had read)")],
+    ],
+    [
+      "a deny narrows",
+      (j) => (policyText(j, "kv-read_secret_nexus_svc-executor").policy = renderPolicy("x", [{ path: "secret/data/nexus/svc-executor", capabilities: ["deny"] }])),
+      [narrowing("+ nexus-ci is now denied secret/data/nexus/svc-executor (had read)")],
+    ],
+    [
+      "a changed policy that is not plain path blocks counts as widening",
+      (j) => (policyText(j, "kv-read_secret_nexus_svc-executor").policy = 'path "secret/data/nexus/svc-executor" {\n  capabilities = ["read"]\n  allowed_parameters = {}\n}\n'),
+      [
+        widening("~ nexus-ci carries policy kv-read.secret.nexus.svc-executor, which is not plain path blocks and is new or changed: read it in ACCESS.md (counted as wider)"),
+        narrowing("- nexus-ci may no longer read secret/data/nexus/svc-executor"),
+      ],
+    ],
+    [
+      "another issuer widens",
+      (j) => (j.resource.vault_jwt_auth_backend.jwt.bound_issuer = "https://gitlab.com"),
+      [widening("~ auth/jwt/ bound_issuer https://gitlab.shared.cwiq.io -> https://gitlab.com (wider: tokens of this issuer log in to roles nexus-ci)")],
+    ],
+    [
+      "a policy no role carries widens its holders (workloads)",
+      (j) => (policyText(j, "kv-read_secret_nexus_svc-deployer").policy = renderPolicy("x", [{ path: "secret/data/nexus/+", capabilities: ["read"] }])),
+      [
+        widening("+ holders of policy kv-read.secret.nexus.svc-deployer (no CI role; for workloads: ec2-deploy, kubernetes) may now read secret/data/nexus/+"),
+        narrowing("- holders of policy kv-read.secret.nexus.svc-deployer (no CI role; for workloads: ec2-deploy, kubernetes) may no longer read secret/data/nexus/svc-deployer"),
+      ],
+    ],
+    [
+      "another VAULT_ADDR widens: jobs send their tokens there",
+      (j) => (j.resource.gitlab_group_variable.VAULT_ADDR.value = "https://vault.example.com"),
+      [widening("~ VAULT_ADDR on group 9 value https://vault.shared.cwiq.io -> https://vault.example.com (wider: CI jobs send their ID tokens to this address)")],
+    ],
+    ["a protected variable narrows", (j) => (j.resource.gitlab_group_variable.VAULT_ADDR.protected = true), [narrowing("~ VAULT_ADDR on group 9 protected false -> true (narrower: protected branches/tags only)")]],
+    ["a variable description is neutral", (j) => (j.resource.gitlab_group_variable.VAULT_ADDR.description = "other"), [neutral("~ VAULT_ADDR on group 9 description changed (neutral)")]],
+    ["a password rotation is neutral", (j) => (j.resource.vault_kv_secret_v2["svc-executor"].data_json_wo_version = 2), [neutral("~ secret secret/data/nexus/svc-executor version 1 -> 2 (neutral: a new password is written)")]],
+  ];
+
+  it.each(cases)("%s", (_name, change, expected) => {
+    expect(diffTerraform(BASE, edited(change))).toEqual(expected);
+  });
+
+  it("a removed role narrows, and its policies, left to no role, are noted as neutral", () => {
+    const changes = diffTerraform(BASE, edited((j) => delete j.resource.vault_jwt_auth_backend_role[ROLE]));
+    expect(changes[0]).toEqual(narrowing("- role nexus-ci removed: no token logs in to it any more (it could use 6 paths)"));
+    expect(changes.slice(1)).toContainEqual(neutral("~ policy kv-read.secret.nexus.svc-executor carried by nexus-ci -> no role (neutral: the role's own lines above say what it loses)"));
+    expect(changes.slice(1).map((c) => c.impact)).toEqual(Array(6).fill("neutral"));
+  });
+
+  it("a new role widens and lists everything it may do, capability by capability", () => {
+    expect(diffTerraform(BASE, withApplyRole(BASE))).toEqual([
+      widening(
+        "+ new role fixture-apply at auth/jwt/ (role type jwt): issuer https://gitlab.shared.cwiq.io; audience https://gitlab.shared.cwiq.io; CI jobs of project 42; on protected branches/tags only; TTL 15m, max TTL 30m",
+      ),
+      widening("+ fixture-apply may now create, update secret/data/nexus/*"),
+      widening("+ fixture-apply may now create, delete, read, update sys/policies/acl/*"),
+    ]);
+  });
+});
+
+describe("npm run access:diff (in-process)", () => {
+  it("exits 3 with the note when access.yaml grants more than the base directory's stack", () => {
+    const base = edited((j) => {
+      role(j).token_max_ttl = 1200;
+      role(j).token_policies = role(j).token_policies.filter((p: string) => p !== "kv-read.secret.sonarqube.svc-orchestrator");
+    });
+    const dir = mkdtempSync(join(tmpdir(), "access-diff-"));
+    mkdirSync(join(dir, "stacks", "cwiq"), { recursive: true });
+    writeFileSync(join(dir, "stacks", "cwiq", "cdk.tf.json"), JSON.stringify(base));
+    const { note, exitCode } = runAccessDiff([dir, "--config", DEFAULT_FILE], {});
+    expect(exitCode).toBe(EXIT_ACCESS_WIDENS);
+    expect(note).toContain(`## Access change against \`${dir}\``);
+    expect(note).toContain("```diff\n~ nexus-ci token_max_ttl 20m -> 30m (wider)\n+ nexus-ci may now read secret/data/sonarqube/svc-orchestrator\n```");
+  });
+
+  it("reads a base from a cdk.tf.json file, its folder or a cdktf.out folder", () => {
+    const dir = mkdtempSync(join(tmpdir(), "access-base-"));
+    mkdirSync(join(dir, "cdktf.out", "stacks", "cwiq"), { recursive: true });
+    writeFileSync(join(dir, "cdktf.out", "stacks", "cwiq", "cdk.tf.json"), JSON.stringify(BASE));
+    for (const path of [dir, join(dir, "cdktf.out"), join(dir, "cdktf.out", "stacks", "cwiq"), join(dir, "cdktf.out", "stacks", "cwiq", "cdk.tf.json")]) {
+      expect(readSynthesizedStack(path, "cwiq")).toEqual(BASE);
+    }
+  });
+
+  it("rejects a base that is neither a synthesized stack nor a git revision", () => {
+    expect(() => loadBase("no-such-revision-or-dir", {}, "cwiq")).toThrow('base "no-such-revision-or-dir" is neither an existing directory or file nor a git revision');
+    const dir = mkdtempSync(join(tmpdir(), "access-empty-"));
+    expect(() => readSynthesizedStack(dir)).toThrow("holds no cdk.tf.json, stacks/<stack>/cdk.tf.json or cdktf.out/stacks/<stack>/cdk.tf.json");
+    writeFileSync(join(dir, "cdk.tf.json"), "[]");
+    expect(() => readSynthesizedStack(dir)).toThrow('not a synthesized stack (no "terraform" or "resource" block)');
+  });
+
+  it("takes one base and --config or --json; the report writes ACCESS.md only for the default data file", () => {
+    expect(parseAccessArgs(["main", "--config", "staging.yaml"], "access:diff")).toEqual({ base: "main", config: "staging.yaml" });
+    expect(() => parseAccessArgs([], "access:diff")).toThrow("give exactly one base");
+    expect(() => parseAccessArgs(["a", "--out", "x"], "access:diff")).toThrow('unknown option "--out"');
+    expect(() => parseAccessArgs(["--config=a.yaml", "--json", "b"], "access")).toThrow("give --config or --json, not both");
+    expect(reportOutput(parseAccessArgs([], "access"), {})).toBe("ACCESS.md");
+    expect(reportOutput(parseAccessArgs(["--config", "staging.yaml"], "access"), {})).toBeUndefined();
+    expect(reportOutput(parseAccessArgs(["--config", "staging.yaml", "--out", "STAGING.md"], "access"), {})).toBe("STAGING.md");
+    expect(reportOutput(parseAccessArgs(["--out", "-"], "access"), {})).toBeUndefined();
+  });
+});

@@ -1,0 +1,242 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { RULES, checkConfiguration, suppressionsApply } from "../rules";
+import { withRuleTable } from "../rules/table";
+import { formatViolation, runRules } from "../rules/rule";
+import { parsePolicyRules } from "../rules/terraform-json";
+import { asInput, inputFor, resynthesize, type MutableInput } from "./support/rule-input";
+
+const role = (i: MutableInput) => i.tf.resource.vault_jwt_auth_backend_role["nexus-ci"];
+const backend = (i: MutableInput) => i.tf.resource.vault_jwt_auth_backend.jwt;
+const policy = (i: MutableInput, name = "kv-read_secret_nexus_svc-orchestrator") => i.tf.resource.vault_policy[name];
+const secret = (i: MutableInput, name = "svc-executor") => i.tf.resource.vault_kv_secret_v2[name];
+const vaultAddr = (i: MutableInput) => i.tf.resource.gitlab_group_variable.VAULT_ADDR;
+const readPolicy = (path: string, caps = '"read"') => `path "${path}" {\n  capabilities = [${caps}]\n}\n`;
+
+/** Runs one rule over an input changed by `mutate`; returns "path: message" lines. */
+function findings(ruleId: string, mutate: (input: MutableInput) => void = () => {}): string[] {
+  const rule = RULES.find((r) => r.id === ruleId);
+  if (!rule) throw new Error(`no rule ${ruleId}`);
+  const input = inputFor();
+  mutate(input);
+  return rule.check(asInput(input)).map((f) => `${f.path}: ${f.message}`);
+}
+
+/** Changes the data, then synthesizes the stack from it, as a real synth would. */
+const inData = (change: (config: any) => void) => (i: MutableInput) => {
+  change(i.config);
+  resynthesize(i);
+};
+
+/** One non-compliant fixture per way a rule can be broken: [rule, what is wrong, change, expected findings]. */
+const NON_COMPLIANT: [string, string, (i: MutableInput) => void, string | string[]][] = [
+  ["JWT-001", "role_type oidc (the provider default)", (i) => (role(i).role_type = "oidc"), 'vault_jwt_auth_backend_role.nexus-ci.role_type: is "oidc", must be "jwt"'],
+  ["JWT-001", "role_type missing", (i) => delete role(i).role_type, 'vault_jwt_auth_backend_role.nexus-ci.role_type: is null, must be "jwt"'],
+  ["JWT-002", "no bound_audiences", (i) => delete role(i).bound_audiences, "vault_jwt_auth_backend_role.nexus-ci.bound_audiences: is empty: any token audience would be accepted"],
+  ["JWT-002", "an http audience", (i) => (role(i).bound_audiences = ["http://gitlab.shared.cwiq.io"]), 'vault_jwt_auth_backend_role.nexus-ci.bound_audiences: "http://gitlab.shared.cwiq.io" is not an https URL'],
+  ["JWT-003", "no id claim", (i) => (role(i).bound_claims = { namespace_path: "orchestrator" }), 'vault_jwt_auth_backend_role.nexus-ci.bound_claims: {"namespace_path":"orchestrator"} has no namespace_id or project_id bound to a positive integer'],
+  ["JWT-003", "a non-numeric id", (i) => (role(i).bound_claims = { namespace_id: "orchestrator" }), 'vault_jwt_auth_backend_role.nexus-ci.bound_claims: {"namespace_id":"orchestrator"} has no namespace_id or project_id bound to a positive integer'],
+  ["JWT-003", "id 0", (i) => (role(i).bound_claims = { project_id: "0" }), 'vault_jwt_auth_backend_role.nexus-ci.bound_claims: {"project_id":"0"} has no namespace_id or project_id bound to a positive integer'],
+  ["JWT-004", "project_path alone", (i) => (role(i).bound_claims = { project_path: "orchestrator/server" }), "vault_jwt_auth_backend_role.nexus-ci.bound_claims: binds only mutable claims (project_path)"],
+  ["JWT-004", "user_email and environment alone", (i) => (role(i).bound_claims = { user_email: "a@cwiq.io", environment: "prod" }), "vault_jwt_auth_backend_role.nexus-ci.bound_claims: binds only mutable claims (user_email, environment)"],
+  ["JWT-005", "glob claims", (i) => (role(i).bound_claims_type = "glob"), 'vault_jwt_auth_backend_role.nexus-ci.bound_claims_type: is "glob", must be "string"'],
+  ["JWT-006", "a comma (split into alternatives)", (i) => (role(i).bound_claims.namespace_id = "9,10"), 'vault_jwt_auth_backend_role.nexus-ci.bound_claims.namespace_id: "9,10" is not one exact value'],
+  ["JWT-006", "a wildcard", (i) => (role(i).bound_claims.ref = "release-*"), 'vault_jwt_auth_backend_role.nexus-ci.bound_claims.ref: "release-*" is not one exact value'],
+  ["JWT-007", "user_claim sub", (i) => (role(i).user_claim = "sub"), 'vault_jwt_auth_backend_role.nexus-ci.user_claim: is "sub", not an id claim'],
+  ["JWT-007", "user_claim user_email", (i) => (role(i).user_claim = "user_email"), 'vault_jwt_auth_backend_role.nexus-ci.user_claim: is "user_email", not an id claim'],
+  ["JWT-008", "the root policy", (i) => role(i).token_policies.push("root"), 'vault_jwt_auth_backend_role.nexus-ci.token_policies: contains "root"'],
+  ["JWT-008", "the default policy", (i) => role(i).token_policies.push("default"), 'vault_jwt_auth_backend_role.nexus-ci.token_policies: contains "default"'],
+  ["JWT-008", "token_no_default_policy false", (i) => (role(i).token_no_default_policy = false), "vault_jwt_auth_backend_role.nexus-ci.token_no_default_policy: is not true: tokens would get the default policy"],
+  ["JWT-009", "no token_ttl", (i) => delete role(i).token_ttl, "vault_jwt_auth_backend_role.nexus-ci.token_ttl: is 0: unset means Vault's system default (32 days)"],
+  ["JWT-009", "no token_max_ttl", (i) => delete role(i).token_max_ttl, "vault_jwt_auth_backend_role.nexus-ci.token_max_ttl: is 0: unset means Vault's system maximum"],
+  ["JWT-009", "max TTL above one hour", (i) => (role(i).token_max_ttl = 3601), "vault_jwt_auth_backend_role.nexus-ci.token_max_ttl: is 3601s, above the 3600s ceiling"],
+  ["JWT-009", "TTL above max TTL", (i) => (role(i).token_ttl = 1801), "vault_jwt_auth_backend_role.nexus-ci.token_ttl: 1801s exceeds token_max_ttl 1800s"],
+  ["JWT-010", "a periodic token", (i) => (role(i).token_period = 600), "vault_jwt_auth_backend_role.nexus-ci.token_period: is 600: periodic tokens never expire"],
+  ["JWT-010", "an explicit max TTL above the ceiling", (i) => (role(i).token_explicit_max_ttl = 7200), "vault_jwt_auth_backend_role.nexus-ci.token_explicit_max_ttl: is 7200s, above the 3600s ceiling"],
+  ["JWT-010", "negative token_num_uses", (i) => (role(i).token_num_uses = -1), "vault_jwt_auth_backend_role.nexus-ci.token_num_uses: is -1"],
+  ["JWT-011", "no policies", (i) => (role(i).token_policies = []), "vault_jwt_auth_backend_role.nexus-ci.token_policies: is empty: the role grants nothing and should not exist"],
+  ["JWT-011", "a policy not declared here", (i) => role(i).token_policies.push("nexus-read-policy"), 'vault_jwt_auth_backend_role.nexus-ci.token_policies: "nexus-read-policy" is not a policy declared in this stack'],
+  ["AUTH-001", "a trailing slash on the issuer", (i) => (backend(i).bound_issuer = "https://gitlab.shared.cwiq.io/"), 'vault_jwt_auth_backend.jwt.bound_issuer: is "https://gitlab.shared.cwiq.io/", must be exactly "https://gitlab.shared.cwiq.io"'],
+  ["AUTH-001", "no issuer", (i) => delete backend(i).bound_issuer, 'vault_jwt_auth_backend.jwt.bound_issuer: is null, must be exactly "https://gitlab.shared.cwiq.io"'],
+  ["AUTH-002", "a JWKS URL beside discovery", (i) => (backend(i).jwks_url = "https://gitlab.shared.cwiq.io/oauth/discovery/keys"), "vault_jwt_auth_backend.jwt: has 2 key sources (oidc_discovery_url, jwks_url), must have exactly one"],
+  ["AUTH-002", "no key source", (i) => delete backend(i).oidc_discovery_url, "vault_jwt_auth_backend.jwt: has 0 key sources (none), must have exactly one"],
+  ["AUTH-003", "discovery on another host", (i) => (backend(i).oidc_discovery_url = "https://evil.example.com"), 'vault_jwt_auth_backend.jwt.oidc_discovery_url: "https://evil.example.com" is not https on the issuer\'s host gitlab.shared.cwiq.io'],
+  ["AUTH-004", "a default role", (i) => (backend(i).default_role = "nexus-ci"), 'vault_jwt_auth_backend.jwt.default_role: is "nexus-ci"'],
+  ["NAME-001", "a role named like a policy", (i) => (role(i).role_name = "kv-read.secret.nexus.svc-executor"), 'vault_jwt_auth_backend_role.nexus-ci.role_name: "kv-read.secret.nexus.svc-executor" is also a policy name'],
+  ["NAME-001", "a policy declared twice", (i) => (i.tf.resource.vault_policy.copy = { ...policy(i) }), 'vault_policy.copy: declares policy "kv-read.secret.nexus.svc-orchestrator" again (also vault_policy.kv-read_secret_nexus_svc-orchestrator)'],
+  ["NAME-002", "a role name on a second mount", (i) => (i.tf.resource.vault_jwt_auth_backend_role.other = { ...role(i), backend: "jwt-other" }), 'vault_jwt_auth_backend_role.other.role_name: "nexus-ci" is already declared by vault_jwt_auth_backend_role.nexus-ci on another mount'],
+  ["POL-001", "a glob path", (i) => (policy(i).policy = readPolicy("secret/data/nexus/*")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci "secret/data/nexus/*", not an exact secret/data/<path>'],
+  ["POL-001", "a path without data/", (i) => (policy(i).policy = readPolicy("secret/nexus/svc-orchestrator")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci "secret/nexus/svc-orchestrator", not an exact secret/data/<path>'],
+  ["POL-001", "another mount", (i) => (policy(i).policy = readPolicy("kv/data/nexus/svc-orchestrator")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci "kv/data/nexus/svc-orchestrator", not an exact secret/data/<path>'],
+  ["POL-001", "a parent reference", (i) => (policy(i).policy = readPolicy("secret/data/nexus/../x")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci "secret/data/nexus/../x", not an exact secret/data/<path>'],
+  ["POL-002", "list beside read", (i) => (policy(i).policy = readPolicy("secret/data/nexus/svc-orchestrator", '"read", "list"')), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci ["read","list"] on "secret/data/nexus/svc-orchestrator", must be exactly ["read"]'],
+  ["POL-002", "sudo", (i) => (policy(i).policy = readPolicy("secret/data/nexus/svc-orchestrator", '"sudo"')), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci ["sudo"] on "secret/data/nexus/svc-orchestrator", must be exactly ["read"]'],
+  ["POL-003", "sys/", (i) => (policy(i).policy = readPolicy("sys/mounts")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci the administrative path "sys/mounts"'],
+  ["POL-003", "a metadata path", (i) => (policy(i).policy = readPolicy("secret/metadata/nexus/svc-orchestrator")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci the administrative path "secret/metadata/nexus/svc-orchestrator"'],
+  ["POL-003", "a destroy path", (i) => (policy(i).policy = readPolicy("secret/destroy/nexus/svc-orchestrator")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci the administrative path "secret/destroy/nexus/svc-orchestrator"'],
+  ["POL-004", "a parameter constraint", (i) => (policy(i).policy = 'path "secret/data/a" {\n  capabilities = ["read"]\n  allowed_parameters = { "*" = [] }\n}\n'), "vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: is not a list of path blocks with capabilities"],
+  ["POL-004", "an empty policy", (i) => (policy(i).policy = "# nothing\n"), "vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: is not a list of path blocks with capabilities"],
+  ["POL-005", "a path granted twice", (i) => (policy(i, "kv-read_secret_nexus_svc-executor").policy = readPolicy("secret/data/nexus/svc-orchestrator")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci "secret/data/nexus/svc-orchestrator" again (also vault_policy.kv-read_secret_nexus_svc-executor)'],
+  ["POL-006", "a CI role among a workload secret's readers", inData((c) => c.accounts[2].readers.push("nexus-ci")), [
+    "accounts[2].readers[2]: CI role nexus-ci may not read svc-deployer, which workloads read",
+    "vault_policy.kv-read_secret_nexus_svc-deployer.policy: lets CI role nexus-ci read svc-deployer's secret, which workloads read",
+  ]],
+  ["POL-006", "a CI policy on svc-deployer's path", (i) => (policy(i).policy = readPolicy("secret/data/nexus/svc-deployer")), "vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: lets CI role nexus-ci read svc-deployer's secret, which workloads read"],
+  ["ACC-001", "a name outside ^svc-", inData((c) => (c.accounts[0].name = "orchestrator")), 'accounts[0].name: "orchestrator" does not match ^svc-[a-z0-9-]+$'],
+  ["ACC-001", "a secret at another path", (i) => (secret(i).name = "nexus/executor"), [
+    "accounts[1]: has 0 secrets at nexus/svc-executor, must have exactly one",
+    'vault_kv_secret_v2.svc-executor.name: "nexus/executor" belongs to no declared account',
+  ]],
+  ["ACC-001", "another username", (i) => (secret(i).data_json_wo = secret(i).data_json_wo.replace('username = "svc-executor"', 'username = "admin"')), 'vault_kv_secret_v2.svc-executor.data_json_wo: does not write username "svc-executor"'],
+  ["ACC-001", "a stray nexus secret", (i) => (i.tf.resource.vault_kv_secret_v2.stray = { ...secret(i), name: "nexus/svc-stray" }), 'vault_kv_secret_v2.stray.name: "nexus/svc-stray" belongs to no declared account'],
+  ["ACC-002", "names differing only in case", inData((c) => c.accounts.push({ ...c.accounts[0], name: "SVC-Orchestrator" })), 'accounts[3].name: "SVC-Orchestrator" duplicates accounts[0]'],
+  ["ACC-003", "a password field in the data", (i) => (i.data.accounts[0].password = "hunter2hunter2"), 'accounts[0].password: field "password" holds a literal value'],
+  ["ACC-003", "a Vault token in a description", (i) => (i.data.roles[0].description = "use hvs.CAESIJ2x9Qabcdefghijklmnopqrstuv"), "roles[0].description: looks like a Vault token"],
+  ["ACC-003", "a GitLab token", (i) => (i.data.accounts[1].usedBy = "glpat-abcdefghijklmnopqrst"), "accounts[1].usedBy: looks like a GitLab token"],
+  ["ACC-003", "a password assignment in prose", (i) => (i.data.accounts[1].usedBy = "executor, password: Winter2026!"), "accounts[1].usedBy: looks like a password assignment"],
+  ["ACC-003", "credentials in a URL", (i) => (i.data.gitlab.url = "https://root:pw@gitlab.shared.cwiq.io"), "gitlab.url: looks like credentials in a URL"],
+  ["ACC-003", "data_json on a secret", (i) => (secret(i).data_json = '{"password":"x"}'), "vault_kv_secret_v2.svc-executor.data_json: is set: its value would be stored in state and plan"],
+  ["ACC-003", "a literal password in data_json_wo", (i) => (secret(i).data_json_wo = '${jsonencode({ username = "svc-executor", password = "hunter2" })}'), "vault_kv_secret_v2.svc-executor.data_json_wo: password is a literal, must be the account's variable"],
+  ["ACC-004", "a second account with the same scope", inData((c) => c.accounts.push({ ...c.accounts[1], name: "svc-executor2", permissions: ["raw:read-write", "rpm:read-write"] })), 'accounts[3].permissions: ["raw:read-write","rpm:read-write"] is the same scope as svc-executor'],
+  ["ACC-005", "a secret read back into state", (i) => (secret(i).disable_read = false), "vault_kv_secret_v2.svc-executor.disable_read: is not true: every refresh would copy the secret into state"],
+  ["ACC-005", "a password variable that is not ephemeral", (i) => delete i.tf.variable.svc_executor_password.ephemeral, "variable.svc_executor_password: must exist and be sensitive and ephemeral"],
+  ["VAR-001", "an http VAULT_ADDR", (i) => (vaultAddr(i).value = "http://vault.shared.cwiq.io"), 'gitlab_group_variable.VAULT_ADDR.value: "http://vault.shared.cwiq.io" is not a bare https origin'],
+  ["VAR-001", "a path and $ in VAULT_ADDR", (i) => (vaultAddr(i).value = "https://vault.shared.cwiq.io/$X"), 'gitlab_group_variable.VAULT_ADDR.value: "https://vault.shared.cwiq.io/$X" is not a bare https origin'],
+  ["VAR-001", "another host", (i) => (vaultAddr(i).value = "https://vault.example.com"), "gitlab_group_variable.VAULT_ADDR.value: host vault.example.com is not the Vault host vault.shared.cwiq.io"],
+  ["VAR-002", "masked", (i) => (vaultAddr(i).masked = true), "gitlab_group_variable.VAULT_ADDR.masked: must be false: a masked URL breaks job logs and is not a secret"],
+  ["VAR-002", "protected", (i) => (vaultAddr(i).protected = true), 'gitlab_group_variable.VAULT_ADDR.protected: must be false: merge-request pipelines would lose VAULT_ADDR and fail with "Could not resolve host"'],
+  ["VAR-002", "not raw", (i) => (vaultAddr(i).raw = false), "gitlab_group_variable.VAULT_ADDR.raw: must be true: no variable expansion in the Vault address"],
+  ["VAR-003", "a CI_ key", (i) => (i.tf.resource.gitlab_group_variable.x = { ...vaultAddr(i), key: "CI_VAULT" }), 'gitlab_group_variable.x.key: "CI_VAULT" is not an allowed key'],
+  ["VAR-003", "a lower-case key", (i) => (i.tf.resource.gitlab_group_variable.x = { ...vaultAddr(i), key: "vault_addr" }), 'gitlab_group_variable.x.key: "vault_addr" is not an allowed key'],
+  ["DATA-001", "a secret without prevent_destroy", (i) => delete secret(i).lifecycle, "vault_kv_secret_v2.svc-executor.lifecycle.prevent_destroy: is not true"],
+  ["DATA-001", "the auth backend without prevent_destroy", (i) => (backend(i).lifecycle.prevent_destroy = false), "vault_jwt_auth_backend.jwt.lifecycle.prevent_destroy: is not true"],
+];
+
+describe("every rule of the pack", () => {
+  it("has an id, an explanation, a fix hint and at least one non-compliant fixture", () => {
+    const ids = RULES.map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const rule of RULES) {
+      expect(rule.id).toMatch(/^[A-Z]+-[0-9]{3}$/);
+      expect(rule.explanation.length).toBeGreaterThan(30);
+      expect(rule.fix.length).toBeGreaterThan(10);
+    }
+    expect([...new Set(NON_COMPLIANT.map(([id]) => id))].sort()).toEqual([...ids].sort());
+  });
+
+  it.each(RULES.map((r) => [r.id]))("%s finds nothing on the default CWIQ configuration (compliant fixture)", (id) => {
+    expect(findings(id)).toEqual([]);
+  });
+});
+
+describe.each(NON_COMPLIANT)("%s rejects %s", (id, _what, mutate, expected) => {
+  it("with a finding that names the field and the value", () => {
+    expect(findings(id, mutate)).toEqual(typeof expected === "string" ? [expected] : expected);
+  });
+});
+
+describe("compliant variations", () => {
+  it("ACC-004 accepts a same-scope account that carries a written justification", () => {
+    expect(
+      findings("ACC-004", (i) =>
+        i.config.accounts.push({ ...i.config.accounts[1], name: "svc-executor2", justification: "separate audit trail demanded by the customer contract" }),
+      ),
+    ).toEqual([]);
+  });
+
+  it("JWT-004 accepts a mutable claim that narrows an id binding", () => {
+    expect(findings("JWT-004", (i) => (role(i).bound_claims.ref_protected = "true"))).toEqual([]);
+    expect(findings("JWT-004", (i) => (role(i).bound_claims.project_path = "orchestrator/server"))).toEqual([]);
+  });
+
+  it("AUTH-002 and AUTH-003 accept a JWKS URL on the issuer's host instead of discovery", () => {
+    const useJwks = (i: MutableInput) => {
+      delete backend(i).oidc_discovery_url;
+      backend(i).jwks_url = "https://gitlab.shared.cwiq.io/oauth/discovery/keys";
+    };
+    expect(findings("AUTH-002", useJwks)).toEqual([]);
+    expect(findings("AUTH-003", useJwks)).toEqual([]);
+  });
+
+  it("POL rules ignore policies that no CI role carries", () => {
+    expect(findings("POL-002", (i) => (policy(i, "kv-read_secret_nexus_svc-deployer").policy = readPolicy("secret/data/nexus/svc-deployer", '"read", "list"')))).toEqual([]);
+  });
+});
+
+describe("the runner", () => {
+  it("lists every violation of every rule, not just the first", () => {
+    const input = inputFor();
+    role(input).role_type = "oidc";
+    role(input).bound_claims_type = "glob";
+    vaultAddr(input).masked = true;
+    const { violations } = checkConfiguration(asInput(input));
+    expect(violations.map((v) => v.rule.id)).toEqual(["JWT-001", "JWT-005", "VAR-002"]);
+  });
+
+  it("formats a violation as RULE-ID file:field-path: message (fix: ...)", () => {
+    const input = inputFor();
+    input.config.accounts[1].permissions = ["rpm:read-write"];
+    input.config.accounts.push({ ...input.config.accounts[1], name: "svc-rpm" });
+    resynthesize(input);
+    role(input).bound_claims_type = "glob";
+    const { violations } = checkConfiguration(asInput(input));
+    expect(violations.map((v) => formatViolation(v, "access.yaml", "cdktf.out/stacks/cwiq/cdk.tf.json"))).toEqual([
+      'JWT-005 cdktf.out/stacks/cwiq/cdk.tf.json:vault_jwt_auth_backend_role.nexus-ci.bound_claims_type: is "glob", must be "string" (fix: use boundClaimsType "string", or suppress JWT-005 on this role with a written reason)',
+      'ACC-004 access.yaml:accounts[3].permissions: ["rpm:read-write"] is the same scope as svc-executor (fix: reuse the account with that scope, or add justification: "<why a separate account>" to the new entry)',
+    ]);
+  });
+
+  it("waives a finding only for the entry whose suppression names the rule, and reports it with its reason", () => {
+    const input = inputFor();
+    role(input).bound_claims_type = "glob";
+    input.config.roles[0].suppress = [{ rule: "JWT-005", reason: "temporary: release branches matched by glob until #123" }];
+    const report = checkConfiguration(asInput(input));
+    expect(report.violations).toEqual([]);
+    expect(report.suppressed.map((s) => [s.rule.id, s.entry, s.reason])).toEqual([
+      ["JWT-005", { list: "roles", name: "nexus-ci" }, "temporary: release branches matched by glob until #123"],
+    ]);
+  });
+
+  it("does not let a suppression on one entry waive the same rule on another", () => {
+    const input = inputFor();
+    input.config.accounts.push({ ...input.config.accounts[1], name: "svc-executor2", suppress: [] });
+    input.config.accounts.push({ ...input.config.accounts[1], name: "svc-executor3", suppress: [{ rule: "ACC-004", reason: "a reason that is long enough to pass" }] });
+    const report = runRules(RULES.filter((r) => r.id === "ACC-004"), asInput(input));
+    expect(report.violations.map((v) => v.path)).toEqual(["accounts[3].permissions"]);
+    expect(report.suppressed.map((v) => v.path)).toEqual(["accounts[4].permissions"]);
+  });
+
+  it("rejects a stale suppression and one that names no rule (SUP-001)", () => {
+    const input = inputFor();
+    input.config.roles[0].suppress = [
+      { rule: "JWT-005", reason: "nothing to waive any more, glob was removed" },
+      { rule: "JWT-999", reason: "typo in the rule id, should be caught" },
+    ];
+    expect(checkConfiguration(asInput(input)).violations.map((v) => `${v.rule.id} ${v.path}: ${v.message}`)).toEqual([
+      "SUP-001 roles[0].suppress[0].rule: JWT-005 finds nothing on nexus-ci: the suppression is stale",
+      'SUP-001 roles[0].suppress[1].rule: "JWT-999" is not a rule of the pack',
+    ]);
+  });
+});
+
+describe("parsePolicyRules", () => {
+  it("reads path blocks and capabilities, ignoring comment lines", () => {
+    expect(parsePolicyRules('# c\npath "a/b" {\n  capabilities = ["read", "list"]\n}\npath "c" { capabilities = [] }\n')).toEqual([
+      { path: "a/b", capabilities: ["read", "list"] },
+      { path: "c", capabilities: [] },
+    ]);
+  });
+
+  it("returns undefined for anything else, so POL-004 refuses it", () => {
+    expect(parsePolicyRules('path "a" { capabilities = ["read"] }\nfoo = 1')).toBeUndefined();
+    expect(parsePolicyRules('path "a" { capabilities = [read] }')).toBeUndefined();
+    expect(parsePolicyRules('path "a" { capabilities = ["read"] denied_parameters = {} }')).toBeUndefined();
+  });
+});
+
+describe("the README's rule table", () => {
+  it("is generated from the pack (run `npm run rules` after changing a rule)", () => {
+    const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
+    expect(readme).toBe(withRuleTable(readme, [...RULES, suppressionsApply]));
+  });
+});

@@ -1,0 +1,36 @@
+/** Rule inputs for guardrail tests: the default configuration, as data and as synthesized JSON, to be mutated. */
+import { Testing } from "cdktf";
+import { parse } from "yaml";
+import type { RuleInput } from "../../rules/rule";
+import { VaultCiAccessStack } from "../../constructs/access-stack";
+import type { Config } from "../../lib/config";
+import { DEFAULT_TEXT, defaultConfig } from "./fixtures";
+
+/** Mutable copies, so a fixture can break exactly one thing. */
+export interface MutableInput {
+  file: string;
+  config: any;
+  data: any;
+  tf: any;
+}
+
+export function inputFor(config?: Config, data: unknown = parse(DEFAULT_TEXT)): MutableInput {
+  const tf = config ? synthesizedJson(config) : structuredClone((defaultTf ??= synthesizedJson(defaultConfig())));
+  return { file: "access.yaml", config: structuredClone(config ?? defaultConfig()), data: structuredClone(data), tf };
+}
+
+/** The default stack is synthesized once per test file; each input gets its own copy. */
+let defaultTf: unknown;
+
+/** The Terraform JSON the stack synthesizes for `config`, as the guardrails see it (not validated by the schema). */
+export function synthesizedJson(config: Config): any {
+  const stack = new VaultCiAccessStack(Testing.app(), config.stack, { config });
+  return JSON.parse(JSON.stringify(stack.toTerraform()));
+}
+
+/** After a fixture changed `config`, synthesize again so that data and stack agree, as they do in a real synth. */
+export function resynthesize(input: MutableInput): void {
+  input.tf = synthesizedJson(input.config);
+}
+
+export const asInput = (input: MutableInput): RuleInput => input as RuleInput;

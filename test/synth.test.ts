@@ -1,0 +1,91 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { App } from "cdktf";
+import { VaultCiAccessStack } from "../constructs/access-stack";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { parseDataFile } from "../lib/config";
+import { GuardrailError, synthesize } from "../lib/synth";
+import { summarize } from "../lib/cli";
+import { defaultData } from "./support/fixtures";
+
+/** synthesize() with its output directory in a fresh temporary folder. */
+function synthInTemp(data: unknown) {
+  const outdir = join(mkdtempSync(join(tmpdir(), "synth-")), "cdktf.out");
+  const source = parseDataFile(stringify(data), "access.yaml");
+  return { outdir, source, run: () => synthesize(source, { kind: "local" }, outdir) };
+}
+
+/** Valid for the schema, unsafe for the guardrails in three independent ways. */
+function unsafeData() {
+  const data = defaultData();
+  data.roles[0].boundClaimsType = "glob";
+  data.roles[0].tokenMaxTtl = "2h";
+  data.accounts.push({ name: "svc-rpm", permissions: ["raw:read-write", "rpm:read-write"], usedBy: "rpm uploads", readers: ["nexus-ci"] });
+  return data;
+}
+
+/** Every file under `dir`, relative path -> content. */
+function tree(dir: string, prefix = ""): Record<string, string> {
+  return Object.assign(
+    {},
+    ...readdirSync(join(dir, prefix), { withFileTypes: true }).map((entry) =>
+      entry.isDirectory() ? tree(dir, join(prefix, entry.name)) : { [join(prefix, entry.name)]: readFileSync(join(dir, prefix, entry.name), "utf8") },
+    ),
+  );
+}
+
+describe("the writer", () => {
+  it("writes exactly the files cdktf's own app.synth() writes, byte for byte", () => {
+    const { outdir, source, run } = synthInTemp(defaultData());
+    run();
+    const theirs = join(mkdtempSync(join(tmpdir(), "cdktf-")), "cdktf.out");
+    const app = new App({ outdir: theirs });
+    new VaultCiAccessStack(app, source.config.stack, { config: source.config, backend: { kind: "local" } });
+    app.synth();
+    expect(Object.keys(tree(outdir)).sort()).toEqual(["manifest.json", join("stacks", "cwiq", "cdk.tf.json")]);
+    expect(tree(outdir)).toEqual(tree(theirs));
+  });
+});
+
+describe("synth with guardrails", () => {
+  it("refuses a configuration with several violations, lists them all, and writes nothing", () => {
+    const { outdir, run } = synthInTemp(unsafeData());
+    let error: unknown;
+    try {
+      run();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(GuardrailError);
+    const lines = (error as GuardrailError).message.split("\n");
+    expect(lines.map((l) => l.split(" ")[0])).toEqual(["JWT-005", "JWT-009", "ACC-004"]);
+    expect(lines[2]).toBe(
+      'ACC-004 access.yaml:accounts[3].permissions: ["raw:read-write","rpm:read-write"] is the same scope as svc-executor (fix: reuse the account with that scope, or add justification: "<why a separate account>" to the new entry)',
+    );
+    expect(existsSync(outdir)).toBe(false);
+  });
+
+  it("writes the stack when each violation is suppressed or justified on its entry, and lists the suppressions", () => {
+    const data = unsafeData();
+    data.roles[0].tokenMaxTtl = "30m";
+    data.roles[0].suppress = [{ rule: "JWT-005", reason: "release-* refs during the migration, see INFRA-42" }];
+    data.accounts[3].justification = "RPM-only uploads for the legacy build farm, audited separately";
+    const { outdir, source, run } = synthInTemp(data);
+    const result = run();
+    const written = JSON.parse(readFileSync(join(outdir, "stacks", "cwiq", "cdk.tf.json"), "utf8"));
+    expect(written.resource.vault_jwt_auth_backend_role["nexus-ci"].bound_claims_type).toBe("glob");
+    expect(summarize("access.yaml", source.config, { kind: "local" }, result).split("\n").slice(-2)).toEqual([
+      "  checks    every guardrail passed; 1 suppressed:",
+      "    JWT-005 on roles/nexus-ci: release-* refs during the migration, see INFRA-42",
+    ]);
+  });
+
+  it("rejects a suppression without a written reason at load time", () => {
+    const data = defaultData();
+    data.roles[0].suppress = [{ rule: "JWT-005", reason: "ok" }];
+    expect(() => parseDataFile(stringify(data), "access.yaml")).toThrow(
+      'access.yaml:roles[0].suppress[0].reason: "ok": must explain in at least 20 characters why the rule does not apply',
+    );
+  });
+});
