@@ -1,7 +1,7 @@
 /**
- * This repository's own pipeline roles (the data file's `pipeline` section): schema, construct, derived policies,
- * their guardrails (rules/pipeline-roles.ts, each with a compliant and a non-compliant fixture) and the wiring that
- * lets a merge-request plan run without reading any secret value.
+ * This repository's own pipeline roles (the data file's `pipeline` section): schema, construct, derived policies and
+ * the wiring that lets a merge-request plan run without reading any secret value. Their guardrails
+ * (rules/pipeline-roles.ts) have their compliant and non-compliant fixtures in test/rules.test.ts, with the others.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -12,18 +12,8 @@ import { derivePipelineNeeds, pipelineBoundClaims, PROVIDER_NEEDS } from "../lib
 import { renderPipelineTemplate, PIPELINE_JOBS } from "../lib/ci-template";
 import { checkConfiguration } from "../rules";
 import { ciRoles } from "../rules/context";
-import { roleNameUniqueAcrossMounts } from "../rules/names";
-import type { Rule, RuleInput } from "../rules/rule";
 import { parsePolicyRules } from "../rules/terraform-json";
-import {
-  applyOnProtectedRefs,
-  pipelineAudiences,
-  pipelinePoliciesExact,
-  pipelineRoleTypeJwt,
-  pipelineSingleProject,
-  pipelineTokenLifetime,
-  planReadsNoSecret,
-} from "../rules/pipeline-roles";
+import type { RuleInput } from "../rules/rule";
 import { configFrom, defaultConfig, problemsAfter, ROOT, synthStack } from "./support/fixtures";
 
 /** path -> capabilities of a rendered policy (HashiCorp's HCL parser reads the same text in test/policy.test.ts). */
@@ -157,51 +147,6 @@ describe("the pipeline roles of the example stack", () => {
 
   it("shows both policies' full text for review", () => {
     expect({ plan: planPolicy, apply: applyPolicy }).toMatchSnapshot();
-  });
-});
-
-/** The example's rule input with the synthesized JSON changed by `change` (a deep copy). */
-function inputWith(change: (tf: any) => void = () => {}): RuleInput {
-  const copy = structuredClone(tf);
-  change(copy);
-  return { file: "examples/with-pipeline.yaml", config: example, data: exampleData(), tf: copy };
-}
-
-const setPolicy = (t: any, role: string, text: string) => (t.resource.vault_policy[`pipeline_${role}`].policy = text);
-
-const RULE_CASES: [Rule, string, (tf: any) => void, RegExp][] = [
-  [pipelineRoleTypeJwt, "an oidc role", (t) => (t.resource.vault_jwt_auth_backend_role[PLAN].role_type = "oidc"), /role_type: is "oidc", must be "jwt"/],
-  [pipelineAudiences, "a role without audiences", (t) => (t.resource.vault_jwt_auth_backend_role[APPLY].bound_audiences = []), /bound_audiences: is empty/],
-  [pipelineSingleProject, "a role bound to the group (namespace_id) instead of the project", (t) => (t.resource.vault_jwt_auth_backend_role[PLAN].bound_claims = { namespace_id: "9" }), /project_id: is null, must be exactly pipeline\.projectId "4242"/],
-  [pipelineSingleProject, "a plan role with a wider extra claim", (t) => (t.resource.vault_jwt_auth_backend_role[PLAN].bound_claims.namespace_id = "9"), /bound_claims\.namespace_id: a plan role binds only project_id/],
-  [pipelineSingleProject, "a role bound to two projects", (t) => (t.resource.vault_jwt_auth_backend_role[APPLY].bound_claims.project_id = "4242,4243"), /project_id: is "4242,4243"/],
-  [applyOnProtectedRefs, "an apply role usable from unprotected refs", (t) => delete t.resource.vault_jwt_auth_backend_role[APPLY].bound_claims.ref_protected, /ref_protected: is null, must be "true"/],
-  [planReadsNoSecret, "a plan policy that reads a secret", (t) => setPolicy(t, PLAN, 'path "secret/data/nexus/svc-orchestrator" {\n  capabilities = ["read"]\n}\n'), /reaches a secret value/],
-  [planReadsNoSecret, "a plan policy with a glob that matches secrets", (t) => setPolicy(t, PLAN, 'path "secret/*" {\n  capabilities = ["read"]\n}\n'), /"secret\/\*" is a glob/],
-  [planReadsNoSecret, "a plan policy that writes", (t) => setPolicy(t, PLAN, 'path "auth/jwt/role/nexus-ci" {\n  capabilities = ["read", "update"]\n}\n'), /grants \["update"\] on "auth\/jwt\/role\/nexus-ci", only read/],
-  [pipelineTokenLifetime, "an apply role with a 4-hour token", (t) => (t.resource.vault_jwt_auth_backend_role[APPLY].token_max_ttl = 14400), /token_max_ttl: is 14400s, must be between 1s and 3600s/],
-  [pipelineTokenLifetime, "a periodic plan token", (t) => (t.resource.vault_jwt_auth_backend_role[PLAN].token_period = 600), /token_period: is 600/],
-  [pipelinePoliciesExact, "an apply policy missing a managed path", (t) => setPolicy(t, APPLY, applyPolicy.replace(/path "auth\/jwt\/role\/nexus-ci" \{[^}]*\}\n/, "")), /needs exactly \[create,delete,read,update\] on "auth\/jwt\/role\/nexus-ci", has \[\]/],
-  [pipelinePoliciesExact, "an apply policy granting more than needed", (t) => setPolicy(t, APPLY, `${applyPolicy}path "sys/mounts/secret" {\n  capabilities = ["delete"]\n}\n`), /grants "sys\/mounts\/secret", which no managed resource needs/],
-  [pipelinePoliciesExact, "a role with the default policy", (t) => (t.resource.vault_jwt_auth_backend_role[PLAN].token_policies = ["default", `pipeline.${PLAN}`]), /token_policies: is \["default","pipeline\.vault-ci-access-plan"\]/],
-  [pipelinePoliciesExact, "a Vault resource the table does not know", (t) => (t.resource.vault_approle_auth_backend_role = { x: {} }), /vault_approle_auth_backend_role\.x: is a Vault resource the pipeline roles have no capabilities for/],
-];
-
-describe.each(RULE_CASES.map(([rule, ...rest]) => [`${rule.id} ${rule.explanation.split(":")[0]}`, rule, ...rest] as const))("%s", (_title, rule, what, change, message) => {
-  it("finds nothing on the example stack", () => {
-    expect(rule.check(inputWith())).toEqual([]);
-  });
-
-  it(`finds ${what}`, () => {
-    expect(rule.check(inputWith(change)).map((f) => `${f.path}: ${f.message}`).join("\n")).toMatch(message);
-  });
-});
-
-describe("NAME rules over reader and pipeline roles together", () => {
-  it("flag a pipeline role that takes a reader role's name", () => {
-    expect(roleNameUniqueAcrossMounts.check(inputWith())).toEqual([]);
-    const findings = roleNameUniqueAcrossMounts.check(inputWith((t) => (t.resource.vault_jwt_auth_backend_role[PLAN].role_name = "nexus-ci")));
-    expect(findings.map((f) => f.message)).toEqual(['"nexus-ci" is already declared by vault_jwt_auth_backend_role.nexus-ci']);
   });
 });
 

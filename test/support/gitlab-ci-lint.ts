@@ -98,10 +98,8 @@ export function lintGitlabCi(file: string, options: { root?: string; overrides?:
   const { root: validateRoot, job: validateJob } = validators();
   const load = (path: string): Record<string, unknown> => {
     const text = options.overrides?.[path] ?? readFileSync(join(root, path), "utf8");
-    const doc = parseDocument(text, { customTags: [referenceTag], uniqueKeys: true });
-    for (const error of doc.errors) problems.push(`${path}: YAML: ${error.message.split("\n")[0]}`);
-    const data = (doc.toJS() ?? {}) as Record<string, unknown>;
-    if (!validateRoot(asSchemaInput(data))) problems.push(...schemaErrors(path, validateRoot));
+    const { data, problems: found } = parsed(path, text, validateRoot);
+    problems.push(...found);
     return data;
   };
 
@@ -166,6 +164,22 @@ export function lintGitlabCi(file: string, options: { root?: string; overrides?:
     }
   }
   return { problems, jobs, config: resolved };
+}
+
+/** Parsing and schema-checking a file is the costly part; the negative tests change one file and re-read the rest. */
+const parseCache = new Map<string, { data: Record<string, unknown>; problems: string[] }>();
+
+function parsed(path: string, text: string, validateRoot: Validate): { data: Record<string, unknown>; problems: string[] } {
+  const key = `${path}\u0000${text}`;
+  let entry = parseCache.get(key);
+  if (!entry) {
+    const doc = parseDocument(text, { customTags: [referenceTag], uniqueKeys: true });
+    const problems = doc.errors.map((error) => `${path}: YAML: ${error.message.split("\n")[0]}`);
+    const data = (doc.toJS() ?? {}) as Record<string, unknown>;
+    if (!validateRoot(asSchemaInput(data))) problems.push(...schemaErrors(path, validateRoot));
+    parseCache.set(key, (entry = { data, problems }));
+  }
+  return entry;
 }
 
 /** Lints a single file that must stand on its own (a template that others include). */
