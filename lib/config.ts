@@ -22,6 +22,8 @@ const MOUNT_PATH = /^[a-z0-9][a-z0-9-]*$/;
 const STACK_NAME = /^[a-z][a-z0-9-]*$/;
 const CLAIM_NAME = /^[a-z][a-z0-9_]*$/;
 /** Nexus permission scopes: `<format>:<access>`, for example `docker:read-write`. */
+/** `<resource type>.<name>`, as terraform plan prints it. */
+const TERRAFORM_ADDRESS = /^[a-z][a-z0-9_]*\.[A-Za-z0-9_-]+$/;
 const NEXUS_PERMISSION = /^(docker|rpm|raw|pypi|maven|npm|helm|apt|go|nuget):(read|read-write)$/;
 
 const https = z
@@ -118,8 +120,11 @@ const account = z.strictObject({
   usedBy: z.string().min(1),
   /** Roles (CI) or workloads (AppRole, not CI) that read this account's secret. */
   readers: z.array(z.string()).default([]),
-  /** Raise to write a new password (from the account's sensitive variable) as a new KV version. */
-  passwordVersion: z.int().positive().default(1),
+  /**
+   * How many times Terraform has written this account's password; raise by one to rotate (a new KV version).
+   * 0: the password in Vault was set by hand and Terraform leaves the secret alone (README "Adopt the existing setup").
+   */
+  passwordVersion: z.int().nonnegative({ message: "must be 0 (password set by hand, not written by Terraform) or a positive version" }).default(1),
   /** Why this account exists although another has the same permission scope (house rule: no account per service). */
   justification: z.string().trim().min(20, { message: "must explain in at least 20 characters why a separate account is needed" }).optional(),
   suppress: z.array(suppression).default([]),
@@ -141,6 +146,14 @@ export const configSchema = z
       /** Create the KV v2 mount (a fresh Vault). Production's `secret/` already exists: leave false. */
       manageKvMount: z.boolean().default(false),
     }),
+    /**
+     * Adoption of objects that already exist (production was set up by hand): `true`, or `{ create: [...] }` listing the
+     * Terraform addresses of declared objects that do not exist yet. Everything else is imported, not created.
+     */
+    adopt: z
+      .union([z.boolean(), z.strictObject({ create: z.array(z.string().regex(TERRAFORM_ADDRESS, { message: `must be a resource address such as vault_policy.kv-read_secret_nexus_svc-executor (${TERRAFORM_ADDRESS.source})` })).default([]) })])
+      .default(false)
+      .transform((adopt): Adoption | undefined => (adopt === false ? undefined : adopt === true ? { create: [] } : adopt)),
     roles: z.array(role).min(1),
     workloads: z.array(workload).default([]),
     accounts: z.array(account).default([]),
@@ -206,11 +219,22 @@ function checkPipeline(p: z.output<typeof pipeline>, c: { gitlab: { groupId: num
   }
 }
 
+/** Adoption mode: import what exists instead of creating it. */
+export interface Adoption {
+  /** Addresses of declared resources that do not exist yet: created by the first apply instead of imported. */
+  readonly create: readonly string[];
+}
+
 export type Config = z.output<typeof configSchema>;
 export type PipelineConfig = NonNullable<Config["pipeline"]>;
 export type RoleConfig = Config["roles"][number];
 export type AccountConfig = Config["accounts"][number];
 export type SecretRead = z.output<typeof secretRead>;
+
+/** Whether Terraform writes the account's secret: not while its password is the one set by hand (passwordVersion 0). */
+export function writesPassword(account: Pick<AccountConfig, "passwordVersion">): boolean {
+  return account.passwordVersion > 0;
+}
 
 /** A data file that does not validate; `message` lists every problem as `file:field.path: value: what is allowed`. */
 export class ConfigError extends Error {
@@ -256,13 +280,16 @@ export function loadConfig(file: string): Config {
 
 /** Reads, parses and validates a data file, keeping the YAML as written. */
 export function loadDataFile(file: string): DataFile {
-  let text: string;
+  return parseDataFile(readDataFileText(file), file);
+}
+
+/** The data file's text, or a ConfigError naming the file when it cannot be read. */
+export function readDataFileText(file: string): string {
   try {
-    text = readFileSync(file, "utf8");
+    return readFileSync(file, "utf8");
   } catch (e) {
     throw new ConfigError(file, [` cannot read the data file (${(e as NodeJS.ErrnoException).code ?? String(e)})`]);
   }
-  return parseDataFile(text, file);
 }
 
 /** `field.path: value: what is allowed`, with the value as written in the file (not as transformed). */

@@ -24,7 +24,7 @@
  * No `delete` where the stack sets prevent_destroy (the auth method, the KV mount, the secrets): Terraform never
  * deletes them, so the apply role cannot either. Retiring one stays a deliberate act with an operator's token.
  */
-import type { Config, PipelineConfig } from "./config";
+import { type Config, type PipelineConfig, writesPassword } from "./config";
 import { deriveAccess } from "./access";
 import { accountSecretPath, kvDataPath, kvMetadataPath, pipelinePolicyName } from "./naming";
 import { renderPolicy, type PolicyRule } from "./policy";
@@ -80,7 +80,8 @@ export function derivePipelineNeeds(config: Config, pipeline: PipelineConfig): P
     ...roles.flatMap((role) => PROVIDER_NEEDS.jwtRole(jwtMount, role)),
     ...policies.flatMap((policy) => PROVIDER_NEEDS.aclPolicy(policy)),
     ...(manageKvMount ? PROVIDER_NEEDS.kvMount(kvMount) : []),
-    ...config.accounts.map((a) => accountSecretPath(a.name)).sort().flatMap((path) => PROVIDER_NEEDS.kvSecret(kvMount, path)),
+    // Only the secrets this stack writes (passwordVersion 0: set by hand, not managed here).
+    ...config.accounts.filter(writesPassword).map((a) => accountSecretPath(a.name)).sort().flatMap((path) => PROVIDER_NEEDS.kvSecret(kvMount, path)),
     gitlabTokenNeed(kvMount, pipeline),
   ];
 }

@@ -8,6 +8,7 @@ import { POLICY_RULES } from "./policies";
 import { ACCOUNT_RULES } from "./accounts";
 import { VARIABLE_RULES } from "./variables";
 import { DATA_SAFETY_RULES } from "./data-safety";
+import { ADOPTION_RULES } from "./adoption";
 import { PIPELINE_RULES } from "./pipeline-roles";
 
 export const RULES: readonly Rule[] = [
@@ -18,6 +19,7 @@ export const RULES: readonly Rule[] = [
   ...ACCOUNT_RULES,
   ...VARIABLE_RULES,
   ...DATA_SAFETY_RULES,
+  ...ADOPTION_RULES,
   ...PIPELINE_RULES,
 ];
 

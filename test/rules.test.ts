@@ -128,6 +128,18 @@ const NON_COMPLIANT: [string, string, (i: MutableInput) => void, string | string
   ["VAR-003", "a lower-case key", (i) => (i.tf.resource.gitlab_group_variable.x = { ...vaultAddr(i), key: "vault_addr" }), 'gitlab_group_variable.x.key: "vault_addr" is not an allowed key'],
   ["DATA-001", "a secret without prevent_destroy", (i) => delete secret(i).lifecycle, "vault_kv_secret_v2.svc-executor.lifecycle.prevent_destroy: is not true"],
   ["DATA-001", "the auth backend without prevent_destroy", (i) => (backend(i).lifecycle.prevent_destroy = false), "vault_jwt_auth_backend.jwt.lifecycle.prevent_destroy: is not true"],
+  ["POL-007", "a project-scoped role's secret also read by the group-wide role", inData((c) => {
+    c.roles.push({ ...c.roles[0], name: "executor-ci", boundClaims: { project_id: "77" }, reads: [] });
+    c.accounts[1].readers.push("executor-ci");
+  }), 'vault_policy.kv-read_secret_nexus_svc-executor.policy: lets group-wide role nexus-ci read "secret/data/nexus/svc-executor", which project-scoped role executor-ci reads'],
+  ["ADOPT-001", "adoption while Terraform would write the passwords", inData((c) => (c.adopt = { create: [] })), [
+    "accounts[0].passwordVersion: is 1: the first apply would write a new password to secret/nexus/svc-orchestrator, replacing the one in production",
+    "accounts[1].passwordVersion: is 1: the first apply would write a new password to secret/nexus/svc-executor, replacing the one in production",
+    "accounts[2].passwordVersion: is 1: the first apply would write a new password to secret/nexus/svc-deployer, replacing the one in production",
+  ]],
+  ["ADOPT-002", "an import of a KV secret", (i) => (i.tf.import = [{ to: "vault_kv_secret_v2.svc-executor", id: "secret/data/nexus/svc-executor" }]), "import[0].to: imports the KV secret vault_kv_secret_v2.svc-executor"],
+  ["ADOPT-002", "an import into no declared resource", (i) => (i.tf.import = [{ to: "vault_policy.nexus-read-policy", id: "nexus-read-policy" }]), 'import[0].to: "vault_policy.nexus-read-policy" is not a resource of this stack'],
+  ["ADOPT-003", "adopt.create naming no resource", inData((c) => (c.adopt = { create: ["vault_policy.nexus-read-policy"] })), 'adopt.create[0]: "vault_policy.nexus-read-policy" is not a resource of this stack'],
   ["NAME-002", "a pipeline role named like the reader role", withPipeline((i) => (pipelineRole(i, "plan").role_name = "nexus-ci")), `${PLAN_ROLE}.role_name: "nexus-ci" is already declared by vault_jwt_auth_backend_role.nexus-ci`],
   ["PIPE-001", "an oidc plan role", withPipeline((i) => (pipelineRole(i, "plan").role_type = "oidc")), `${PLAN_ROLE}.role_type: is "oidc", must be "jwt"`],
   ["PIPE-002", "an apply role without audiences", withPipeline((i) => (pipelineRole(i, "apply").bound_audiences = [])), `${APPLY_ROLE}.bound_audiences: is empty: any token audience would be accepted`],
@@ -181,6 +193,19 @@ describe.each(NON_COMPLIANT)("%s rejects %s", (id, _what, mutate, expected) => {
 });
 
 describe("compliant variations", () => {
+  it("ADOPT-001 and ADOPT-002 accept adoption with hand-set passwords: import blocks on declared resources, no secret", () => {
+    const adopting = inData((c) => {
+      c.adopt = { create: [] };
+      for (const account of c.accounts) account.passwordVersion = 0;
+    });
+    expect(findings("ADOPT-001", adopting)).toEqual([]);
+    expect(findings("ADOPT-002", adopting)).toEqual([]);
+  });
+
+  it("POL-007 accepts a project-scoped role whose secret no group-wide role reads", () => {
+    expect(findings("POL-007", inData((c) => c.roles.push({ ...c.roles[0], name: "release-ci", boundClaims: { project_id: "42" }, reads: [{ path: "release/signing", keys: ["key"] }] })))).toEqual([]);
+  });
+
   it("ACC-004 accepts a same-scope account that carries a written justification", () => {
     expect(
       findings("ACC-004", (i) =>
