@@ -9,7 +9,7 @@
  * Compiling the schema with ajv takes about 0.3 s, so the compiled validator is kept as standalone code in
  * node_modules/.cache, keyed by the package versions (a fresh clone compiles once).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runInNewContext } from "node:vm";
 import { parseDocument, type Tags } from "yaml";
@@ -62,7 +62,9 @@ function validators(): Validators {
     ajv.addSchema(gitlabCiSchema());
     const code = standaloneCode(ajv, { root: SCHEMA_ID, job: `${SCHEMA_ID}#/definitions/job` });
     mkdirSync(CACHE_DIR, { recursive: true });
-    writeFileSync(cached, code);
+    // Written aside and renamed, so that a concurrent run never loads half a file.
+    writeFileSync(`${cached}.${process.pid}`, code);
+    renameSync(`${cached}.${process.pid}`, cached);
   }
   return require(cached) as Validators;
 }
