@@ -199,7 +199,7 @@ describe("the generated shell, run against a fake Vault and GitLab", () => {
   };
   const SENSITIVE = [TOKEN, NOTE_TOKEN, "limited-token", "partial-token", ...Object.values(JWT), ...Object.values(secrets).flatMap((s) => Object.values(s)).filter((v) => !v.startsWith("svc-") && v !== "e2e")];
 
-  const SHELL_SCENARIOS = ["ok", "no_curl", "no_jq", "no_addr", "no_id_token", "wrong_aud", "not_bound", "no_token", "forbidden", "missing_key", "missing_secret", "unknown_path", "unreachable", "plan", "apply"];
+  const SHELL_SCENARIOS = ["ok", "no_curl", "no_jq", "no_addr", "no_id_token", "bad_jwt", "wrong_aud", "not_bound", "no_token", "forbidden", "missing_key", "missing_secret", "unknown_path", "unreachable", "plan", "apply"];
   let servers: FakeServers;
   let dir: string;
   const out = (name: string) => ({
@@ -242,6 +242,7 @@ no_curl() { secrets_job "${JWT.ok}"; PATH="$dir/bin-jq"; read_secrets; }
 no_jq() { secrets_job "${JWT.ok}"; PATH="$dir/bin-curl"; read_secrets; }
 no_addr() { secrets_job "${JWT.ok}"; unset VAULT_ADDR; read_secrets; }
 no_id_token() { secrets_job ""; read_secrets; }
+bad_jwt() { secrets_job 'x", "role": "other'; read_secrets; }
 wrong_aud() { secrets_job "${JWT.wrongAudience}"; read_secrets; }
 not_bound() { secrets_job "${JWT.notBound}"; read_secrets; }
 no_token() { secrets_job "${JWT.noToken}"; read_secrets; }
@@ -302,6 +303,7 @@ wait
     ["jq is missing", "no_jq", /jq is not installed in this image/],
     ["VAULT_ADDR is not set", "no_addr", /VAULT_ADDR is not set or empty\. It comes from the CI\/CD variable VAULT_ADDR of group 9.*'Could not resolve host'/],
     ["the ID token is empty", "no_id_token", /VAULT_ID_TOKEN is empty: the job has no ID token/],
+    ["the ID token is not a JWT (it goes into the login JSON as it is)", "bad_jwt", /VAULT_ID_TOKEN is not a JWT/],
     ["the audience does not match (HTTP 400)", "wrong_aud", /Vault refused the login to role nexus-ci \(HTTP 400 from \/v1\/auth\/jwt\/login\)\. Most often the ID token's audience: the job's id_tokens aud must be https:\/\/gitlab\.shared\.cwiq\.io\. Vault said: error validating token: invalid audience/],
     ["the job is not bound to the role (HTTP 403 on login)", "not_bound", /Vault refused the login \(HTTP 403 from \/v1\/auth\/jwt\/login\): this job is not bound to role nexus-ci, which accepts jobs with namespace_id=9; this job has namespace_id=77\. .*subgroups/],
     ["the login returns no token", "no_token", /Vault answered the login to role nexus-ci with HTTP 200 but without a token \(\.auth\.client_token is empty\)/],
@@ -314,6 +316,12 @@ wait
     const { rc, stderr } = out(scenario);
     expect(rc).toBe(1);
     expect(stderr).toMatch(new RegExp(`vault-secrets: ERROR: ${message.source}`));
+  });
+
+  it("checks tools, variables, the ID token and VAULT_SECRETS before it calls Vault", () => {
+    const early = ["no_curl", "no_jq", "no_addr", "no_id_token", "bad_jwt", "unknown_path"];
+    expect(servers.requests.filter((r) => early.includes(r.scenario))).toEqual([]);
+    for (const scenario of early) expect([scenario, out(scenario).rc]).toEqual([scenario, 1]);
   });
 
   it("never prints a secret value, a Vault token or an ID token, whatever happens", () => {
