@@ -11,6 +11,8 @@ import { CiRole } from "./ci-role";
 import { ReadPolicy } from "./read-policy";
 import { ServiceAccountSecret } from "./service-account-secret";
 import { VAULT_ADDR_KEY, VAULT_ADDR_SCOPE, VaultAddrVariable } from "./vault-addr-variable";
+import { PipelineRole } from "./pipeline-role";
+import { derivePipelineNeeds } from "../lib/pipeline-access";
 
 /** Where Terraform keeps state. */
 export type StateBackend =
@@ -24,7 +26,10 @@ export interface VaultCiAccessStackProps {
   readonly backend?: StateBackend;
 }
 
-/** GitLab CI -> Vault trust, the read policies, the Nexus account secrets and VAULT_ADDR, for one data file. */
+/**
+ * GitLab CI -> Vault trust, the read policies, the Nexus account secrets and VAULT_ADDR, for one data file; and,
+ * when the data file has a `pipeline` section, this repository's own plan and apply roles.
+ */
 export class VaultCiAccessStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: VaultCiAccessStackProps) {
     super(scope, id);
@@ -58,6 +63,14 @@ export class VaultCiAccessStack extends TerraformStack {
     for (const role of config.roles) {
       const ciRole = new CiRole(this, `role-${role.name}`, { backendPath: auth.path, role, policies: access.rolePolicies.get(role.name) ?? [] });
       mayExist(ciRole.resource, jwtRoleImportId(config.vault.jwtMount, role.name));
+    }
+    if (config.pipeline) {
+      // This repository's own pipeline: a plan role and an apply role, each with its derived policy. New objects:
+      // never imported in adoption mode.
+      const needs = derivePipelineNeeds(config, config.pipeline);
+      for (const kind of ["plan", "apply"] as const) {
+        new PipelineRole(this, `pipeline-${kind}`, { backendPath: auth.path, pipeline: config.pipeline, kind, needs });
+      }
     }
     // An account whose password was set by hand (passwordVersion 0) has no secret here: Terraform neither imports
     // nor writes it until its first rotation (lib/adoption.ts says why a KV secret is never imported).

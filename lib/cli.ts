@@ -46,6 +46,11 @@ export function summarize(file: string, config: Config, backend: StateBackend, r
       const claims = Object.entries(role.boundClaims).map(([k, v]) => `${k}=${v}`).join(", ");
       return `  role      ${role.name}: ${claims}; aud ${role.audiences.join(", ")}; ttl ${role.tokenTtl}/${role.tokenMaxTtl}; ${access.rolePolicies.get(role.name)?.length ?? 0} read policies`;
     }),
+    ...(config.pipeline
+      ? [
+          `  pipeline  plan role ${config.pipeline.plan.name} (project ${config.pipeline.projectId}), apply role ${config.pipeline.apply.name} (project ${config.pipeline.projectId}, protected refs${config.pipeline.apply.branch ? `, ${config.pipeline.apply.branch}` : ""})`,
+        ]
+      : []),
     `  policies  ${access.grants.length} read policies (read on one ${config.vault.kvMount}/data/... path each)`,
     `  secrets   ${config.accounts.length} service accounts in ${config.vault.kvMount}/${config.vault.manageKvMount ? " (mount managed here)" : " (existing mount)"}: ${config.accounts.map((a) => a.name).join(", ")}`,
     ...(handSet.length > 0 ? [`            password set by hand, not written until rotated (passwordVersion 0): ${handSet.join(", ")}`] : []),

@@ -81,6 +81,34 @@ const role = z
     path: ["boundClaims"],
   });
 
+/** What both of this repository's own pipeline roles (plan, apply) declare: who may log in, and for how long. */
+const pipelineRoleFields = {
+  name: z.string().regex(ROLE_NAME, { message: `must match ${ROLE_NAME.source}` }),
+  audiences: z.array(https).min(1, { message: "must list at least one audience (a role without bound_audiences accepts any token audience, CVE-2024-5798)" }),
+  tokenTtl: duration.default("15m"),
+  tokenMaxTtl: duration.default("30m"),
+};
+
+/**
+ * This repository's own GitLab pipeline (plan in merge requests, apply from the protected default branch). Optional:
+ * without it no pipeline role is declared and the pipeline skips plan and apply. README "The repository's pipeline".
+ */
+const pipeline = z.strictObject({
+  /** GitLab project id of THIS repository (Settings > General). Both roles are bound to it, and to nothing wider. */
+  projectId: z.int().positive(),
+  /** Bound to projectId only (merge-request pipelines use it): reads Vault's configuration, never a secret value. */
+  plan: z.strictObject(pipelineRoleFields),
+  /** Bound to projectId and ref_protected "true": exactly the capabilities that applying this configuration needs. */
+  apply: z
+    .strictObject({
+      ...pipelineRoleFields,
+      /** Also bind `ref` (and `ref_type` branch), so that other protected branches and protected tags cannot apply. */
+      branch: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, { message: "must be a branch name such as main" }).optional(),
+    }),
+  /** KV path (CLI form) of the GitLab token the apply job needs (key `token`). Only the apply role may read it. */
+  gitlabTokenPath: z.string().regex(KV_PATH, { message: `must be lower-case segments separated by "/" (${KV_PATH.source})` }),
+});
+
 const workload = z.strictObject({
   name: z.string().regex(ROLE_NAME, { message: `must match ${ROLE_NAME.source}` }),
   description: z.string().min(1),
@@ -129,6 +157,7 @@ export const configSchema = z
     roles: z.array(role).min(1),
     workloads: z.array(workload).default([]),
     accounts: z.array(account).default([]),
+    pipeline: pipeline.optional(),
   })
   .superRefine((c, ctx) => {
     const seen = (items: { name: string }[], field: string, fold = (s: string) => s) => {
@@ -154,6 +183,7 @@ export const configSchema = z
       }),
     );
     const accountPaths = new Set(c.accounts.map((a) => accountSecretPath(a.name)));
+    if (c.pipeline) checkPipeline(c.pipeline, c, accountPaths, ctx);
     c.roles.forEach((r, i) => {
       r.reads.forEach((read, j) => {
         if (accountPaths.has(read.path)) {
@@ -166,6 +196,29 @@ export const configSchema = z
     });
   });
 
+/** Pipeline roles are a kind of their own: their names must not collide with reader roles, workloads or each other. */
+function checkPipeline(p: z.output<typeof pipeline>, c: { gitlab: { groupId: number }; roles: { name: string; reads: { path: string }[] }[]; workloads: { name: string }[] }, accountPaths: Set<string>, ctx: z.core.$RefinementCtx): void {
+  if (p.projectId === c.gitlab.groupId) {
+    ctx.addIssue({ code: "custom", path: ["pipeline", "projectId"], input: p.projectId, message: "is gitlab.groupId: the pipeline roles need this repository's project id (Settings > General), never the group id" });
+  }
+  const taken = new Set([...c.roles.map((r) => r.name), ...c.workloads.map((w) => w.name)]);
+  for (const kind of ["plan", "apply"] as const) {
+    const name = p[kind].name;
+    if (taken.has(name)) ctx.addIssue({ code: "custom", path: ["pipeline", kind, "name"], input: name, message: "is also a role or workload name: role names must be unambiguous" });
+  }
+  for (const kind of ["plan", "apply"] as const) {
+    const { tokenTtl, tokenMaxTtl } = p[kind];
+    if ((parseDuration(tokenTtl) ?? 0) > (parseDuration(tokenMaxTtl) ?? 0)) {
+      ctx.addIssue({ code: "custom", path: ["pipeline", kind, "tokenTtl"], input: tokenTtl, message: `must not exceed tokenMaxTtl (${tokenMaxTtl})` });
+    }
+  }
+  if (p.plan.name === p.apply.name) ctx.addIssue({ code: "custom", path: ["pipeline", "apply", "name"], input: p.apply.name, message: "is also pipeline.plan.name: the plan and apply roles must differ" });
+  const readers = c.roles.filter((r) => r.reads.some((read) => read.path === p.gitlabTokenPath)).map((r) => r.name);
+  if (readers.length > 0 || accountPaths.has(p.gitlabTokenPath)) {
+    ctx.addIssue({ code: "custom", path: ["pipeline", "gitlabTokenPath"], input: p.gitlabTokenPath, message: `is also ${readers.length > 0 ? `read by ${readers.join(", ")}` : "a service account's secret"}: only the apply role may read the GitLab token` });
+  }
+}
+
 /** Adoption mode: import what exists instead of creating it. */
 export interface Adoption {
   /** Addresses of declared resources that do not exist yet: created by the first apply instead of imported. */
@@ -173,6 +226,7 @@ export interface Adoption {
 }
 
 export type Config = z.output<typeof configSchema>;
+export type PipelineConfig = NonNullable<Config["pipeline"]>;
 export type RoleConfig = Config["roles"][number];
 export type AccountConfig = Config["accounts"][number];
 export type SecretRead = z.output<typeof secretRead>;

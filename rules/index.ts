@@ -9,6 +9,7 @@ import { ACCOUNT_RULES } from "./accounts";
 import { VARIABLE_RULES } from "./variables";
 import { DATA_SAFETY_RULES } from "./data-safety";
 import { ADOPTION_RULES } from "./adoption";
+import { PIPELINE_RULES } from "./pipeline-roles";
 
 export const RULES: readonly Rule[] = [
   ...ROLE_RULES,
@@ -19,6 +20,7 @@ export const RULES: readonly Rule[] = [
   ...VARIABLE_RULES,
   ...DATA_SAFETY_RULES,
   ...ADOPTION_RULES,
+  ...PIPELINE_RULES,
 ];
 
 export const suppressionsApply: Rule = {
