@@ -82,7 +82,7 @@ describe("for any valid configuration", () => {
         }
         expect(checkConfiguration({ ...source, tf }).violations).toEqual([]);
       }),
-      { numRuns: 25 },
+      { numRuns: 15 },
     );
   });
 });
@@ -116,7 +116,7 @@ describe("no invalid name or path ever synthesizes", () => {
         data.roles[0].reads = [{ path: edge === "/" ? `/${path}` : path, keys: ["value"] }];
         return rejected(data);
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 
@@ -126,7 +126,7 @@ describe("no invalid name or path ever synthesizes", () => {
         data.accounts = [{ name, permissions: ["docker:read"], usedBy: "x", readers: [], justification: "generated account with its own audit trail" }];
         return rejected(data);
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 });
