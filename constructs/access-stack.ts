@@ -1,15 +1,18 @@
 import { Construct } from "constructs";
-import { HttpBackend, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { HttpBackend, LocalBackend, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
 import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
 import { GitlabProvider } from "@cdktf/provider-gitlab/lib/provider";
 import { Mount } from "@cdktf/provider-vault/lib/mount";
-import type { Config } from "../lib/config";
-import { deriveAccess, secretKeys } from "../lib/access";
+import { type Config, writesPassword } from "../lib/config";
+import { accountMetadata, deriveAccess, secretKeys } from "../lib/access";
+import { groupVariableImportId, importBlocks, jwtAuthBackendImportId, jwtRoleImportId, mountImportId, policyImportId, type Importable } from "../lib/adoption";
 import { GitlabJwtAuth } from "./gitlab-jwt-auth";
 import { CiRole } from "./ci-role";
 import { ReadPolicy } from "./read-policy";
 import { ServiceAccountSecret } from "./service-account-secret";
-import { VaultAddrVariable } from "./vault-addr-variable";
+import { VAULT_ADDR_KEY, VAULT_ADDR_SCOPE, VaultAddrVariable } from "./vault-addr-variable";
+import { PipelineRole } from "./pipeline-role";
+import { derivePipelineNeeds } from "../lib/pipeline-access";
 
 /** Where Terraform keeps state. */
 export type StateBackend =
@@ -23,7 +26,10 @@ export interface VaultCiAccessStackProps {
   readonly backend?: StateBackend;
 }
 
-/** GitLab CI -> Vault trust, the read policies, the Nexus account secrets and VAULT_ADDR, for one data file. */
+/**
+ * GitLab CI -> Vault trust, the read policies, the Nexus account secrets and VAULT_ADDR, for one data file; and,
+ * when the data file has a `pipeline` section, this repository's own plan and apply roles.
+ */
 export class VaultCiAccessStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: VaultCiAccessStackProps) {
     super(scope, id);
@@ -36,20 +42,50 @@ export class VaultCiAccessStack extends TerraformStack {
     new VaultProvider(this, "vault", { address: config.vault.url });
     new GitlabProvider(this, "gitlab", { baseUrl: `${config.gitlab.url}/api/v4/` });
 
-    const kvMount = config.vault.manageKvMount ? managedKvMount(this, config.vault.kvMount) : config.vault.kvMount;
+    // Objects that may already exist, with their import ids, for adoption mode.
+    const importables: Importable[] = [];
+    const mayExist = (resource: TerraformResource, id: string) => importables.push({ address: addressOf(resource), id });
+
+    let kvMount = config.vault.kvMount;
+    if (config.vault.manageKvMount) {
+      const mount = managedKvMount(this, config.vault.kvMount);
+      mayExist(mount, mountImportId(config.vault.kvMount));
+      kvMount = mount.path;
+    }
     const auth = new GitlabJwtAuth(this, "jwt-auth", { path: config.vault.jwtMount, gitlabUrl: config.gitlab.url });
+    mayExist(auth.backend, jwtAuthBackendImportId(config.vault.jwtMount));
 
     const access = deriveAccess(config);
     for (const grant of access.grants) {
-      new ReadPolicy(this, `policy-${grant.policyName}`, { name: grant.policyName, dataPath: grant.dataPath });
+      const policy = new ReadPolicy(this, `policy-${grant.policyName}`, { name: grant.policyName, dataPath: grant.dataPath });
+      mayExist(policy.resource, policyImportId(grant.policyName));
     }
     for (const role of config.roles) {
-      new CiRole(this, `role-${role.name}`, { backendPath: auth.path, role, policies: access.rolePolicies.get(role.name) ?? [] });
+      const ciRole = new CiRole(this, `role-${role.name}`, { backendPath: auth.path, role, policies: access.rolePolicies.get(role.name) ?? [] });
+      mayExist(ciRole.resource, jwtRoleImportId(config.vault.jwtMount, role.name));
     }
-    for (const account of config.accounts) {
+    if (config.pipeline) {
+      // This repository's own pipeline: a plan role and an apply role, each with its derived policy. New objects:
+      // never imported in adoption mode.
+      const needs = derivePipelineNeeds(config, config.pipeline);
+      for (const kind of ["plan", "apply"] as const) {
+        new PipelineRole(this, `pipeline-${kind}`, { backendPath: auth.path, pipeline: config.pipeline, kind, needs });
+      }
+    }
+    // An account whose password was set by hand (passwordVersion 0) has no secret here: Terraform neither imports
+    // nor writes it until its first rotation (lib/adoption.ts says why a KV secret is never imported).
+    for (const account of config.accounts.filter(writesPassword)) {
       new ServiceAccountSecret(this, `account-${account.name}`, { mount: kvMount, account });
     }
-    new VaultAddrVariable(this, "vault-addr", { groupId: config.gitlab.groupId, vaultUrl: config.vault.url });
+    const vaultAddr = new VaultAddrVariable(this, "vault-addr", { groupId: config.gitlab.groupId, vaultUrl: config.vault.url });
+    mayExist(vaultAddr.resource, groupVariableImportId(config.gitlab.groupId, VAULT_ADDR_KEY, VAULT_ADDR_SCOPE));
+
+    if (config.adopt) {
+      // Plain import blocks rather than cdktf's resource.importFrom(): importFrom adds a synth-time check that runs
+      // `terraform version`, which fails wherever synth runs without Terraform; required_version >= 1.11 already
+      // guarantees import-block support (Terraform 1.5+) where the plan runs.
+      this.addOverride("import", importBlocks(importables, config.adopt.create));
+    }
 
     // What CI template authors need; none of it is secret.
     new TerraformOutput(this, "jwt_auth_path", { value: config.vault.jwtMount, description: "Mount of the JWT auth method: log in at /v1/auth/<path>/login" });
@@ -67,6 +103,11 @@ export class VaultCiAccessStack extends TerraformStack {
     new TerraformOutput(this, "secret_keys", {
       description: "Per KV v2 data path granted or written here: the names of the keys stored there (never values)",
       value: secretKeys(config, access),
+    });
+    // What the secrets' custom_metadata cannot hold (lib/access.ts accountMetadata says why): for ACCESS.md and reviewers.
+    new TerraformOutput(this, "account_metadata", {
+      description: "Per Nexus account secret: its Nexus permissions, who uses it and who reads it (roles and workloads)",
+      value: accountMetadata(config),
     });
   }
 }
@@ -88,7 +129,12 @@ function configureBackend(stack: TerraformStack, stackName: string, backend: Sta
   }
 }
 
-function managedKvMount(scope: Construct, path: string): string {
+/** `vault_policy.kv-read_secret_nexus_svc-executor`: the address terraform plan prints. */
+function addressOf(resource: TerraformResource): string {
+  return `${resource.terraformResourceType}.${resource.friendlyUniqueId}`;
+}
+
+function managedKvMount(scope: Construct, path: string): Mount {
   const mount = new Mount(scope, "kv-mount", {
     path,
     type: "kv",
@@ -98,5 +144,5 @@ function managedKvMount(scope: Construct, path: string): string {
     lifecycle: { preventDestroy: true },
   });
   mount.overrideLogicalId(`kv_${path}`);
-  return mount.path;
+  return mount;
 }

@@ -1,6 +1,10 @@
 import { Construct } from "constructs";
 import { GroupVariable } from "@cdktf/provider-gitlab/lib/group-variable";
 
+/** The variable's key and environment scope: also its import id (with the group). */
+export const VAULT_ADDR_KEY = "VAULT_ADDR";
+export const VAULT_ADDR_SCOPE = "*";
+
 export interface VaultAddrVariableProps {
   /** The GitLab group whose projects inherit the variable. */
   readonly groupId: number;
@@ -20,16 +24,16 @@ export class VaultAddrVariable extends Construct {
     super(scope, id);
     this.resource = new GroupVariable(this, "variable", {
       group: String(props.groupId),
-      key: "VAULT_ADDR",
+      key: VAULT_ADDR_KEY,
       value: props.vaultUrl,
       variableType: "env_var",
       masked: false,
       protected: false,
       // A URL has nothing to expand: raw stops GitLab from treating a "$" in it as a variable reference.
       raw: true,
-      environmentScope: "*",
+      environmentScope: VAULT_ADDR_SCOPE,
       description: "Vault address for CI jobs that read secrets with their ID token (managed by Terraform; not a secret)",
     });
-    this.resource.overrideLogicalId("VAULT_ADDR");
+    this.resource.overrideLogicalId(VAULT_ADDR_KEY);
   }
 }

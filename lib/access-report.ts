@@ -236,7 +236,7 @@ function secretsSection(access: GrantedAccess): string {
           [
             `yes, write-only${secret.written.version !== undefined ? ` (version ${secret.written.version})` : ""}`,
             ...Object.entries(secret.written.metadata)
-              .filter(([key]) => key !== "readers" && key !== "managed_by")
+              .filter(([key]) => key !== "readers" && key !== "managed_by" && key !== "rotation")
               .sort(([a], [b]) => compareText(a, b))
               .map(([key, value]) => `${key}: ${value}`),
           ].join("; "),

@@ -70,3 +70,17 @@ export function secretKeys(config: Config, access: AccessModel = deriveAccess(co
   for (const account of config.accounts) keys.set(kvDataPath(config.vault.kvMount, accountSecretPath(account.name)), ACCOUNT_SECRET_KEYS);
   return Object.fromEntries([...keys].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
+
+/**
+ * KV v2 data path -> what reviewers need to know about each Nexus account's secret: its Nexus permissions, who uses
+ * it, and its readers (roles and workloads). Published as the `account_metadata` output, not as the secrets'
+ * custom_metadata: the Vault provider rewrites a secret's data on any update of its metadata
+ * (hashicorp/terraform-provider-vault#3020), so an access change must never touch a secret resource.
+ */
+export function accountMetadata(config: Config): Record<string, Readonly<Record<string, string>>> {
+  const entries = config.accounts.map((account): [string, Record<string, string>] => [
+    kvDataPath(config.vault.kvMount, accountSecretPath(account.name)),
+    { nexus_permissions: account.permissions.join(" "), used_by: account.usedBy, readers: [...account.readers].sort().join(" ") || "(none)" },
+  ]);
+  return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

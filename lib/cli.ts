@@ -1,6 +1,6 @@
 /** The command-line side of synth: which data file, which state backend, what to print. */
 import type { Config } from "./config";
-import { ConfigError } from "./config";
+import { ConfigError, writesPassword } from "./config";
 import { GuardrailError, type SynthResult } from "./synth";
 import { deriveAccess } from "./access";
 import type { StateBackend } from "../constructs/access-stack";
@@ -37,6 +37,8 @@ export class UsageError extends Error {}
 /** A few lines that say what the synthesized stack declares. */
 export function summarize(file: string, config: Config, backend: StateBackend, result: SynthResult): string {
   const access = deriveAccess(config);
+  const handSet = config.accounts.filter((a) => !writesPassword(a)).map((a) => a.name);
+  const imports = result.imports;
   const lines = [
     `Synthesized stack "${config.stack}" from ${file} -> ${result.stackFile}`,
     `  auth      ${config.vault.jwtMount}/ trusts ID tokens from ${config.gitlab.url}`,
@@ -44,9 +46,16 @@ export function summarize(file: string, config: Config, backend: StateBackend, r
       const claims = Object.entries(role.boundClaims).map(([k, v]) => `${k}=${v}`).join(", ");
       return `  role      ${role.name}: ${claims}; aud ${role.audiences.join(", ")}; ttl ${role.tokenTtl}/${role.tokenMaxTtl}; ${access.rolePolicies.get(role.name)?.length ?? 0} read policies`;
     }),
+    ...(config.pipeline
+      ? [
+          `  pipeline  plan role ${config.pipeline.plan.name} (project ${config.pipeline.projectId}), apply role ${config.pipeline.apply.name} (project ${config.pipeline.projectId}, protected refs${config.pipeline.apply.branch ? `, ${config.pipeline.apply.branch}` : ""})`,
+        ]
+      : []),
     `  policies  ${access.grants.length} read policies (read on one ${config.vault.kvMount}/data/... path each)`,
     `  secrets   ${config.accounts.length} service accounts in ${config.vault.kvMount}/${config.vault.manageKvMount ? " (mount managed here)" : " (existing mount)"}: ${config.accounts.map((a) => a.name).join(", ")}`,
+    ...(handSet.length > 0 ? [`            password set by hand, not written until rotated (passwordVersion 0): ${handSet.join(", ")}`] : []),
     `  gitlab    VAULT_ADDR=${config.vault.url} on group ${config.gitlab.groupId}`,
+    ...(config.adopt ? [`  adopt     ${imports} existing objects imported, not created${config.adopt.create.length > 0 ? `; created: ${config.adopt.create.join(", ")}` : ""}`] : []),
     `  state     ${backend.kind === "gitlab" ? `GitLab-managed (${backend.address})` : `local (terraform.${config.stack}.tfstate)`}`,
     `  checks    ${result.report.suppressed.length === 0 ? "every guardrail passed, none suppressed" : `every guardrail passed; ${result.report.suppressed.length} suppressed:`}`,
     ...result.report.suppressed.map((s) => `    ${s.rule.id} on ${s.entry?.list}/${s.entry?.name}: ${s.reason}`),
@@ -54,20 +63,21 @@ export function summarize(file: string, config: Config, backend: StateBackend, r
   return lines.join("\n");
 }
 
-/**
- * Prints a clear error for bad input and exits 1; anything else is a bug and keeps its stack trace.
- * `command` prefixes usage errors: `synth`, `access`, `access:diff`.
- */
-export function exitWithError(error: unknown, command = "synth"): never {
+/** The message for bad input (a data file, a guardrail, a command line), or undefined for anything else: a bug. */
+export function describeError(error: unknown, command = "synth"): string | undefined {
   if (error instanceof ConfigError) {
-    process.stderr.write(`synth refused: ${error.file} is not valid (${error.problems.length} problem${error.problems.length === 1 ? "" : "s"}); nothing was written.\n${error.message}\n`);
-  } else if (error instanceof GuardrailError) {
-    const count = error.report.violations.length;
-    process.stderr.write(`synth refused: ${count} guardrail violation${count === 1 ? "" : "s"}; nothing was written.\n${error.message}\n`);
-  } else if (error instanceof UsageError) {
-    process.stderr.write(`${command}: ${error.message}\n`);
-  } else {
-    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+    return `${command} refused: ${error.file} is not valid (${error.problems.length} problem${error.problems.length === 1 ? "" : "s"}); nothing was written.\n${error.message}`;
   }
+  if (error instanceof GuardrailError) {
+    const count = error.report.violations.length;
+    return `${command} refused: ${count} guardrail violation${count === 1 ? "" : "s"}; nothing was written.\n${error.message}`;
+  }
+  if (error instanceof UsageError) return `${command}: ${error.message}`;
+  return undefined;
+}
+
+/** Prints a clear error for bad input and exits non-zero; anything else is a bug and keeps its stack trace. */
+export function exitWithError(error: unknown, command = "synth"): never {
+  process.stderr.write(`${describeError(error, command) ?? (error instanceof Error ? error.stack : String(error))}\n`);
   process.exit(1);
 }

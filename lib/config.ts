@@ -22,6 +22,8 @@ const MOUNT_PATH = /^[a-z0-9][a-z0-9-]*$/;
 const STACK_NAME = /^[a-z][a-z0-9-]*$/;
 const CLAIM_NAME = /^[a-z][a-z0-9_]*$/;
 /** Nexus permission scopes: `<format>:<access>`, for example `docker:read-write`. */
+/** `<resource type>.<name>`, as terraform plan prints it. */
+const TERRAFORM_ADDRESS = /^[a-z][a-z0-9_]*\.[A-Za-z0-9_-]+$/;
 const NEXUS_PERMISSION = /^(docker|rpm|raw|pypi|maven|npm|helm|apt|go|nuget):(read|read-write)$/;
 
 const https = z
@@ -79,6 +81,34 @@ const role = z
     path: ["boundClaims"],
   });
 
+/** What both of this repository's own pipeline roles (plan, apply) declare: who may log in, and for how long. */
+const pipelineRoleFields = {
+  name: z.string().regex(ROLE_NAME, { message: `must match ${ROLE_NAME.source}` }),
+  audiences: z.array(https).min(1, { message: "must list at least one audience (a role without bound_audiences accepts any token audience, CVE-2024-5798)" }),
+  tokenTtl: duration.default("15m"),
+  tokenMaxTtl: duration.default("30m"),
+};
+
+/**
+ * This repository's own GitLab pipeline (plan in merge requests, apply from the protected default branch). Optional:
+ * without it no pipeline role is declared and the pipeline skips plan and apply. README "The repository's pipeline".
+ */
+const pipeline = z.strictObject({
+  /** GitLab project id of THIS repository (Settings > General). Both roles are bound to it, and to nothing wider. */
+  projectId: z.int().positive(),
+  /** Bound to projectId only (merge-request pipelines use it): reads Vault's configuration, never a secret value. */
+  plan: z.strictObject(pipelineRoleFields),
+  /** Bound to projectId and ref_protected "true": exactly the capabilities that applying this configuration needs. */
+  apply: z
+    .strictObject({
+      ...pipelineRoleFields,
+      /** Also bind `ref` (and `ref_type` branch), so that other protected branches and protected tags cannot apply. */
+      branch: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, { message: "must be a branch name such as main" }).optional(),
+    }),
+  /** KV path (CLI form) of the GitLab token the apply job needs (key `token`). Only the apply role may read it. */
+  gitlabTokenPath: z.string().regex(KV_PATH, { message: `must be lower-case segments separated by "/" (${KV_PATH.source})` }),
+});
+
 const workload = z.strictObject({
   name: z.string().regex(ROLE_NAME, { message: `must match ${ROLE_NAME.source}` }),
   description: z.string().min(1),
@@ -90,8 +120,11 @@ const account = z.strictObject({
   usedBy: z.string().min(1),
   /** Roles (CI) or workloads (AppRole, not CI) that read this account's secret. */
   readers: z.array(z.string()).default([]),
-  /** Raise to write a new password (from the account's sensitive variable) as a new KV version. */
-  passwordVersion: z.int().positive().default(1),
+  /**
+   * How many times Terraform has written this account's password; raise by one to rotate (a new KV version).
+   * 0: the password in Vault was set by hand and Terraform leaves the secret alone (README "Adopt the existing setup").
+   */
+  passwordVersion: z.int().nonnegative({ message: "must be 0 (password set by hand, not written by Terraform) or a positive version" }).default(1),
   /** Why this account exists although another has the same permission scope (house rule: no account per service). */
   justification: z.string().trim().min(20, { message: "must explain in at least 20 characters why a separate account is needed" }).optional(),
   suppress: z.array(suppression).default([]),
@@ -113,9 +146,18 @@ export const configSchema = z
       /** Create the KV v2 mount (a fresh Vault). Production's `secret/` already exists: leave false. */
       manageKvMount: z.boolean().default(false),
     }),
+    /**
+     * Adoption of objects that already exist (production was set up by hand): `true`, or `{ create: [...] }` listing the
+     * Terraform addresses of declared objects that do not exist yet. Everything else is imported, not created.
+     */
+    adopt: z
+      .union([z.boolean(), z.strictObject({ create: z.array(z.string().regex(TERRAFORM_ADDRESS, { message: `must be a resource address such as vault_policy.kv-read_secret_nexus_svc-executor (${TERRAFORM_ADDRESS.source})` })).default([]) })])
+      .default(false)
+      .transform((adopt): Adoption | undefined => (adopt === false ? undefined : adopt === true ? { create: [] } : adopt)),
     roles: z.array(role).min(1),
     workloads: z.array(workload).default([]),
     accounts: z.array(account).default([]),
+    pipeline: pipeline.optional(),
   })
   .superRefine((c, ctx) => {
     const seen = (items: { name: string }[], field: string, fold = (s: string) => s) => {
@@ -141,6 +183,7 @@ export const configSchema = z
       }),
     );
     const accountPaths = new Set(c.accounts.map((a) => accountSecretPath(a.name)));
+    if (c.pipeline) checkPipeline(c.pipeline, c, accountPaths, ctx);
     c.roles.forEach((r, i) => {
       r.reads.forEach((read, j) => {
         if (accountPaths.has(read.path)) {
@@ -153,10 +196,45 @@ export const configSchema = z
     });
   });
 
+/** Pipeline roles are a kind of their own: their names must not collide with reader roles, workloads or each other. */
+function checkPipeline(p: z.output<typeof pipeline>, c: { gitlab: { groupId: number }; roles: { name: string; reads: { path: string }[] }[]; workloads: { name: string }[] }, accountPaths: Set<string>, ctx: z.core.$RefinementCtx): void {
+  if (p.projectId === c.gitlab.groupId) {
+    ctx.addIssue({ code: "custom", path: ["pipeline", "projectId"], input: p.projectId, message: "is gitlab.groupId: the pipeline roles need this repository's project id (Settings > General), never the group id" });
+  }
+  const taken = new Set([...c.roles.map((r) => r.name), ...c.workloads.map((w) => w.name)]);
+  for (const kind of ["plan", "apply"] as const) {
+    const name = p[kind].name;
+    if (taken.has(name)) ctx.addIssue({ code: "custom", path: ["pipeline", kind, "name"], input: name, message: "is also a role or workload name: role names must be unambiguous" });
+  }
+  for (const kind of ["plan", "apply"] as const) {
+    const { tokenTtl, tokenMaxTtl } = p[kind];
+    if ((parseDuration(tokenTtl) ?? 0) > (parseDuration(tokenMaxTtl) ?? 0)) {
+      ctx.addIssue({ code: "custom", path: ["pipeline", kind, "tokenTtl"], input: tokenTtl, message: `must not exceed tokenMaxTtl (${tokenMaxTtl})` });
+    }
+  }
+  if (p.plan.name === p.apply.name) ctx.addIssue({ code: "custom", path: ["pipeline", "apply", "name"], input: p.apply.name, message: "is also pipeline.plan.name: the plan and apply roles must differ" });
+  const readers = c.roles.filter((r) => r.reads.some((read) => read.path === p.gitlabTokenPath)).map((r) => r.name);
+  if (readers.length > 0 || accountPaths.has(p.gitlabTokenPath)) {
+    ctx.addIssue({ code: "custom", path: ["pipeline", "gitlabTokenPath"], input: p.gitlabTokenPath, message: `is also ${readers.length > 0 ? `read by ${readers.join(", ")}` : "a service account's secret"}: only the apply role may read the GitLab token` });
+  }
+}
+
+/** Adoption mode: import what exists instead of creating it. */
+export interface Adoption {
+  /** Addresses of declared resources that do not exist yet: created by the first apply instead of imported. */
+  readonly create: readonly string[];
+}
+
 export type Config = z.output<typeof configSchema>;
+export type PipelineConfig = NonNullable<Config["pipeline"]>;
 export type RoleConfig = Config["roles"][number];
 export type AccountConfig = Config["accounts"][number];
 export type SecretRead = z.output<typeof secretRead>;
+
+/** Whether Terraform writes the account's secret: not while its password is the one set by hand (passwordVersion 0). */
+export function writesPassword(account: Pick<AccountConfig, "passwordVersion">): boolean {
+  return account.passwordVersion > 0;
+}
 
 /** A data file that does not validate; `message` lists every problem as `file:field.path: value: what is allowed`. */
 export class ConfigError extends Error {
@@ -202,13 +280,16 @@ export function loadConfig(file: string): Config {
 
 /** Reads, parses and validates a data file, keeping the YAML as written. */
 export function loadDataFile(file: string): DataFile {
-  let text: string;
+  return parseDataFile(readDataFileText(file), file);
+}
+
+/** The data file's text, or a ConfigError naming the file when it cannot be read. */
+export function readDataFileText(file: string): string {
   try {
-    text = readFileSync(file, "utf8");
+    return readFileSync(file, "utf8");
   } catch (e) {
     throw new ConfigError(file, [` cannot read the data file (${(e as NodeJS.ErrnoException).code ?? String(e)})`]);
   }
-  return parseDataFile(text, file);
 }
 
 /** `field.path: value: what is allowed`, with the value as written in the file (not as transformed). */

@@ -149,12 +149,18 @@ export function readGrantedAccess(tf: TerraformJson): GrantedAccess {
     .map(([, backend]) => readAuthMethod(backend))
     .sort((a, b) => compareText(a.path, b.path));
   const rawRoles = resourcesOf<TfRole>(tf, "vault_jwt_auth_backend_role").map(([, role]) => role);
-  const secretsWritten = resourcesOf<TfKvSecret>(tf, "vault_kv_secret_v2").map(([, secret]) => ({
-    dataPath: `${resolveReference(tf, secret.mount) ?? ""}/data/${secret.name ?? ""}`,
-    written: { version: secret.data_json_wo_version, metadata: { ...(secret.custom_metadata?.data ?? {}) } },
-  }));
+  // Account facts live in the account_metadata output (older stacks: in each secret's custom_metadata).
+  const accountNotes = readAccountMetadata(tf);
+  const secretsWritten = resourcesOf<TfKvSecret>(tf, "vault_kv_secret_v2").map(([, secret]) => {
+    const dataPath = `${resolveReference(tf, secret.mount) ?? ""}/data/${secret.name ?? ""}`;
+    return { dataPath, written: { version: secret.data_json_wo_version, metadata: { ...(secret.custom_metadata?.data ?? {}), ...(accountNotes[dataPath] ?? {}) } } };
+  });
   const roleNames = new Set(rawRoles.map((role) => role.role_name ?? ""));
-  const metadataReaders = new Map(secretsWritten.map((s) => [s.dataPath, (s.written.metadata.readers ?? "").split(/\s+/).filter(Boolean)]));
+  const readersIn = (metadata: Readonly<Record<string, string>>) => (metadata.readers ?? "").split(/\s+/).filter(Boolean);
+  const metadataReaders = new Map([
+    ...secretsWritten.map((s): [string, string[]] => [s.dataPath, readersIn(s.written.metadata)]),
+    ...Object.entries(accountNotes).map(([dataPath, notes]): [string, string[]] => [dataPath, readersIn(notes)]),
+  ]);
 
   const policies: GrantedPolicy[] = resourcesOf<TfPolicy>(tf, "vault_policy")
     .map(([, policy]) => {
@@ -297,6 +303,14 @@ function resolveReference(tf: TerraformJson, value: string | undefined): string 
   if (!match) return value;
   const target = tf.resource?.[match[1]]?.[match[2]]?.[match[3]];
   return typeof target === "string" ? target : value;
+}
+
+function readAccountMetadata(tf: TerraformJson): Record<string, Readonly<Record<string, string>>> {
+  const output = (tf.output as Record<string, { value?: unknown }> | undefined)?.account_metadata?.value;
+  if (!output || typeof output !== "object") return {};
+  return Object.fromEntries(
+    Object.entries(output as Record<string, unknown>).filter((entry): entry is [string, Record<string, string>] => !!entry[1] && typeof entry[1] === "object"),
+  );
 }
 
 function readSecretKeys(tf: TerraformJson): Record<string, readonly string[]> {

@@ -33,3 +33,30 @@ export function passwordVariableName(account: string): string {
 export function terraformId(name: string): string {
   return name.replace(/[./]/g, "_");
 }
+
+/** Prefix of the pipeline roles' policy names. Role names cannot contain ".", so no policy name equals a role name. */
+export const PIPELINE_POLICY_PREFIX = "pipeline";
+
+/** `vault-ci-access-plan` -> `pipeline.vault-ci-access-plan`: the one policy a pipeline role carries. */
+export function pipelinePolicyName(role: string): string {
+  return `${PIPELINE_POLICY_PREFIX}.${role}`;
+}
+
+/** The KV v2 metadata path of a secret: `secret/metadata/nexus/svc-executor` (versions and custom metadata, no value). */
+export function kvMetadataPath(mount: string, path: string): string {
+  return `${mount}/metadata/${path}`;
+}
+
+/**
+ * The CI variable a template job reads one secret key into: `nexus/svc-orchestrator` + `username` ->
+ * `NEXUS_SVC_ORCHESTRATOR_USERNAME` (path and key, upper case, every `/` and `-` as `_`). Not injective on its own
+ * (`a-b/c` and `a/b-c` meet): lib/ci-template.ts refuses a data file where two keys meet.
+ */
+export function secretVariableName(path: string, key: string): string {
+  return `${path}/${key}`.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+}
+
+/** `nexus-ci` -> `.vault-secrets-nexus-ci`: the hidden job that platform jobs extend to read the role's secrets. */
+export function secretsTemplateJobName(role: string): string {
+  return `.vault-secrets-${role}`;
+}

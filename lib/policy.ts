@@ -10,13 +10,16 @@ export interface PolicyRule {
   /** An exact Vault API path, e.g. `secret/data/nexus/svc-orchestrator`. */
   readonly path: string;
   readonly capabilities: readonly string[];
+  /** Why this block exists, rendered as a `#` line above it (for reviewers). */
+  readonly comment?: string;
 }
 
 /** One `path` block per rule, in the order given, with a comment line at the top. */
 export function renderPolicy(comment: string, rules: readonly PolicyRule[]): string {
   const header = comment.split("\n").map((line) => `# ${line}`.trimEnd());
   const blocks = rules.map(
-    (rule) => `path ${JSON.stringify(rule.path)} {\n  capabilities = [${rule.capabilities.map((c) => JSON.stringify(c)).join(", ")}]\n}`,
+    (rule) =>
+      `${rule.comment ? `# ${rule.comment}\n` : ""}path ${JSON.stringify(rule.path)} {\n  capabilities = [${rule.capabilities.map((c) => JSON.stringify(c)).join(", ")}]\n}`,
   );
   return `${[...header, ...blocks].join("\n")}\n`;
 }

@@ -13,6 +13,8 @@ export interface SynthResult {
   readonly outdir: string;
   readonly stackFile: string;
   readonly report: RuleReport;
+  /** How many import blocks the stack declares (adoption mode). */
+  readonly imports: number;
 }
 
 /** Guardrail violations: synth refuses to write. `message` has one line per violation. */
@@ -83,7 +85,7 @@ export function synthesize(source: DataFile, backend: StateBackend, outdir = pro
     const { stack, tf, report } = buildAndCheck(source, app, backend);
     if (report.violations.length > 0) throw new GuardrailError(report, source.file, stackFile);
     writeSynthesized(app, stack, tf);
-    return { outdir, stackFile, report };
+    return { outdir, stackFile, report, imports: tf.import?.length ?? 0 };
   } catch (error) {
     if (!existed) rmSync(outdir, { recursive: true, force: true });
     throw error;

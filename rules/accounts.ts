@@ -2,12 +2,12 @@
 import type { Finding, Rule } from "./rule";
 import { dataFinding, stackFinding } from "./rule";
 import { resourcesOf, type TfKvSecret } from "./terraform-json";
-import { ACCOUNT_NAME } from "../lib/config";
+import { ACCOUNT_NAME, writesPassword } from "../lib/config";
 import { accountSecretPath, NEXUS_SECRET_FOLDER, passwordVariableName } from "../lib/naming";
 
 export const accountSecretOneToOne: Rule = {
   id: "ACC-001",
-  explanation: `Account names match ${ACCOUNT_NAME.source} and map one-to-one to ${NEXUS_SECRET_FOLDER}/<name> with username <name>: one secret per account, one account per secret.`,
+  explanation: `Account names match ${ACCOUNT_NAME.source} and map one-to-one to ${NEXUS_SECRET_FOLDER}/<name> with username <name>: one secret per account (none while its password is the hand-set one, passwordVersion 0), one account per secret.`,
   fix: "rename the account, or remove the stray secret",
   check: (input) => {
     const findings: Finding[] = [];
@@ -21,7 +21,11 @@ export const accountSecretOneToOne: Rule = {
       if (!ACCOUNT_NAME.test(account.name)) findings.push(dataFinding(`accounts[${i}].name`, `${JSON.stringify(account.name)} does not match ${ACCOUNT_NAME.source}`, entry));
       const path = accountSecretPath(account.name);
       const matching = byName.get(path) ?? [];
-      if (matching.length !== 1) findings.push(dataFinding(`accounts[${i}]`, `has ${matching.length} secrets at ${path}, must have exactly one`, entry));
+      // passwordVersion 0: the password was set by hand and the secret stays out of the stack until its first rotation.
+      const expected = writesPassword(account) ? 1 : 0;
+      if (matching.length !== expected) {
+        findings.push(dataFinding(`accounts[${i}]`, `has ${matching.length} secrets at ${path}, must have ${expected === 1 ? "exactly one" : "none while passwordVersion is 0"}`, entry));
+      }
       for (const [address, secret] of matching) {
         if (!(secret.data_json_wo ?? "").includes(`username = "${account.name}"`)) {
           findings.push(stackFinding(`${address}.data_json_wo`, `does not write username "${account.name}"`, entry));
@@ -134,7 +138,7 @@ export const secretsStayOutOfState: Rule = {
     for (const [address, secret] of resourcesOf<TfKvSecret>(input.tf, "vault_kv_secret_v2")) {
       if (secret.disable_read !== true) findings.push(stackFinding(`${address}.disable_read`, "is not true: every refresh would copy the secret into state"));
     }
-    for (const account of input.config.accounts) {
+    for (const account of input.config.accounts.filter(writesPassword)) {
       const name = passwordVariableName(account.name);
       const variable = input.tf.variable?.[name];
       if (!variable || variable.sensitive !== true || variable.ephemeral !== true) {

@@ -43,3 +43,28 @@ export function hostOf(url: string | undefined): string | undefined {
     return undefined;
   }
 }
+
+export interface PipelineRoleView {
+  readonly address: string;
+  readonly role: TfRole;
+  readonly name: string;
+  readonly kind: "plan" | "apply";
+  /** `pipeline.plan` in the data file. */
+  readonly dataPath: string;
+}
+
+/** The synthesized JWT roles that the data file declares under `pipeline` (this repository's plan and apply roles). */
+export function pipelineRoles(input: RuleInput): PipelineRoleView[] {
+  const pipeline = input.config.pipeline;
+  if (!pipeline) return [];
+  const kinds = new Map([
+    [pipeline.plan.name, "plan" as const],
+    [pipeline.apply.name, "apply" as const],
+  ]);
+  return resourcesOf<TfRole>(input.tf, "vault_jwt_auth_backend_role")
+    .filter(([, role]) => kinds.has(role.role_name ?? ""))
+    .map(([address, role]) => {
+      const kind = kinds.get(role.role_name!)!;
+      return { address, role, name: role.role_name!, kind, dataPath: `pipeline.${kind}` };
+    });
+}

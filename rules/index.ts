@@ -8,6 +8,8 @@ import { POLICY_RULES } from "./policies";
 import { ACCOUNT_RULES } from "./accounts";
 import { VARIABLE_RULES } from "./variables";
 import { DATA_SAFETY_RULES } from "./data-safety";
+import { ADOPTION_RULES } from "./adoption";
+import { PIPELINE_RULES } from "./pipeline-roles";
 
 export const RULES: readonly Rule[] = [
   ...ROLE_RULES,
@@ -17,6 +19,8 @@ export const RULES: readonly Rule[] = [
   ...ACCOUNT_RULES,
   ...VARIABLE_RULES,
   ...DATA_SAFETY_RULES,
+  ...ADOPTION_RULES,
+  ...PIPELINE_RULES,
 ];
 
 export const suppressionsApply: Rule = {

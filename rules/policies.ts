@@ -133,4 +133,33 @@ export const workloadSecretsNotForCi: Rule = {
   },
 };
 
-export const POLICY_RULES: readonly Rule[] = [exactDataPaths, readOnly, noAdminOrVersionPaths, policyTextPlain, noPathTwice, workloadSecretsNotForCi];
+export const projectSecretsStayInProject: Rule = {
+  id: "POL-007",
+  explanation: "A secret that a project-scoped role reads (bound by project_id) is not also readable by a group-wide role (namespace_id only): every project of the group could read it, and the project binding would protect nothing.",
+  fix: "remove the path from the group-wide role (its reads, or the account's readers), or suppress POL-007 on that role with the reason the whole group needs it",
+  check: (input) => {
+    const projectScoped = new Set(ciRoles(input).filter(({ role }) => role.bound_claims?.project_id !== undefined).map(({ name }) => name));
+    const grants = ciGrants(input);
+    const projectReaders = new Map<string, string>();
+    for (const grant of grants) if (projectScoped.has(grant.role) && !projectReaders.has(grant.path)) projectReaders.set(grant.path, grant.role);
+    return grants
+      .filter((grant) => !projectScoped.has(grant.role) && projectReaders.has(grant.path))
+      .map((grant) =>
+        stackFinding(
+          `${grant.policyAddress}.policy`,
+          `lets group-wide role ${grant.role} read ${JSON.stringify(grant.path)}, which project-scoped role ${projectReaders.get(grant.path)} reads`,
+          grant.entry,
+        ),
+      );
+  },
+};
+
+export const POLICY_RULES: readonly Rule[] = [
+  exactDataPaths,
+  readOnly,
+  noAdminOrVersionPaths,
+  policyTextPlain,
+  noPathTwice,
+  workloadSecretsNotForCi,
+  projectSecretsStayInProject,
+];

@@ -3,6 +3,8 @@
 export interface TerraformJson {
   readonly resource?: Record<string, Record<string, Record<string, unknown>>>;
   readonly variable?: Record<string, Record<string, unknown>>;
+  /** Import blocks (adoption mode). */
+  readonly import?: readonly { readonly to?: string; readonly id?: string }[];
   readonly [key: string]: unknown;
 }
 

@@ -4,7 +4,10 @@ import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
+// Jest's default on 2 cores is one worker (cores - 1), so every test file ran one after the other while tsc used the
+// other core. Two workers let the files share both cores with tsc: measured 7.5 s -> 6.6 s on a busy 2-core machine.
 const jestArgs = process.argv.slice(2);
+if (!jestArgs.some((a) => /^(-w|--maxWorkers|-i|--runInBand)\b/.test(a))) jestArgs.push("--maxWorkers=2");
 
 function run(name, args, { buffered }) {
   return new Promise((resolve) => {

@@ -10,10 +10,12 @@ function synthIn(cwd: string, args: string[], env: Record<string, string> = {}) 
 }
 
 describe("npm run synth (scripts/synth.mjs + main.ts)", () => {
-  it("writes cdktf.out/stacks/<stack>/cdk.tf.json for --config and prints a summary", () => {
+  it("writes cdktf.out/stacks/<stack>/cdk.tf.json for --config and prints a summary, never a password from the environment", () => {
     const cwd = mkdtempSync(join(tmpdir(), "synth-ok-"));
     writeFileSync(join(cwd, "staging.yaml"), DEFAULT_TEXT.replace("stack: cwiq", "stack: staging"));
-    const run = synthIn(cwd, ["--config", "staging.yaml"]);
+    const canary = "canary-Pa55word-cli-4e1b";
+    const run = synthIn(cwd, ["--config", "staging.yaml"], { TF_VAR_svc_executor_password: canary, TF_VAR_svc_orchestrator_password: canary });
+    expect(run.stdout + readFileSync(join(cwd, "cdktf.out", "stacks", "staging", "cdk.tf.json"), "utf8")).not.toContain(canary);
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('Synthesized stack "staging" from staging.yaml -> cdktf.out/stacks/staging/cdk.tf.json');

@@ -139,13 +139,16 @@ describe("ServiceAccountSecret", () => {
     expect(variable.validation[0].condition).toBe("${var.svc_executor_password == null || try(length(var.svc_executor_password) >= 16, false)}");
   });
 
-  it("records the account's Nexus permissions, consumers and readers in custom_metadata", () => {
-    expect(secret.custom_metadata.data).toEqual({
-      nexus_permissions: "rpm:read-write raw:read-write",
-      used_by: "the executor project's CI (RPM and raw uploads)",
-      readers: "nexus-ci",
-      managed_by: "terraform: access data file",
+  it("keeps 10 KV versions for rollback and marks the secret as managed, in metadata that no access change touches", () => {
+    expect(secret.custom_metadata).toEqual({
+      max_versions: 10,
+      data: { managed_by: "terraform: access data file", rotation: "raise passwordVersion in the data file; never write this secret by hand" },
     });
+    // The provider rewrites a secret's data on any in-place update (terraform-provider-vault#3020): readers, usedBy
+    // and permissions must not be able to cause one.
+    const changed = { ...account("svc-executor"), readers: ["kubernetes"], usedBy: "someone else", permissions: ["raw:read"] };
+    const other = JSON.parse(Testing.synthScope((scope) => new ServiceAccountSecret(scope, "s", { mount: "secret", account: changed })));
+    expect(other.resource.vault_kv_secret_v2["svc-executor"]).toEqual(secret);
   });
 
   it("is protected from destroy", () => {

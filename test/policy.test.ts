@@ -1,7 +1,11 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
 import { renderPolicy, renderReadPolicy } from "../lib/policy";
 import { kvDataPath, readPolicyName } from "../lib/naming";
 import { policyGrants } from "./support/policy-hcl";
-import { synthStack } from "./support/fixtures";
+import { configFrom, ROOT, synthStack } from "./support/fixtures";
+import { derivePipelineNeeds, renderPipelinePolicy } from "../lib/pipeline-access";
 
 describe("renderReadPolicy", () => {
   it("renders exactly one path block granting read on the KV v2 data path", () => {
@@ -20,6 +24,12 @@ describe("renderReadPolicy", () => {
     expect(await policyGrants(renderReadPolicy("secret/data/orchestrator/e2e-test-user"))).toEqual({
       "secret/data/orchestrator/e2e-test-user": ["read"],
     });
+  });
+
+  it("writes a rule's comment on its own line above the block, where HCL ignores it", async () => {
+    const hcl = renderPolicy("head", [{ path: "auth/jwt/config", capabilities: ["read"], comment: "why: the issuer" }]);
+    expect(hcl).toBe('# head\n# why: the issuer\npath "auth/jwt/config" {\n  capabilities = ["read"]\n}\n');
+    expect(await policyGrants(hcl)).toEqual({ "auth/jwt/config": ["read"] });
   });
 
   it("quotes paths and capabilities as HCL strings and keeps rule order", async () => {
@@ -63,5 +73,15 @@ describe("every policy of the default stack", () => {
       const path = name.split(".").slice(2).join("/");
       expect(await policyGrants(policy)).toEqual({ [`secret/data/${path}`]: ["read"] });
     }
+  });
+});
+
+describe("the pipeline roles' policies (examples/with-pipeline.yaml)", () => {
+  const example = configFrom(parse(readFileSync(join(ROOT, "examples", "with-pipeline.yaml"), "utf8")));
+  const needs = derivePipelineNeeds(example, example.pipeline!);
+
+  it.each(["plan", "apply"] as const)("parse as HCL and grant, path by path, exactly the %s column of the derived needs", async (kind) => {
+    const expected = Object.fromEntries(needs.filter((n) => n[kind].length > 0).map((n) => [n.path, [...n[kind]]]));
+    expect(await policyGrants(renderPipelinePolicy(needs, kind))).toEqual(expected);
   });
 });

@@ -4,7 +4,9 @@ import { RULES, checkConfiguration, suppressionsApply } from "../rules";
 import { withRuleTable } from "../rules/table";
 import { formatViolation, runRules } from "../rules/rule";
 import { parsePolicyRules } from "../rules/terraform-json";
-import { asInput, inputFor, resynthesize, type MutableInput } from "./support/rule-input";
+import { asInput, inputFor, resynthesize, synthesizedJson, type MutableInput } from "./support/rule-input";
+import { parse } from "yaml";
+import { parseConfig } from "../lib/config";
 
 const role = (i: MutableInput) => i.tf.resource.vault_jwt_auth_backend_role["nexus-ci"];
 const backend = (i: MutableInput) => i.tf.resource.vault_jwt_auth_backend.jwt;
@@ -12,6 +14,22 @@ const policy = (i: MutableInput, name = "kv-read_secret_nexus_svc-orchestrator")
 const secret = (i: MutableInput, name = "svc-executor") => i.tf.resource.vault_kv_secret_v2[name];
 const vaultAddr = (i: MutableInput) => i.tf.resource.gitlab_group_variable.VAULT_ADDR;
 const readPolicy = (path: string, caps = '"read"') => `path "${path}" {\n  capabilities = [${caps}]\n}\n`;
+
+/** The default data has no pipeline roles: PIPE fixtures start from examples/with-pipeline.yaml (synthesized once). */
+const PIPELINE_TEXT = readFileSync(join(__dirname, "..", "examples", "with-pipeline.yaml"), "utf8");
+const pipelineConfig = parseConfig(PIPELINE_TEXT, "examples/with-pipeline.yaml");
+let pipelineTf: unknown;
+const withPipeline = (change: (i: MutableInput) => void) => (i: MutableInput) => {
+  Object.assign(i, { file: "examples/with-pipeline.yaml", config: structuredClone(pipelineConfig), data: parse(PIPELINE_TEXT) });
+  i.tf = structuredClone((pipelineTf ??= synthesizedJson(pipelineConfig)));
+  change(i);
+};
+const pipelineRole = (i: MutableInput, kind: "plan" | "apply") => i.tf.resource.vault_jwt_auth_backend_role[`vault-ci-access-${kind}`];
+const pipelinePolicy = (i: MutableInput, kind: "plan" | "apply") => i.tf.resource.vault_policy[`pipeline_vault-ci-access-${kind}`];
+const PLAN_ROLE = "vault_jwt_auth_backend_role.vault-ci-access-plan";
+const APPLY_ROLE = "vault_jwt_auth_backend_role.vault-ci-access-apply";
+const PLAN_POLICY = "vault_policy.pipeline_vault-ci-access-plan.policy";
+const APPLY_POLICY = "vault_policy.pipeline_vault-ci-access-apply.policy";
 
 /** Runs one rule over an input changed by `mutate`; returns "path: message" lines. */
 function findings(ruleId: string, mutate: (input: MutableInput) => void = () => {}): string[] {
@@ -110,6 +128,45 @@ const NON_COMPLIANT: [string, string, (i: MutableInput) => void, string | string
   ["VAR-003", "a lower-case key", (i) => (i.tf.resource.gitlab_group_variable.x = { ...vaultAddr(i), key: "vault_addr" }), 'gitlab_group_variable.x.key: "vault_addr" is not an allowed key'],
   ["DATA-001", "a secret without prevent_destroy", (i) => delete secret(i).lifecycle, "vault_kv_secret_v2.svc-executor.lifecycle.prevent_destroy: is not true"],
   ["DATA-001", "the auth backend without prevent_destroy", (i) => (backend(i).lifecycle.prevent_destroy = false), "vault_jwt_auth_backend.jwt.lifecycle.prevent_destroy: is not true"],
+  ["POL-007", "a project-scoped role's secret also read by the group-wide role", inData((c) => {
+    c.roles.push({ ...c.roles[0], name: "executor-ci", boundClaims: { project_id: "77" }, reads: [] });
+    c.accounts[1].readers.push("executor-ci");
+  }), 'vault_policy.kv-read_secret_nexus_svc-executor.policy: lets group-wide role nexus-ci read "secret/data/nexus/svc-executor", which project-scoped role executor-ci reads'],
+  ["ADOPT-001", "adoption while Terraform would write the passwords", inData((c) => (c.adopt = { create: [] })), [
+    "accounts[0].passwordVersion: is 1: the first apply would write a new password to secret/nexus/svc-orchestrator, replacing the one in production",
+    "accounts[1].passwordVersion: is 1: the first apply would write a new password to secret/nexus/svc-executor, replacing the one in production",
+    "accounts[2].passwordVersion: is 1: the first apply would write a new password to secret/nexus/svc-deployer, replacing the one in production",
+  ]],
+  ["ADOPT-002", "an import of a KV secret", (i) => (i.tf.import = [{ to: "vault_kv_secret_v2.svc-executor", id: "secret/data/nexus/svc-executor" }]), "import[0].to: imports the KV secret vault_kv_secret_v2.svc-executor"],
+  ["ADOPT-002", "an import into no declared resource", (i) => (i.tf.import = [{ to: "vault_policy.nexus-read-policy", id: "nexus-read-policy" }]), 'import[0].to: "vault_policy.nexus-read-policy" is not a resource of this stack'],
+  ["ADOPT-003", "adopt.create naming no resource", inData((c) => (c.adopt = { create: ["vault_policy.nexus-read-policy"] })), 'adopt.create[0]: "vault_policy.nexus-read-policy" is not a resource of this stack'],
+  ["NAME-002", "a pipeline role named like the reader role", withPipeline((i) => (pipelineRole(i, "plan").role_name = "nexus-ci")), `${PLAN_ROLE}.role_name: "nexus-ci" is already declared by vault_jwt_auth_backend_role.nexus-ci`],
+  ["PIPE-001", "an oidc plan role", withPipeline((i) => (pipelineRole(i, "plan").role_type = "oidc")), `${PLAN_ROLE}.role_type: is "oidc", must be "jwt"`],
+  ["PIPE-002", "an apply role without audiences", withPipeline((i) => (pipelineRole(i, "apply").bound_audiences = [])), `${APPLY_ROLE}.bound_audiences: is empty: any token audience would be accepted`],
+  ["PIPE-002", "an http audience", withPipeline((i) => (pipelineRole(i, "plan").bound_audiences = ["http://gitlab.shared.cwiq.io"])), `${PLAN_ROLE}.bound_audiences: "http://gitlab.shared.cwiq.io" is not an https URL`],
+  ["PIPE-003", "the group (namespace_id) instead of the project", withPipeline((i) => (pipelineRole(i, "plan").bound_claims = { namespace_id: "9" })), [
+    `${PLAN_ROLE}.bound_claims.project_id: is null, must be exactly pipeline.projectId "4242"`,
+    `${PLAN_ROLE}.bound_claims.namespace_id: a plan role binds only project_id`,
+  ]],
+  ["PIPE-003", "an extra claim beside the project", withPipeline((i) => (pipelineRole(i, "plan").bound_claims.namespace_id = "9")), `${PLAN_ROLE}.bound_claims.namespace_id: a plan role binds only project_id`],
+  ["PIPE-003", "two projects", withPipeline((i) => (pipelineRole(i, "apply").bound_claims.project_id = "4242,4243")), [
+    `${APPLY_ROLE}.bound_claims.project_id: is "4242,4243", must be exactly pipeline.projectId "4242"`,
+    `${APPLY_ROLE}.bound_claims.project_id: "4242,4243" is not one exact value`,
+  ]],
+  ["PIPE-003", "glob claims", withPipeline((i) => (pipelineRole(i, "apply").bound_claims_type = "glob")), `${APPLY_ROLE}.bound_claims_type: is "glob", must be "string"`],
+  ["PIPE-004", "an apply role for unprotected refs", withPipeline((i) => delete pipelineRole(i, "apply").bound_claims.ref_protected), `${APPLY_ROLE}.bound_claims.ref_protected: is null, must be "true"`],
+  ["PIPE-005", "a plan policy that reads a secret", withPipeline((i) => (pipelinePolicy(i, "plan").policy = readPolicy("secret/data/nexus/svc-orchestrator"))), `${PLAN_POLICY}: plan role vault-ci-access-plan: "secret/data/nexus/svc-orchestrator" reaches a secret value`],
+  ["PIPE-005", "a plan policy glob over the KV mount", withPipeline((i) => (pipelinePolicy(i, "plan").policy = readPolicy("secret/*"))), [
+    `${PLAN_POLICY}: plan role vault-ci-access-plan: "secret/*" is a glob`,
+    `${PLAN_POLICY}: plan role vault-ci-access-plan: "secret/*" reaches a secret value`,
+  ]],
+  ["PIPE-005", "a plan policy that writes", withPipeline((i) => (pipelinePolicy(i, "plan").policy = readPolicy("auth/jwt/role/nexus-ci", '"read", "update"'))), `${PLAN_POLICY}: plan role vault-ci-access-plan: grants ["update"] on "auth/jwt/role/nexus-ci", only read`],
+  ["PIPE-006", "a 4-hour apply token", withPipeline((i) => (pipelineRole(i, "apply").token_max_ttl = 14400)), `${APPLY_ROLE}.token_max_ttl: is 14400s, must be between 1s and 3600s`],
+  ["PIPE-006", "a periodic plan token", withPipeline((i) => (pipelineRole(i, "plan").token_period = 600)), `${PLAN_ROLE}.token_period: is 600: periodic tokens never expire`],
+  ["PIPE-007", "an apply policy missing a managed path", withPipeline((i) => (pipelinePolicy(i, "apply").policy = pipelinePolicy(i, "apply").policy.replace(/path "auth\/jwt\/role\/nexus-ci" \{[^}]*\}\n/, ""))), `${APPLY_POLICY}: apply role vault-ci-access-apply needs exactly [create,delete,read,update] on "auth/jwt/role/nexus-ci", has []`],
+  ["PIPE-007", "an apply policy granting more than needed", withPipeline((i) => (pipelinePolicy(i, "apply").policy += readPolicy("sys/mounts/secret", '"delete"'))), `${APPLY_POLICY}: apply role vault-ci-access-apply grants "sys/mounts/secret", which no managed resource needs`],
+  ["PIPE-007", "the default policy on a pipeline role", withPipeline((i) => (pipelineRole(i, "plan").token_policies = ["default", "pipeline.vault-ci-access-plan"])), `${PLAN_ROLE}.token_policies: is ["default","pipeline.vault-ci-access-plan"], must be exactly ["pipeline.vault-ci-access-plan"]`],
+  ["PIPE-007", "a Vault resource the capability table does not know", withPipeline((i) => (i.tf.resource.vault_approle_auth_backend_role = { x: {} })), "vault_approle_auth_backend_role.x: is a Vault resource the pipeline roles have no capabilities for (PROVIDER_NEEDS)"],
 ];
 
 describe("every rule of the pack", () => {
@@ -136,6 +193,19 @@ describe.each(NON_COMPLIANT)("%s rejects %s", (id, _what, mutate, expected) => {
 });
 
 describe("compliant variations", () => {
+  it("ADOPT-001 and ADOPT-002 accept adoption with hand-set passwords: import blocks on declared resources, no secret", () => {
+    const adopting = inData((c) => {
+      c.adopt = { create: [] };
+      for (const account of c.accounts) account.passwordVersion = 0;
+    });
+    expect(findings("ADOPT-001", adopting)).toEqual([]);
+    expect(findings("ADOPT-002", adopting)).toEqual([]);
+  });
+
+  it("POL-007 accepts a project-scoped role whose secret no group-wide role reads", () => {
+    expect(findings("POL-007", inData((c) => c.roles.push({ ...c.roles[0], name: "release-ci", boundClaims: { project_id: "42" }, reads: [{ path: "release/signing", keys: ["key"] }] })))).toEqual([]);
+  });
+
   it("ACC-004 accepts a same-scope account that carries a written justification", () => {
     expect(
       findings("ACC-004", (i) =>
@@ -156,6 +226,13 @@ describe("compliant variations", () => {
     };
     expect(findings("AUTH-002", useJwks)).toEqual([]);
     expect(findings("AUTH-003", useJwks)).toEqual([]);
+  });
+
+  it("PIPE rules find nothing on the example with pipeline roles, and no other rule objects to those roles", () => {
+    const input = inputFor();
+    withPipeline(() => {})(input);
+    expect(checkConfiguration(asInput(input)).violations).toEqual([]);
+    for (const rule of RULES.filter((r) => r.id.startsWith("PIPE-"))) expect([rule.id, rule.check(asInput(input))]).toEqual([rule.id, []]);
   });
 
   it("POL rules ignore policies that no CI role carries", () => {

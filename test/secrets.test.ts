@@ -1,7 +1,8 @@
 import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execFileSync } from "node:child_process";
+import { loadDataFile } from "../lib/config";
+import { synthesize } from "../lib/synth";
 import { ROOT, synthStack } from "./support/fixtures";
 
 // A password-shaped value that must never appear in anything this project writes.
@@ -20,14 +21,16 @@ function filesUnder(dir: string): string[] {
 }
 
 describe("no password reaches the synthesized output", () => {
-  it("is absent from cdk.tf.json and the manifest written by a real synth run with passwords in the environment", () => {
-    const cwd = mkdtempSync(join(tmpdir(), "synth-secrets-"));
-    execFileSync(process.execPath, [join(ROOT, "scripts", "synth.mjs"), "--config", join(ROOT, "access.yaml")], {
-      cwd,
-      env: { ...process.env, ...PASSWORD_ENV },
-      stdio: "pipe",
-    });
-    const files = filesUnder(join(cwd, "cdktf.out"));
+  it("is absent from cdk.tf.json and the manifest that synth writes with passwords in the environment", () => {
+    const outdir = join(mkdtempSync(join(tmpdir(), "synth-secrets-")), "cdktf.out");
+    const saved = { ...process.env };
+    Object.assign(process.env, PASSWORD_ENV);
+    try {
+      synthesize(loadDataFile(join(ROOT, "access.yaml")), { kind: "local" }, outdir);
+    } finally {
+      process.env = saved;
+    }
+    const files = filesUnder(outdir);
     expect(files.some((f) => f.endsWith("cdk.tf.json"))).toBe(true);
     for (const file of files) expect(readFileSync(file, "utf8")).not.toContain(CANARY);
   });

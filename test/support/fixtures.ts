@@ -1,26 +1,10 @@
-/** Data-file builders for tests: the real default file, and small variations of it. */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parse, stringify } from "yaml";
+/** Data-file builders for tests (test/support/data.ts), and the synthesized stack built from them. */
 import { App, Testing } from "cdktf";
-import { type Config, parseConfig } from "../../lib/config";
+import type { Config } from "../../lib/config";
 import { VaultCiAccessStack, type StateBackend } from "../../constructs/access-stack";
+import { defaultConfig } from "./data";
 
-export const ROOT = join(__dirname, "..", "..");
-export const DEFAULT_FILE = join(ROOT, "access.yaml");
-export const DEFAULT_TEXT = readFileSync(DEFAULT_FILE, "utf8");
-
-/** The default data as a plain object, to be changed by a test and turned back into YAML. */
-export function defaultData(): any {
-  return parse(DEFAULT_TEXT);
-}
-
-/** Validates data given as an object (after a test changed it), like the loader does for a file. */
-export function configFrom(data: unknown, file = "test.yaml"): Config {
-  return parseConfig(stringify(data), file);
-}
-
-export const defaultConfig = (): Config => parseConfig(DEFAULT_TEXT, "access.yaml");
+export { ROOT, DEFAULT_FILE, DEFAULT_TEXT, defaultData, configFrom, defaultConfig, problemsAfter } from "./data";
 
 /** The synthesized Terraform JSON of a stack built from `config`, parsed. */
 export function synthStack(config: Config = defaultConfig(), backend?: StateBackend): any {

@@ -1,0 +1,294 @@
+/**
+ * The GitLab CI templates generated from the data file (pure: data in, YAML text out).
+ *
+ * - templates/vault-secrets.gitlab-ci.yml: one hidden job per CI role (`.vault-secrets-<role>`) that platform jobs
+ *   extend: an ID token with the role's audience, a login to the role, and each secret the role may read, key by key,
+ *   in a CI variable named after path and key (lib/naming.ts secretVariableName).
+ * - .ci/access-pipeline.gitlab-ci.yml: the login of this repository's own plan and apply jobs (the `pipeline`
+ *   section), included by .gitlab-ci.yml.
+ *
+ * Because both are generated, a role, mount or path renamed in the data file cannot leave a template behind (a test
+ * compares the committed files with a fresh render). The shell is POSIX sh (Alpine's BusyBox ash, dash, bash), parses
+ * Vault's JSON with jq only, and never prints a secret value: the JWT and the Vault token reach curl on standard
+ * input, not on its command line, and responses that may hold a token or a secret are never printed.
+ */
+import { Document } from "yaml";
+import type { Config, PipelineConfig, RoleConfig } from "./config";
+import { deriveAccess } from "./access";
+import { kvDataPath, secretsTemplateJobName, secretVariableName } from "./naming";
+import { pipelineBoundClaims } from "./pipeline-access";
+
+export const SECRETS_TEMPLATE_FILE = "templates/vault-secrets.gitlab-ci.yml";
+export const PIPELINE_TEMPLATE_FILE = ".ci/access-pipeline.gitlab-ci.yml";
+/** The hidden jobs that this repository's plan and apply jobs extend. */
+export const PIPELINE_JOBS = { plan: ".access-pipeline-plan-role", apply: ".access-pipeline-apply-role" } as const;
+/** The variable the ID token lands in (GitLab sets it from `id_tokens`). */
+export const ID_TOKEN_VARIABLE = "VAULT_ID_TOKEN";
+/** Prefixes a secret's variable may not take: GitLab's predefined variables and the template's own. */
+const RESERVED_PREFIXES = ["CI_", "GITLAB_", "VAULT_"];
+
+/** GitLab's predefined variable holding each claim of a job's ID token, for the "not bound to the role" message. */
+const CLAIM_VARIABLES: Readonly<Record<string, string>> = {
+  namespace_id: "CI_PROJECT_NAMESPACE_ID",
+  namespace_path: "CI_PROJECT_NAMESPACE",
+  project_id: "CI_PROJECT_ID",
+  project_path: "CI_PROJECT_PATH",
+  ref: "CI_COMMIT_REF_NAME",
+  ref_protected: "CI_COMMIT_REF_PROTECTED",
+  environment: "CI_ENVIRONMENT_NAME",
+  pipeline_source: "CI_PIPELINE_SOURCE",
+  user_login: "GITLAB_USER_LOGIN",
+};
+
+/** A data file the templates cannot be generated from (two keys meeting in one variable name, a reserved name). */
+export class TemplateError extends Error {}
+
+export interface SecretVariable {
+  /** Path inside the KV mount, CLI form. */
+  readonly path: string;
+  readonly key: string;
+  readonly variable: string;
+}
+
+/** Every (path, key) a role may read, with its variable name, sorted by path. Refuses two keys meeting in one name. */
+export function secretVariables(config: Config, role: string): SecretVariable[] {
+  const access = deriveAccess(config);
+  const variables = access.grants
+    .filter((grant) => grant.readers.includes(role))
+    .flatMap((grant) => grant.keys.map((key) => ({ path: grant.path, key, variable: secretVariableName(grant.path, key) })));
+  const seen = new Map<string, SecretVariable>();
+  for (const v of variables) {
+    const other = seen.get(v.variable);
+    if (other) throw new TemplateError(`role ${role}: ${other.path} key ${other.key} and ${v.path} key ${v.key} would both be read into ${v.variable}: rename a path or a key`);
+    const reserved = RESERVED_PREFIXES.find((prefix) => v.variable.startsWith(prefix));
+    if (reserved) throw new TemplateError(`role ${role}: ${v.path} key ${v.key} would be read into ${v.variable}, and ${reserved}* names are reserved (GitLab's or this template's): rename the path`);
+    seen.set(v.variable, v);
+  }
+  return variables;
+}
+
+/** What a login needs to know about a role: its name, where it lives and whom it accepts (for the messages). */
+interface LoginTarget {
+  readonly role: string;
+  readonly mount: string;
+  readonly audience: string;
+  readonly boundClaims: Readonly<Record<string, string>>;
+  readonly groupId: number;
+}
+
+/** templates/vault-secrets.gitlab-ci.yml: one hidden job per CI role. */
+export function renderSecretsTemplate(config: Config): string {
+  const doc = new Document(
+    Object.fromEntries(config.roles.map((role) => [secretsTemplateJobName(role.name), secretsJob(config, role)])),
+  );
+  // The usage example takes the first role's first path, so that it names what this file really offers.
+  const sample = secretVariables(config, config.roles[0].name);
+  const samplePath = sample[0]?.path ?? "<path>";
+  const sampleVariables = sample.filter((v) => v.path === samplePath).map((v) => `$${v.variable}`);
+  doc.commentBefore = [
+    ` GENERATED from the access data file by \`npm run ci-template\`. Do not edit: change the data file and run it again`,
+    ` (a test fails when this file is stale). README "The CI template".`,
+    ``,
+    ` A platform job reads its role's secrets by extending the role's hidden job:`,
+    ``,
+    `   include:`,
+    `     - project: <group>/<this repository>`,
+    `       file: ${SECRETS_TEMPLATE_FILE}`,
+    `   my-job:`,
+    `     extends: ${secretsTemplateJobName(config.roles[0].name)}`,
+    `     variables:`,
+    `       VAULT_SECRETS: ${samplePath}   # optional: only these paths (default: every path of the role)`,
+    `     script:`,
+    `       - ./my-tool   # uses ${sampleVariables.join(", ")}`,
+    ``,
+    ` Each key lands in <PATH>_<KEY>, upper case, "/" and "-" as "_". A job with its own before_script starts it with`,
+    ` !reference [<hidden job>, before_script]. Alpine images need 'apk add --no-cache curl jq' first.`,
+  ].join("\n");
+  config.roles.forEach((role, i) => {
+    const lines = secretVariables(config, role.name).reduce<Map<string, string[]>>((byPath, v) => byPath.set(v.path, [...(byPath.get(v.path) ?? []), v.variable]), new Map());
+    (doc.contents as { items: { key: { commentBefore?: string } }[] }).items[i].key.commentBefore = [
+      ` Role ${role.name}${role.description ? `: ${role.description}` : ""}.`,
+      ...[...lines].map(([path, variables]) => `   ${config.vault.kvMount}/${path} -> ${variables.join(", ")}`),
+    ].join("\n");
+  });
+  return doc.toString({ lineWidth: 0 });
+}
+
+function secretsJob(config: Config, role: RoleConfig) {
+  const variables = secretVariables(config, role.name);
+  const paths = [...new Set(variables.map((v) => v.path))];
+  const target: LoginTarget = { role: role.name, mount: config.vault.jwtMount, audience: role.audiences[0], boundClaims: role.boundClaims, groupId: config.gitlab.groupId };
+  return {
+    id_tokens: { [ID_TOKEN_VARIABLE]: { aud: target.audience } },
+    variables: { VAULT_AUTH_MOUNT: target.mount, VAULT_AUTH_ROLE: target.role, VAULT_SECRETS: paths.join(" ") },
+    before_script: [
+      [
+        `# Log in to Vault as ${role.name} and read the secrets named in VAULT_SECRETS. Never prints a value.`,
+        ...checkScript(target),
+        `set -f  # VAULT_SECRETS holds paths, not file patterns`,
+        `for vs_path in $VAULT_SECRETS; do`,
+        `  case "$vs_path" in`,
+        `    ${paths.join("|")}) ;;`,
+        `    *) vs_fail "VAULT_SECRETS names '$vs_path', which role ${role.name} may not read. It may read: ${paths.join(", ")}." ;;`,
+        `  esac`,
+        `done`,
+        ...loginScript(target),
+        ...readFunctions(config.vault.kvMount, role.name),
+        `vs_read_secret() {`,
+        `  case "$1" in`,
+        ...paths.flatMap((path) => readCase(config.vault.kvMount, path, variables.filter((v) => v.path === path))),
+        `  esac`,
+        `}`,
+        `for vs_path in $VAULT_SECRETS; do vs_read_secret "$vs_path"; done`,
+        `set +f`,
+        `unset vs_token vs_body vs_response vs_path`,
+      ].join("\n") + "\n",
+    ],
+  };
+}
+
+function readCase(kvMount: string, path: string, variables: readonly SecretVariable[]): string[] {
+  const names = variables.map((v) => v.variable);
+  return [
+    `    ${path})`,
+    `      vs_read ${path}`,
+    ...variables.map(
+      (v) => `      ${v.variable}=$(vs_key ${v.key}) || vs_fail "${kvDataPath(kvMount, path)} has no key ${v.key} (the data file lists ${variables.map((x) => x.key).join(", ")})."`,
+    ),
+    `      export ${names.join(" ")}`,
+    `      echo "vault-secrets: read ${kvDataPath(kvMount, path)} into ${names.join(", ")}"`,
+    `      ;;`,
+  ];
+}
+
+/** .ci/access-pipeline.gitlab-ci.yml: the plan and apply logins of this repository's own pipeline. */
+export function renderPipelineTemplate(config: Config): string {
+  const pipeline = config.pipeline;
+  const doc = new Document({
+    variables: {
+      // Read by the rules of the plan and apply jobs in .gitlab-ci.yml: without pipeline roles they are skipped.
+      ACCESS_PIPELINE_CONFIGURED: pipeline ? "true" : "false",
+      ACCESS_STACK: config.stack,
+    },
+    [PIPELINE_JOBS.plan]: pipeline ? pipelineJob(config, pipeline, "plan") : unconfiguredJob(),
+    [PIPELINE_JOBS.apply]: pipeline ? pipelineJob(config, pipeline, "apply") : unconfiguredJob(),
+  });
+  doc.commentBefore = [
+    ` GENERATED from the access data file (its \`pipeline\` section) by \`npm run ci-template\`. Do not edit.`,
+    ` Included by .gitlab-ci.yml: the Vault login of this repository's plan and apply jobs. README "The repository's pipeline".`,
+    ...(pipeline
+      ? [` Plan: role ${pipeline.plan.name} (project ${pipeline.projectId}). Apply: role ${pipeline.apply.name} (project ${pipeline.projectId}, protected refs).`]
+      : [` The data file has no \`pipeline\` section, so there are no pipeline roles and the plan and apply jobs are skipped.`]),
+  ].join("\n");
+  return doc.toString({ lineWidth: 0 });
+}
+
+function pipelineJob(config: Config, pipeline: PipelineConfig, kind: "plan" | "apply") {
+  const role = pipeline[kind];
+  const target: LoginTarget = {
+    role: role.name,
+    mount: config.vault.jwtMount,
+    audience: role.audiences[0],
+    boundClaims: pipelineBoundClaims(pipeline, kind),
+    groupId: config.gitlab.groupId,
+  };
+  const tokenPath = pipeline.gitlabTokenPath;
+  return {
+    id_tokens: { [ID_TOKEN_VARIABLE]: { aud: target.audience } },
+    variables: { VAULT_ADDR: config.vault.url, VAULT_AUTH_MOUNT: target.mount, VAULT_AUTH_ROLE: target.role },
+    before_script: [
+      [
+        kind === "plan"
+          ? `# Log in to Vault as ${role.name} (reads configuration, never a secret) and hand the token to Terraform.`
+          : `# Log in to Vault as ${role.name}, hand the token to Terraform, and read the GitLab provider's token.`,
+        ...checkScript(target),
+        ...loginScript(target),
+        `VAULT_TOKEN=$vs_token`,
+        `export VAULT_TOKEN`,
+        ...(kind === "apply"
+          ? [
+              ...readFunctions(config.vault.kvMount, role.name),
+              `vs_read ${tokenPath}`,
+              `GITLAB_TOKEN=$(vs_key token) || vs_fail "${kvDataPath(config.vault.kvMount, tokenPath)} has no key token: put the GitLab token there (README \\"The repository's pipeline\\")."`,
+              `export GITLAB_TOKEN`,
+              `echo "vault-secrets: read ${kvDataPath(config.vault.kvMount, tokenPath)} into GITLAB_TOKEN"`,
+            ]
+          : []),
+        `unset vs_token vs_body vs_response`,
+      ].join("\n") + "\n",
+    ],
+  };
+}
+
+function unconfiguredJob() {
+  return {
+    before_script: ["echo 'access-pipeline: the data file has no pipeline section, so this job has no Vault role (README, The repository pipeline).' >&2; exit 1"],
+  };
+}
+
+/** Defines vs_fail and checks the tools and variables a login needs, before anything reaches Vault. */
+function checkScript(t: LoginTarget): string[] {
+  return [
+    `vs_fail() { echo "vault-secrets: ERROR: $*" >&2; exit 1; }`,
+    `vs_nl='`,
+    `'`,
+    `command -v curl >/dev/null 2>&1 || vs_fail "curl is not installed in this image. Alpine-based images (sonar-scanner-cli, aquasec/trivy) have only BusyBox wget, which cannot send Vault's requests: run 'apk add --no-cache curl jq' before this before_script."`,
+    `command -v jq >/dev/null 2>&1 || vs_fail "jq is not installed in this image: run 'apk add --no-cache jq' (Alpine) or 'apt-get install -y jq' (Debian) before this before_script."`,
+    `[ -n "\${VAULT_ADDR:-}" ] || vs_fail "VAULT_ADDR is not set or empty. It comes from the CI/CD variable VAULT_ADDR of group ${t.groupId}: check that it exists and is neither protected (merge-request pipelines would not get it) nor masked. Without it curl fails with 'Could not resolve host'."`,
+    `[ -n "\${${ID_TOKEN_VARIABLE}:-}" ] || vs_fail "${ID_TOKEN_VARIABLE} is empty: the job has no ID token. Extend the template without overriding its id_tokens (aud ${t.audience})."`,
+  ];
+}
+
+/** Logs in and leaves the token in vs_token (never exported, never printed). */
+function loginScript(t: LoginTarget): string[] {
+  const loginPath = `/v1/auth/${t.mount}/login`;
+  const accepts = Object.entries(t.boundClaims).map(([claim, value]) => `${claim}=${value}`).join(", ");
+  const has = Object.keys(t.boundClaims)
+    .filter((claim) => CLAIM_VARIABLES[claim])
+    .map((claim) => `${claim}=\${${CLAIM_VARIABLES[claim]}:-unknown}`)
+    .join(", ");
+  const subgroupHint = "namespace_id" in t.boundClaims ? " namespace_id is the project's own group: projects in its subgroups do not match." : "";
+  return [
+    `vs_split() { vs_status=\${vs_response##*$vs_nl}; vs_body=\${vs_response%$vs_nl*}; }  # curl -w appends the HTTP status on a line of its own`,
+    `vs_errors() { printf '%s' "$vs_body" | jq -r '(.errors // []) | join("; ")' 2>/dev/null || true; }`,
+    `vs_rc=0`,
+    // A JWT is three base64url segments, so it can be put into JSON as it is (and a role name is [a-z0-9-]).
+    `case "$${ID_TOKEN_VARIABLE}" in *[!A-Za-z0-9._-]*) vs_fail "${ID_TOKEN_VARIABLE} is not a JWT (only letters, digits, '.', '_' and '-' are expected)." ;; esac`,
+    `vs_response=$(printf '{"role": "%s", "jwt": "%s"}' "$VAULT_AUTH_ROLE" "$${ID_TOKEN_VARIABLE}" | curl -sS -w '\\n%{http_code}' -X POST -H 'Content-Type: application/json' --data @- "\${VAULT_ADDR%/}/v1/auth/\${VAULT_AUTH_MOUNT}/login") || vs_rc=$?`,
+    `case "$vs_rc" in`,
+    `  0) ;;`,
+    `  6) vs_fail "could not resolve the host of VAULT_ADDR=$VAULT_ADDR (curl exit 6): check the group variable VAULT_ADDR (set, not masked, https://<host>)." ;;`,
+    `  7) vs_fail "could not connect to VAULT_ADDR=$VAULT_ADDR (curl exit 7): Vault is down or not reachable from this runner." ;;`,
+    `  *) vs_fail "the login request to $VAULT_ADDR failed (curl exit $vs_rc)." ;;`,
+    `esac`,
+    `vs_split`,
+    `case "$vs_status" in`,
+    `  200) ;;`,
+    `  400) vs_fail "Vault refused the login to role ${t.role} (HTTP 400 from ${loginPath}). Most often the ID token's audience: the job's id_tokens aud must be ${t.audience}. Vault said: $(vs_errors)" ;;`,
+    `  403) vs_fail "Vault refused the login (HTTP 403 from ${loginPath}): this job is not bound to role ${t.role}, which accepts jobs with ${accepts}; this job has ${has || "other claims"}.${subgroupHint} Vault said: $(vs_errors)" ;;`,
+    `  *) vs_fail "the login to role ${t.role} failed with HTTP $vs_status from ${loginPath}. Vault said: $(vs_errors)" ;;`,
+    `esac`,
+    `vs_token=$(printf '%s' "$vs_body" | jq -r '.auth.client_token // empty' 2>/dev/null) || vs_token=""`,
+    `[ -n "$vs_token" ] || vs_fail "Vault answered the login to role ${t.role} with HTTP 200 but without a token (.auth.client_token is empty). The response is not printed: a successful one holds a token."`,
+    `echo "vault-secrets: logged in to Vault as role ${t.role}"`,
+  ];
+}
+
+/** vs_read <path>: the secret's JSON in vs_body; vs_key <key>: one key's value on stdout (for a variable, never the log). */
+function readFunctions(kvMount: string, role: string): string[] {
+  return [
+    `vs_read() {`,
+    `  vs_rc=0`,
+    `  vs_response=$(printf 'header = "X-Vault-Token: %s"\\n' "$vs_token" | curl -sS -w '\\n%{http_code}' --config - "\${VAULT_ADDR%/}/v1/${kvMount}/data/$1") || vs_rc=$?`,
+    `  [ "$vs_rc" -eq 0 ] || vs_fail "reading ${kvMount}/data/$1 failed (curl exit $vs_rc)."`,
+    `  vs_split`,
+    `  case "$vs_status" in`,
+    `    200) ;;`,
+    `    403) vs_fail "role ${role} may not read ${kvMount}/data/$1 (HTTP 403): the path is not in the role's policy in Vault. The data file grants it, so Vault does not have the applied configuration yet: ask the infra team to apply it. Vault said: $(vs_errors)" ;;`,
+    `    404) vs_fail "there is no secret at ${kvMount}/data/$1 (HTTP 404): it was never written, or it was deleted." ;;`,
+    `    *) vs_fail "reading ${kvMount}/data/$1 failed with HTTP $vs_status. Vault said: $(vs_errors)" ;;`,
+    `  esac`,
+    `}`,
+    `vs_key() { printf '%s' "$vs_body" | jq -er --arg key "$1" '.data.data[$key] | select(. != null) | if type == "string" then . else tojson end'; }`,
+  ];
+}

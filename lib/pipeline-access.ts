@@ -1,0 +1,121 @@
+/**
+ * What this repository's own pipeline roles may do in Vault, derived from the data file (never typed twice).
+ *
+ * One table (`PROVIDER_NEEDS`) says which API paths the Vault provider touches for each kind of object this stack
+ * manages, and with which capabilities: the plan role's (a refresh: reads only) and the apply role's (a refresh and
+ * the writes). The policies are derived from it with the names in the data file; the guardrail PIPE-007 applies the
+ * same table to the names in the synthesized Terraform JSON, so the two derivations check each other.
+ *
+ * Sources (Vault provider 5.x, HashiCorp Vault API docs):
+ * - vault_jwt_auth_backend reads the mount with GET sys/auth/<path> (provider mountutil.GetAuthMount ->
+ *   Sys().GetAuth), its config at auth/<path>/config and its tune at sys/mounts/auth/<path>/tune, and enables it with
+ *   POST sys/auth/<path>. Vault's /sys/auth API: enabling requires `sudo`; the system backend root-protects
+ *   sys/auth/*, so the read needs `sudo` as well. `sudo` adds no operation by itself: with ["read", "sudo"] the plan
+ *   role can only read that one path.
+ * - vault_jwt_auth_backend_role reads, writes and deletes auth/<mount>/role/<name>.
+ * - vault_policy uses sys/policies/acl/<name> (Vault api Sys().GetPolicy / PutPolicy / DeletePolicy).
+ * - vault_kv_secret_v2 with disable_read = true makes no read at all on refresh (kvSecretV2Read returns before
+ *   calling Vault when disable_read is set), writes the value to <mount>/data/<path> and custom_metadata to
+ *   <mount>/metadata/<path>. So neither role needs `read` on a secret's data path.
+ * - vault_mount reads GET sys/mounts/<path>, creates with POST sys/mounts/<path>, tunes at sys/mounts/<path>/tune.
+ * - The provider's child token needs `update` on auth/token/create; the pipeline sets TERRAFORM_VAULT_SKIP_CHILD_TOKEN
+ *   instead (its login token is already short-lived and bound to one job), so no policy grants token creation.
+ *
+ * No `delete` where the stack sets prevent_destroy (the auth method, the KV mount, the secrets): Terraform never
+ * deletes them, so the apply role cannot either. Retiring one stays a deliberate act with an operator's token.
+ */
+import { type Config, type PipelineConfig, writesPassword } from "./config";
+import { deriveAccess } from "./access";
+import { accountSecretPath, kvDataPath, kvMetadataPath, pipelinePolicyName } from "./naming";
+import { renderPolicy, type PolicyRule } from "./policy";
+
+export type Capability = "create" | "read" | "update" | "delete" | "sudo";
+export type PipelineKind = "plan" | "apply";
+
+/** The capabilities each pipeline role needs on one exact Vault API path. */
+export interface PathNeed {
+  readonly path: string;
+  readonly plan: readonly Capability[];
+  readonly apply: readonly Capability[];
+  /** The managed object and why these capabilities; rendered as a comment above the policy block. */
+  readonly why: string;
+}
+
+const need = (path: string, plan: Capability[], apply: Capability[], why: string): PathNeed => ({ path, plan, apply, why });
+
+/** What the Vault provider does on the API for each kind of object this stack manages (sources above). */
+export const PROVIDER_NEEDS = {
+  jwtAuthMount: (mount: string): PathNeed[] => [
+    need(`sys/auth/${mount}`, ["read", "sudo"], ["create", "read", "update", "sudo"], `vault_jwt_auth_backend ${mount}: the mount (sys/auth/* is root-protected: sudo); never disabled (prevent_destroy)`),
+    need(`auth/${mount}/config`, ["read"], ["create", "read", "update"], `vault_jwt_auth_backend ${mount}: issuer and OIDC discovery URL`),
+    need(`sys/mounts/auth/${mount}/tune`, ["read"], ["read"], `vault_jwt_auth_backend ${mount}: tune settings are read on refresh; this stack sets none`),
+  ],
+  jwtRole: (mount: string, role: string): PathNeed[] => [
+    need(`auth/${mount}/role/${role}`, ["read"], ["create", "read", "update", "delete"], `vault_jwt_auth_backend_role ${role}`),
+  ],
+  aclPolicy: (name: string): PathNeed[] => [need(`sys/policies/acl/${name}`, ["read"], ["create", "read", "update", "delete"], `vault_policy ${name}`)],
+  kvSecret: (mount: string, path: string): PathNeed[] => [
+    need(kvDataPath(mount, path), [], ["create", "update"], `vault_kv_secret_v2 ${path}: write-only value, never read back (disable_read), never deleted (prevent_destroy)`),
+    need(kvMetadataPath(mount, path), ["read"], ["create", "read", "update"], `vault_kv_secret_v2 ${path}: custom metadata and versions, no value`),
+  ],
+  kvMount: (path: string): PathNeed[] => [
+    need(`sys/mounts/${path}`, ["read"], ["create", "read", "update"], `vault_mount ${path}: KV v2 mount, never disabled (prevent_destroy)`),
+    need(`sys/mounts/${path}/tune`, [], ["update"], `vault_mount ${path}: description and TTL changes`),
+  ],
+};
+
+/** The apply job's GitLab token: read by the apply role only, never by the plan role (a secret value). */
+export function gitlabTokenNeed(kvMount: string, pipeline: PipelineConfig): PathNeed {
+  return need(kvDataPath(kvMount, pipeline.gitlabTokenPath), [], ["read"], "the GitLab token the apply job gives the GitLab provider (key token)");
+}
+
+/** Every path the pipeline roles need for this data file, in a stable, reviewable order. */
+export function derivePipelineNeeds(config: Config, pipeline: PipelineConfig): PathNeed[] {
+  const { jwtMount, kvMount, manageKvMount } = config.vault;
+  const access = deriveAccess(config);
+  const roles = [...config.roles.map((r) => r.name), pipeline.plan.name, pipeline.apply.name].sort();
+  const policies = [...access.grants.map((g) => g.policyName), pipelinePolicyName(pipeline.plan.name), pipelinePolicyName(pipeline.apply.name)].sort();
+  return [
+    ...PROVIDER_NEEDS.jwtAuthMount(jwtMount),
+    ...roles.flatMap((role) => PROVIDER_NEEDS.jwtRole(jwtMount, role)),
+    ...policies.flatMap((policy) => PROVIDER_NEEDS.aclPolicy(policy)),
+    ...(manageKvMount ? PROVIDER_NEEDS.kvMount(kvMount) : []),
+    // Only the secrets this stack writes (passwordVersion 0: set by hand, not managed here).
+    ...config.accounts.filter(writesPassword).map((a) => accountSecretPath(a.name)).sort().flatMap((path) => PROVIDER_NEEDS.kvSecret(kvMount, path)),
+    gitlabTokenNeed(kvMount, pipeline),
+  ];
+}
+
+/**
+ * The claims a pipeline role binds, as exact strings: `{project_id}` for plan (merge-request pipelines may log in);
+ * `{project_id, ref_protected: "true"}` for apply, plus `ref` and `ref_type` when the data names the branch.
+ */
+export function pipelineBoundClaims(pipeline: PipelineConfig, kind: PipelineKind): Record<string, string> {
+  const claims: Record<string, string> = { project_id: String(pipeline.projectId) };
+  if (kind === "apply") {
+    claims.ref_protected = "true";
+    if (pipeline.apply.branch) Object.assign(claims, { ref: pipeline.apply.branch, ref_type: "branch" });
+  }
+  return claims;
+}
+
+/** The policy blocks of one pipeline role: every path where it needs something, with exactly that. */
+export function pipelinePolicyRules(needs: readonly PathNeed[], kind: PipelineKind): PolicyRule[] {
+  return needs.filter((n) => n[kind].length > 0).map((n) => ({ path: n.path, capabilities: n[kind], comment: n.why }));
+}
+
+const HEADERS: Record<PipelineKind, string> = {
+  plan: [
+    "Plan role of this repository's pipeline (merge-request pipelines may use it, so anyone who opens a merge request",
+    "can run code with it): reads Vault's configuration for a refresh, never a secret value. Derived from the data file.",
+  ].join("\n"),
+  apply: [
+    "Apply role of this repository's pipeline (protected default branch only): exactly what applying this",
+    "configuration needs, on exact paths. Derived from the data file.",
+  ].join("\n"),
+};
+
+/** The HCL of one pipeline role's policy. */
+export function renderPipelinePolicy(needs: readonly PathNeed[], kind: PipelineKind): string {
+  return renderPolicy(HEADERS[kind], pipelinePolicyRules(needs, kind));
+}

@@ -1,0 +1,103 @@
+/**
+ * What changes between two synthesized stacks, by Terraform address: the review of a data change before any plan.
+ * It compares configuration, not real objects, so it is what `terraform plan` shows against a state that matches
+ * the first stack.
+ */
+import type { TerraformJson } from "../rules/terraform-json";
+
+export interface BlockChange {
+  /** `vault_jwt_auth_backend_role.nexus-ci`, `var.svc_datastore_password`, `output.ci_roles`, `terraform`. */
+  readonly address: string;
+  /** Its top-level attributes whose value differs, sorted. */
+  readonly attributes: readonly string[];
+}
+
+export interface StackDiff {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly changed: readonly BlockChange[];
+}
+
+/** cdktf's bookkeeping (construct paths, versions): not part of what Terraform applies. */
+const METADATA_KEY = "//";
+
+/** Every block of the JSON by the address Terraform uses for it. */
+function blocks(tf: TerraformJson): Map<string, unknown> {
+  const found = new Map<string, unknown>();
+  const prefixes: Record<string, (name: string) => string> = {
+    resource: (name) => name,
+    data: (name) => `data.${name}`,
+  };
+  for (const [section, body] of Object.entries(tf)) {
+    if (section === METADATA_KEY) continue;
+    if (section in prefixes && isObject(body)) {
+      for (const [type, byName] of Object.entries(body)) {
+        for (const [name, block] of Object.entries(byName as object)) found.set(prefixes[section](`${type}.${name}`), block);
+      }
+    } else if ((section === "variable" || section === "output") && isObject(body)) {
+      for (const [name, block] of Object.entries(body)) found.set(`${section === "variable" ? "var" : "output"}.${name}`, block);
+    } else {
+      found.set(section, body);
+    }
+  }
+  return found;
+}
+
+export function diffStacks(before: TerraformJson, after: TerraformJson): StackDiff {
+  const a = blocks(before);
+  const b = blocks(after);
+  const sorted = (items: Iterable<string>) => [...items].sort();
+  return {
+    added: sorted([...b.keys()].filter((address) => !a.has(address))),
+    removed: sorted([...a.keys()].filter((address) => !b.has(address))),
+    changed: sorted([...b.keys()].filter((address) => a.has(address)))
+      .map((address) => ({ address, attributes: changedAttributes(a.get(address), b.get(address)) }))
+      .filter((change) => change.attributes.length > 0),
+  };
+}
+
+function changedAttributes(before: unknown, after: unknown): string[] {
+  if (!isObject(before) || !isObject(after)) return same(before, after) ? [] : ["(value)"];
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)].filter((key) => key !== METADATA_KEY));
+  return [...keys].filter((key) => !same(before[key], after[key])).sort();
+}
+
+function same(x: unknown, y: unknown): boolean {
+  return JSON.stringify(canonical(x)) === JSON.stringify(canonical(y));
+}
+
+/** Object keys sorted at every level, cdktf metadata dropped, so that only values count. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (!isObject(value)) return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .filter((key) => key !== METADATA_KEY)
+      .sort()
+      .map((key) => [key, canonical(value[key])]),
+  );
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+const isResource = (address: string) => !/^(var|output|data)\./.test(address) && address.includes(".");
+
+/**
+ * The diff as the lines a reviewer should find in `terraform plan`: `+` created, `~` updated in place (with the
+ * attributes), `-` destroyed, then the plan's summary line and the outputs that change.
+ */
+export function describePlan(diff: StackDiff): string[] {
+  const added = diff.added.filter(isResource);
+  const changed = diff.changed.filter((c) => isResource(c.address));
+  const removed = diff.removed.filter(isResource);
+  const outputs = [...diff.added, ...diff.removed, ...diff.changed.map((c) => c.address)].filter((a) => a.startsWith("output.")).map((a) => a.slice("output.".length));
+  return [
+    ...added.map((address) => `+ ${address}`),
+    ...changed.map(({ address, attributes }) => `~ ${address} (${attributes.join(", ")})`),
+    ...removed.map((address) => `- ${address}`),
+    `Plan: ${added.length} to add, ${changed.length} to change, ${removed.length} to destroy.`,
+    ...(outputs.length > 0 ? [`Changes to Outputs: ${[...new Set(outputs)].sort().join(", ")}`] : []),
+  ];
+}

@@ -1,0 +1,45 @@
+/**
+ * `npm run ci-template`: writes the GitLab CI templates generated from the data file (lib/ci-template.ts).
+ * `npm run ci-template -- --check` writes nothing and fails when a committed template differs from a fresh render.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { ConfigError, loadDataFile } from "../lib/config";
+import { configFileFrom, exitWithError } from "../lib/cli";
+import { PIPELINE_TEMPLATE_FILE, renderPipelineTemplate, renderSecretsTemplate, SECRETS_TEMPLATE_FILE, TemplateError } from "../lib/ci-template";
+
+try {
+  const args = process.argv.slice(2);
+  const check = args.includes("--check");
+  const file = configFileFrom(args.filter((a) => a !== "--check"), process.env);
+  const { config } = loadDataFile(file);
+  const rendered = [
+    [SECRETS_TEMPLATE_FILE, renderSecretsTemplate(config)],
+    [PIPELINE_TEMPLATE_FILE, renderPipelineTemplate(config)],
+  ] as const;
+  const stale = rendered.filter(([path, text]) => read(path) !== text).map(([path]) => path);
+  if (check) {
+    if (stale.length > 0) {
+      process.stderr.write(`ci-template: stale, generated from ${file} differs: ${stale.join(", ")}. Run npm run ci-template and commit the result.\n`);
+      process.exit(1);
+    }
+    console.log(`ci-template: ${rendered.map(([path]) => path).join(" and ")} match ${file}`);
+  } else {
+    for (const [path, text] of rendered) writeFileSync(path, text);
+    console.log(`ci-template: wrote ${rendered.map(([path]) => path).join(" and ")} from ${file}${stale.length === 0 ? " (unchanged)" : ""}`);
+  }
+} catch (error) {
+  if (error instanceof TemplateError || error instanceof ConfigError) {
+    const why = error instanceof ConfigError ? `${error.file} is not valid\n${error.message}` : error.message;
+    process.stderr.write(`ci-template refused: ${why}\nNothing was written.\n`);
+    process.exit(1);
+  }
+  exitWithError(error);
+}
+
+function read(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}

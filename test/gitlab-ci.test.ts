@@ -1,0 +1,365 @@
+/**
+ * GitLab CI YAML: the generated templates (generator, staleness, variable names), the repository's .gitlab-ci.yml,
+ * both validated with GitLab's CI schema (test/support/gitlab-ci-lint.ts), and the generated shell run for real
+ * against a fake Vault and GitLab (one child process for every scenario).
+ */
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execFile } from "node:child_process";
+import { parse } from "yaml";
+import type { Config } from "../lib/config";
+import {
+  PIPELINE_JOBS,
+  PIPELINE_TEMPLATE_FILE,
+  renderPipelineTemplate,
+  renderSecretsTemplate,
+  SECRETS_TEMPLATE_FILE,
+  secretVariables,
+  TemplateError,
+} from "../lib/ci-template";
+import { configFrom, defaultConfig, defaultData, ROOT } from "./support/data";
+import { lintGitlabCi, lintTemplate } from "./support/gitlab-ci-lint";
+import { JWT, startFakeServers, type FakeServers } from "./support/fake-servers";
+
+const config = defaultConfig();
+const example: Config = configFrom(parse(readFileSync(join(ROOT, "examples", "with-pipeline.yaml"), "utf8")));
+const committed = (path: string) => readFileSync(join(ROOT, path), "utf8");
+const secretsTemplate = parse(committed(SECRETS_TEMPLATE_FILE));
+const examplePipelineTemplate = renderPipelineTemplate(example);
+const scriptOf = (job: { before_script: string[] }) => job.before_script.join("\n");
+
+describe("the CI template for platform pipelines (templates/vault-secrets.gitlab-ci.yml)", () => {
+  it("is the fresh render of access.yaml: a role or path renamed in the data file cannot leave it behind", () => {
+    expect(committed(SECRETS_TEMPLATE_FILE)).toBe(renderSecretsTemplate(config));
+    expect(committed(PIPELINE_TEMPLATE_FILE)).toBe(renderPipelineTemplate(config));
+  });
+
+  it("follows a rename in the data file", () => {
+    const data = defaultData();
+    data.roles[0].name = "platform-ci";
+    data.accounts.forEach((a: any) => (a.readers = a.readers.map((r: string) => (r === "nexus-ci" ? "platform-ci" : r))));
+    data.roles[0].reads[0].path = "sonarqube/svc-platform";
+    const renamed = parse(renderSecretsTemplate(configFrom(data)));
+    expect(Object.keys(renamed)).toEqual([".vault-secrets-platform-ci"]);
+    expect(renamed[".vault-secrets-platform-ci"].variables.VAULT_AUTH_ROLE).toBe("platform-ci");
+    expect(renamed[".vault-secrets-platform-ci"].variables.VAULT_SECRETS).toContain("sonarqube/svc-platform");
+    expect(scriptOf(renamed[".vault-secrets-platform-ci"])).toContain("SONARQUBE_SVC_PLATFORM_TOKEN=$(vs_key token)");
+  });
+
+  it("declares, per role, the ID token with the role's audience, the mount, the role and every path it may read", () => {
+    const job = secretsTemplate[".vault-secrets-nexus-ci"];
+    expect(Object.keys(secretsTemplate)).toEqual([".vault-secrets-nexus-ci"]);
+    expect(job.id_tokens).toEqual({ VAULT_ID_TOKEN: { aud: "https://gitlab.shared.cwiq.io" } });
+    expect(job.variables).toEqual({
+      VAULT_AUTH_MOUNT: "jwt",
+      VAULT_AUTH_ROLE: "nexus-ci",
+      VAULT_SECRETS: "defectdojo/svc-orchestrator nexus/svc-executor nexus/svc-orchestrator orchestrator/e2e-test-user reportportal/svc-orchestrator sonarqube/svc-orchestrator",
+    });
+  });
+
+  it("names each variable after path and key, and never svc-deployer's (workloads only)", () => {
+    expect(secretVariables(config, "nexus-ci").map((v) => v.variable)).toEqual([
+      "DEFECTDOJO_SVC_ORCHESTRATOR_TOKEN",
+      "NEXUS_SVC_EXECUTOR_USERNAME",
+      "NEXUS_SVC_EXECUTOR_PASSWORD",
+      "NEXUS_SVC_ORCHESTRATOR_USERNAME",
+      "NEXUS_SVC_ORCHESTRATOR_PASSWORD",
+      "ORCHESTRATOR_E2E_TEST_USER_USERNAME",
+      "ORCHESTRATOR_E2E_TEST_USER_PASSWORD",
+      "REPORTPORTAL_SVC_ORCHESTRATOR_API_KEY",
+      "SONARQUBE_SVC_ORCHESTRATOR_TOKEN",
+      "SONARQUBE_SVC_ORCHESTRATOR_URL",
+    ]);
+    expect(committed(SECRETS_TEMPLATE_FILE)).not.toMatch(/svc-deployer|SVC_DEPLOYER/);
+  });
+
+  it("rejects two keys that would land in one variable, and a name GitLab or the template reserves", () => {
+    const clash = defaultData();
+    clash.roles[0].reads.push({ path: "a-b/c", keys: ["x"] }, { path: "a/b-c", keys: ["x"] });
+    expect(() => secretVariables(configFrom(clash), "nexus-ci")).toThrow(new TemplateError("role nexus-ci: a-b/c key x and a/b-c key x would both be read into A_B_C_X: rename a path or a key"));
+    const reserved = defaultData();
+    reserved.roles[0].reads.push({ path: "ci/deploy", keys: ["token"] });
+    expect(() => renderSecretsTemplate(configFrom(reserved))).toThrow(/ci\/deploy key token would be read into CI_DEPLOY_TOKEN, and CI_\* names are reserved/);
+  });
+
+  it("parses Vault's JSON with jq only and never traces the shell", () => {
+    const script = scriptOf(secretsTemplate[".vault-secrets-nexus-ci"]);
+    expect(script).not.toMatch(/\b(grep|sed|awk)\b|set -x|set -o xtrace/);
+    expect(script).toContain(".auth.client_token");
+  });
+});
+
+describe("GitLab CI schema validation (GitLab's ci.json, plus includes, extends, !reference, stages and needs)", () => {
+  it("accepts .gitlab-ci.yml with the committed include", () => {
+    expect(lintGitlabCi(".gitlab-ci.yml").problems).toEqual([]);
+  });
+
+  it("accepts .gitlab-ci.yml with the include rendered from a data file that has pipeline roles", () => {
+    expect(lintGitlabCi(".gitlab-ci.yml", { overrides: { [PIPELINE_TEMPLATE_FILE]: examplePipelineTemplate } }).problems).toEqual([]);
+  });
+
+  it("accepts the generated template for platform pipelines, alone and extended by a job", () => {
+    expect(lintTemplate(SECRETS_TEMPLATE_FILE)).toEqual([]);
+    const user = `include:\n  - local: ${SECRETS_TEMPLATE_FILE}\nbuild:\n  extends: .vault-secrets-nexus-ci\n  variables:\n    VAULT_SECRETS: nexus/svc-orchestrator\n  script:\n    - docker login\n`;
+    expect(lintGitlabCi("user.yml", { overrides: { "user.yml": user } }).problems).toEqual([]);
+  });
+
+  it.each([
+    ["an unknown keyword", (ci: string) => ci.replace("  stage: validate\n", "  stage: validate\n  scirpt: [x]\n"), /job synth \(after extends\): schema: \/ must NOT have additional properties \(scirpt\)|\/synth must NOT have additional properties \(scirpt\)/],
+    ["a keyword that is valid only in a hidden job reached through extends", (ci: string) => ci.replace(".node:\n", ".node:\n  install: [x]\n"), /job synth \(after extends\): schema: \/ must NOT have additional properties \(install\)/],
+    ["a stage that is not declared", (ci: string) => ci.replace("stage: apply\n", "stage: deploy\n"), /job apply: stage deploy is not in stages/],
+    ["a !reference to nothing", (ci: string) => ci.replace("!reference [.snippets, jq]", "!reference [.snippets, yq]"), /!reference \[\.snippets, yq\] points at nothing/],
+    ["needs on a job that does not exist", (ci: string) => ci.replace('needs: [synth, "plan:default-branch"]', 'needs: [synth, "plan:main"]'), /job apply: needs plan:main, which is not a job/],
+    ["an id token without audience", (ci: string) => `${ci}\nextra:\n  id_tokens:\n    X: {}\n  script: [x]\n`, /id_tokens\/X must have required property 'aud'/],
+    ["allow_failure exit codes written as a string", (ci: string) => ci.replace("exit_codes: [3]", 'exit_codes: "3"'), /allow_failure/],
+  ])("rejects %s", (_what, change, message) => {
+    const changed = change(committed(".gitlab-ci.yml"));
+    expect(changed).not.toBe(committed(".gitlab-ci.yml"));
+    expect(lintGitlabCi(".gitlab-ci.yml", { overrides: { ".gitlab-ci.yml": changed } }).problems.join("\n")).toMatch(message);
+  });
+});
+
+describe("the repository's pipeline (.gitlab-ci.yml)", () => {
+  const { config: ci, jobs } = lintGitlabCi(".gitlab-ci.yml", { overrides: { [PIPELINE_TEMPLATE_FILE]: examplePipelineTemplate } });
+  const script = (job: string) => [jobs[job].before_script, jobs[job].script].flat(10).filter(Boolean).join("\n");
+
+  it("runs validate, test, plan, apply, installing from the lockfile with a cache", () => {
+    expect(ci.stages).toEqual(["validate", "test", "plan", "apply"]);
+    expect(jobs.synth).toMatchObject({ stage: "validate", cache: { key: { files: ["package-lock.json"] }, paths: [".npm/"] } });
+    expect(script("synth")).toMatch(/npm install --no-audit --no-fund --prefer-offline --cache \.npm\nnpm run synth\nnpm run ci-template -- --check/);
+    expect(script("test")).toMatch(/npm test$/);
+    expect(Object.values(jobs).some((j) => JSON.stringify(j).includes("npm ci"))).toBe(false);
+  });
+
+  it("posts the access diff against the target branch as an artifact and a note, and shows a widening (exit 3) as a warning", () => {
+    expect(jobs["access-diff"]).toMatchObject({
+      stage: "test",
+      rules: [{ if: '$CI_PIPELINE_SOURCE == "merge_request_event"' }],
+      allow_failure: { exit_codes: [3] },
+      artifacts: { when: "always", expose_as: "access diff", paths: ["access-diff.md"] },
+    });
+    expect(script("access-diff")).toContain('npm run --silent access:diff -- "origin/${CI_MERGE_REQUEST_TARGET_BRANCH_NAME}" > access-diff.md || status=$?');
+    expect(script("access-diff")).toContain("sh .ci/mr-note.sh access-diff.note.md");
+  });
+
+  it("plans in merge requests with the plan role and publishes GitLab's Terraform report", () => {
+    const plan = jobs["plan:merge-request"];
+    expect(plan).toMatchObject({ stage: "plan", id_tokens: { VAULT_ID_TOKEN: { aud: "https://gitlab.shared.cwiq.io" } }, variables: { VAULT_AUTH_ROLE: "vault-ci-access-plan" } });
+    expect(plan.rules).toEqual([{ if: '$ACCESS_PIPELINE_CONFIGURED != "true"', when: "never" }, { if: '$CI_PIPELINE_SOURCE == "merge_request_event"' }]);
+    expect(plan.artifacts).toMatchObject({ reports: { terraform: "plan.json" } });
+    expect(script("plan:merge-request")).toContain('terraform show -json plan.cache | jq -r -f "$CI_PROJECT_DIR/.ci/terraform-report.jq" > "$CI_PROJECT_DIR/plan.json"');
+  });
+
+  it("applies the default branch's saved plan, by hand, on the protected default branch only, with the apply role", () => {
+    const apply = jobs.apply;
+    expect(apply).toMatchObject({ stage: "apply", allow_failure: false, resource_group: "vault-ci-access", variables: { VAULT_AUTH_ROLE: "vault-ci-access-apply" } });
+    expect(apply.rules).toEqual([
+      { if: '$ACCESS_PIPELINE_CONFIGURED != "true"', when: "never" },
+      { if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_COMMIT_REF_PROTECTED == "true"', when: "manual" },
+    ]);
+    expect(apply.needs).toEqual(["synth", "plan:default-branch"]);
+    expect(script("apply")).toMatch(/terraform apply plan\.cache$/);
+    expect(jobs["plan:default-branch"].rules).toEqual((apply.rules as any[]).map((r: any) => (r.when === "manual" ? { if: r.if } : r)));
+  });
+
+  it("skips plan and apply while the data file has no pipeline roles", () => {
+    expect(parse(committed(PIPELINE_TEMPLATE_FILE)).variables).toEqual({ ACCESS_PIPELINE_CONFIGURED: "false", ACCESS_STACK: "cwiq" });
+    expect(parse(examplePipelineTemplate).variables).toEqual({ ACCESS_PIPELINE_CONFIGURED: "true", ACCESS_STACK: "example" });
+  });
+});
+
+describe("CODEOWNERS", () => {
+  const lines = committed("CODEOWNERS").split("\n").filter((l) => l.trim() && !l.startsWith("#"));
+
+  it("requires the security owners for the data files, the policy renderer, the rules and the pipeline", () => {
+    const owned = new Map(lines.map((l) => [l.split(/\s+/)[0], l.split(/\s+/).slice(1)]));
+    for (const path of ["/access.yaml", "/examples/", "/lib/policy.ts", "/lib/pipeline-access.ts", "/rules/", "/.gitlab-ci.yml", "/.ci/", "/templates/", "/CODEOWNERS"]) {
+      expect([path, owned.get(path)]).toEqual([path, ["@cwiq/security"]]);
+    }
+  });
+
+  it("names only paths that exist, so a rename cannot silently drop an owner", () => {
+    for (const path of lines.map((l) => l.split(/\s+/)[0])) expect([path, existsSync(join(ROOT, path))]).toEqual([path, true]);
+  });
+});
+
+describe("the generated shell, run against a fake Vault and GitLab", () => {
+  const TOKEN = "hvs.fake-token-0123456789";
+  const NOTE_TOKEN = "glpat-fake-note-token";
+  const GITLAB_TOKEN_VALUE = "glpat-fake-apply-token";
+  const secrets: Record<string, Record<string, string>> = {
+    "defectdojo/svc-orchestrator": { token: "dd-token-value" },
+    "nexus/svc-executor": { username: "svc-executor", password: "exec-password-value" },
+    "nexus/svc-orchestrator": { username: "svc-orchestrator", password: "orch password with spaces $HOME" },
+    "orchestrator/e2e-test-user": { username: "e2e", password: "e2e-password-value" },
+    "reportportal/svc-orchestrator": { api_key: "rp-api-key-value" },
+    "sonarqube/svc-orchestrator": { token: "sq-token-value", url: "https://sonar.example" },
+    "ci/vault-ci-access/gitlab-token": { token: GITLAB_TOKEN_VALUE },
+  };
+  const SENSITIVE = [TOKEN, NOTE_TOKEN, "limited-token", "partial-token", ...Object.values(JWT), ...Object.values(secrets).flatMap((s) => Object.values(s)).filter((v) => !v.startsWith("svc-") && v !== "e2e")];
+
+  const SHELL_SCENARIOS = ["ok", "no_curl", "no_jq", "no_addr", "no_id_token", "bad_jwt", "wrong_aud", "not_bound", "no_token", "forbidden", "missing_key", "missing_secret", "unknown_path", "unreachable", "plan", "apply"];
+  let servers: FakeServers;
+  let dir: string;
+  const out = (name: string) => ({
+    rc: Number(readFileSync(join(dir, `${name}.rc`), "utf8")),
+    stdout: readFileSync(join(dir, `${name}.out`), "utf8"),
+    stderr: readFileSync(join(dir, `${name}.err`), "utf8"),
+  });
+  const envOf = (name: string) => Object.fromEntries(readFileSync(join(dir, `${name}.env`), "utf8").split("\n").filter(Boolean).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+
+  beforeAll(async () => {
+    servers = await startFakeServers({
+      secrets,
+      partialSecrets: { "reportportal/svc-orchestrator": { wrong_key: "x" } },
+      token: TOKEN,
+      gitlabToken: NOTE_TOKEN,
+      mergeRequest: { project: "42", iid: "7" },
+    });
+    dir = mkdtempSync(join(tmpdir(), "ci-shell-"));
+    const pipeline = parse(examplePipelineTemplate);
+    writeFileSync(join(dir, "secrets.sh"), scriptOf(secretsTemplate[".vault-secrets-nexus-ci"]));
+    writeFileSync(join(dir, "plan.sh"), scriptOf(pipeline[PIPELINE_JOBS.plan]));
+    writeFileSync(join(dir, "apply.sh"), scriptOf(pipeline[PIPELINE_JOBS.apply]));
+    writeFileSync(join(dir, "diff.md"), "+ nexus-ci may now read secret/data/nexus/svc-datastore\n");
+    // PATHs without curl, or without jq (the Alpine case).
+    for (const [bin, tool] of [["bin-jq", "jq"], ["bin-curl", "curl"]]) {
+      mkdirSync(join(dir, bin));
+      symlinkSync(execPath(tool), join(dir, bin, tool));
+    }
+    const jobVariables = (job: { variables: Record<string, string> }) =>
+      Object.entries(job.variables).map(([k, v]) => `export ${k}='${v}'`).join("; ");
+    const driver = `
+set -u
+dir=${dir}
+base=${servers.url}/s
+run() { name=$1; shift; ( "$@" ) >"$dir/$name.out" 2>"$dir/$name.err"; echo $? >"$dir/$name.rc"; }
+secrets_job() { ${jobVariables(secretsTemplate[".vault-secrets-nexus-ci"])}; export VAULT_ADDR="$base/$name" VAULT_ID_TOKEN="$1" CI_PROJECT_NAMESPACE_ID=77; }
+read_secrets() { set -e; . "$dir/secrets.sh"; env > "$dir/$name.env"; }
+ok() { secrets_job "${JWT.ok}"; read_secrets; }
+no_curl() { secrets_job "${JWT.ok}"; PATH="$dir/bin-jq"; read_secrets; }
+no_jq() { secrets_job "${JWT.ok}"; PATH="$dir/bin-curl"; read_secrets; }
+no_addr() { secrets_job "${JWT.ok}"; unset VAULT_ADDR; read_secrets; }
+no_id_token() { secrets_job ""; read_secrets; }
+bad_jwt() { secrets_job 'x", "role": "other'; read_secrets; }
+wrong_aud() { secrets_job "${JWT.wrongAudience}"; read_secrets; }
+not_bound() { secrets_job "${JWT.notBound}"; read_secrets; }
+no_token() { secrets_job "${JWT.noToken}"; read_secrets; }
+forbidden() { secrets_job "${JWT.limited}"; read_secrets; }
+missing_key() { secrets_job "${JWT.partial}"; VAULT_SECRETS=reportportal/svc-orchestrator; read_secrets; }
+missing_secret() { secrets_job "${JWT.partial}"; VAULT_SECRETS=sonarqube/svc-orchestrator; read_secrets; }
+unknown_path() { secrets_job "${JWT.ok}"; VAULT_SECRETS=nexus/svc-deployer; read_secrets; }
+unreachable() { secrets_job "${JWT.ok}"; export VAULT_ADDR=http://127.0.0.1:1; read_secrets; }
+plan() { ${jobVariables(pipeline[PIPELINE_JOBS.plan])}; export VAULT_ADDR="$base/$name" VAULT_ID_TOKEN="${JWT.ok}"; set -e; . "$dir/plan.sh"; env > "$dir/$name.env"; }
+apply() { ${jobVariables(pipeline[PIPELINE_JOBS.apply])}; export VAULT_ADDR="$base/$name" VAULT_ID_TOKEN="${JWT.ok}"; set -e; . "$dir/apply.sh"; env > "$dir/$name.env"; }
+note() { export CI_API_V4_URL="$base/note/api/v4" CI_PROJECT_ID=42 CI_MERGE_REQUEST_IID=7 ACCESS_DIFF_NOTE_TOKEN="$1"; sh "${join(ROOT, ".ci", "mr-note.sh")}" "$dir/diff.md"; }
+# Side by side: each scenario has its own files and its own path on the fake servers.
+for scenario in ${SHELL_SCENARIOS.join(" ")}; do
+  run "$scenario" "$scenario" &
+done
+{
+  run note_first note "${NOTE_TOKEN}"
+  echo "- nexus-ci may no longer read secret/data/nexus/svc-datastore" > "$dir/diff.md"
+  run note_second note "${NOTE_TOKEN}"
+  run note_without_token note ""
+} &
+wait
+`;
+    writeFileSync(join(dir, "driver.sh"), driver);
+    chmodSync(join(dir, "driver.sh"), 0o755);
+    await new Promise<void>((resolve, reject) => execFile("sh", [join(dir, "driver.sh")], { env: { PATH: process.env.PATH ?? "" } }, (error) => (error ? reject(error) : resolve())));
+  });
+  afterAll(() => servers?.close());
+
+  it("reads every secret of the role into its variable, exported, and prints only names", () => {
+    const { rc, stdout, stderr } = out("ok");
+    expect([rc, stderr]).toEqual([0, ""]);
+    const env = envOf("ok");
+    for (const v of secretVariables(config, "nexus-ci")) expect([v.variable, env[v.variable]]).toEqual([v.variable, secrets[v.path][v.key]]);
+    expect(stdout).toContain("vault-secrets: logged in to Vault as role nexus-ci");
+    expect(stdout).toContain("vault-secrets: read secret/data/nexus/svc-orchestrator into NEXUS_SVC_ORCHESTRATOR_USERNAME, NEXUS_SVC_ORCHESTRATOR_PASSWORD");
+    expect(env).not.toHaveProperty("VAULT_TOKEN");
+    expect(Object.values(env)).not.toContain(TOKEN);
+  });
+
+  it("logs in to the role and mount of the template with the job's ID token, and reads with the token it got", () => {
+    const requests = servers.requests.filter((r) => r.scenario === "ok");
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "POST /v1/auth/jwt/login",
+      ...secretsTemplate[".vault-secrets-nexus-ci"].variables.VAULT_SECRETS.split(" ").map((p: string) => `GET /v1/secret/data/${p}`),
+    ]);
+    expect(JSON.parse(requests[0].body)).toEqual({ role: "nexus-ci", jwt: JWT.ok });
+    expect(requests.slice(1).every((r) => r.vaultToken === TOKEN)).toBe(true);
+  });
+
+  it("reads only the paths named in VAULT_SECRETS", () => {
+    const requests = servers.requests.filter((r) => r.scenario === "missing_key");
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /v1/auth/jwt/login", "GET /v1/secret/data/reportportal/svc-orchestrator"]);
+  });
+
+  it.each([
+    ["curl is missing (Alpine images)", "no_curl", /curl is not installed in this image\. Alpine-based images .* 'apk add --no-cache curl jq'/],
+    ["jq is missing", "no_jq", /jq is not installed in this image/],
+    ["VAULT_ADDR is not set", "no_addr", /VAULT_ADDR is not set or empty\. It comes from the CI\/CD variable VAULT_ADDR of group 9.*'Could not resolve host'/],
+    ["the ID token is empty", "no_id_token", /VAULT_ID_TOKEN is empty: the job has no ID token/],
+    ["the ID token is not a JWT (it goes into the login JSON as it is)", "bad_jwt", /VAULT_ID_TOKEN is not a JWT/],
+    ["the audience does not match (HTTP 400)", "wrong_aud", /Vault refused the login to role nexus-ci \(HTTP 400 from \/v1\/auth\/jwt\/login\)\. Most often the ID token's audience: the job's id_tokens aud must be https:\/\/gitlab\.shared\.cwiq\.io\. Vault said: error validating token: invalid audience/],
+    ["the job is not bound to the role (HTTP 403 on login)", "not_bound", /Vault refused the login \(HTTP 403 from \/v1\/auth\/jwt\/login\): this job is not bound to role nexus-ci, which accepts jobs with namespace_id=9; this job has namespace_id=77\. .*subgroups/],
+    ["the login returns no token", "no_token", /Vault answered the login to role nexus-ci with HTTP 200 but without a token \(\.auth\.client_token is empty\)/],
+    ["the path is not in the role's policy (HTTP 403 on read)", "forbidden", /role nexus-ci may not read secret\/data\/defectdojo\/svc-orchestrator \(HTTP 403\): the path is not in the role's policy in Vault/],
+    ["a key is missing in the secret", "missing_key", /secret\/data\/reportportal\/svc-orchestrator has no key api_key/],
+    ["the secret does not exist (HTTP 404)", "missing_secret", /there is no secret at secret\/data\/sonarqube\/svc-orchestrator \(HTTP 404\)/],
+    ["VAULT_SECRETS names a path the role may not read", "unknown_path", /VAULT_SECRETS names 'nexus\/svc-deployer', which role nexus-ci may not read\. It may read: defectdojo\/svc-orchestrator/],
+    ["Vault cannot be reached", "unreachable", /could not connect to VAULT_ADDR=http:\/\/127\.0\.0\.1:1 \(curl exit 7\)/],
+  ])("fails the job with a clear message when %s", (_what, scenario, message) => {
+    const { rc, stderr } = out(scenario);
+    expect(rc).toBe(1);
+    expect(stderr).toMatch(new RegExp(`vault-secrets: ERROR: ${message.source}`));
+  });
+
+  it("checks tools, variables, the ID token and VAULT_SECRETS before it calls Vault", () => {
+    const early = ["no_curl", "no_jq", "no_addr", "no_id_token", "bad_jwt", "unknown_path"];
+    expect(servers.requests.filter((r) => early.includes(r.scenario))).toEqual([]);
+    for (const scenario of early) expect([scenario, out(scenario).rc]).toEqual([scenario, 1]);
+  });
+
+  it("never prints a secret value, a Vault token or an ID token, whatever happens", () => {
+    for (const name of [...SHELL_SCENARIOS, "note_first", "note_second"]) {
+      const { stdout, stderr } = out(name);
+      for (const value of SENSITIVE) expect([name, value, `${stdout}${stderr}`.includes(value)]).toEqual([name, value, false]);
+    }
+  });
+
+  it("gives the plan job the plan role's token for Terraform and reads nothing else", () => {
+    expect(out("plan").rc).toBe(0);
+    const env = envOf("plan");
+    expect(env.VAULT_TOKEN).toBe(TOKEN);
+    expect(env).not.toHaveProperty("GITLAB_TOKEN");
+    const requests = servers.requests.filter((r) => r.scenario === "plan");
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /v1/auth/jwt/login"]);
+    expect(JSON.parse(requests[0].body).role).toBe("vault-ci-access-plan");
+  });
+
+  it("gives the apply job the apply role's token and the GitLab token from Vault", () => {
+    expect(out("apply").rc).toBe(0);
+    expect(envOf("apply")).toMatchObject({ VAULT_TOKEN: TOKEN, GITLAB_TOKEN: GITLAB_TOKEN_VALUE });
+    const requests = servers.requests.filter((r) => r.scenario === "apply");
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /v1/auth/jwt/login", "GET /v1/secret/data/ci/vault-ci-access/gitlab-token"]);
+    expect(JSON.parse(requests[0].body).role).toBe("vault-ci-access-apply");
+  });
+
+  it("posts the access diff as one merge-request note and updates it on the next push", () => {
+    expect(out("note_first")).toMatchObject({ rc: 0, stdout: "mr-note: POST note on merge request !7\n" });
+    expect(out("note_second")).toMatchObject({ rc: 0, stdout: "mr-note: PUT note on merge request !7\n" });
+    expect(servers.notes).toEqual([{ id: 100, body: "<!-- access-diff -->\n- nexus-ci may no longer read secret/data/nexus/svc-datastore\n" }]);
+    expect(servers.requests.filter((r) => r.scenario === "note").every((r) => r.privateToken === NOTE_TOKEN)).toBe(true);
+    expect(out("note_without_token")).toMatchObject({ rc: 0, stdout: "mr-note: ACCESS_DIFF_NOTE_TOKEN is not set, so the access diff is only the job's artifact.\n" });
+  });
+});
+
+/** The absolute path of a tool on PATH (for the PATHs that leave one out). */
+function execPath(tool: string): string {
+  for (const dir of (process.env.PATH ?? "").split(":")) if (existsSync(join(dir, tool))) return join(dir, tool);
+  throw new Error(`${tool} is not installed: the CI template's tests need curl and jq (.ci/run installs them)`);
+}
