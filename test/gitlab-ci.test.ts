@@ -22,11 +22,15 @@ import { configFrom, defaultConfig, defaultData, ROOT } from "./support/data";
 import { lintGitlabCi, lintTemplate } from "./support/gitlab-ci-lint";
 import { JWT, startFakeServers, type FakeServers } from "./support/fake-servers";
 
-const config = defaultConfig();
-const example: Config = configFrom(parse(readFileSync(join(ROOT, "examples", "with-pipeline.yaml"), "utf8")));
 const committed = (path: string) => readFileSync(join(ROOT, path), "utf8");
 const secretsTemplate = parse(committed(SECRETS_TEMPLATE_FILE));
-const examplePipelineTemplate = renderPipelineTemplate(example);
+let config: Config;
+let examplePipelineTemplate: string;
+// In beforeAll, not at module scope: a mutant that breaks the loader (Stryker) fails these tests, not the whole file.
+beforeAll(() => {
+  config = defaultConfig();
+  examplePipelineTemplate = renderPipelineTemplate(configFrom(parse(readFileSync(join(ROOT, "examples", "with-pipeline.yaml"), "utf8"))));
+});
 const scriptOf = (job: { before_script: string[] }) => job.before_script.join("\n");
 
 describe("the CI template for platform pipelines (templates/vault-secrets.gitlab-ci.yml)", () => {
@@ -121,7 +125,11 @@ describe("GitLab CI schema validation (GitLab's ci.json, plus includes, extends,
 });
 
 describe("the repository's pipeline (.gitlab-ci.yml)", () => {
-  const { config: ci, jobs } = lintGitlabCi(".gitlab-ci.yml", { overrides: { [PIPELINE_TEMPLATE_FILE]: examplePipelineTemplate } });
+  let ci: any;
+  let jobs: any;
+  beforeAll(() => {
+    ({ config: ci, jobs } = lintGitlabCi(".gitlab-ci.yml", { overrides: { [PIPELINE_TEMPLATE_FILE]: examplePipelineTemplate } }));
+  });
   const script = (job: string) => [jobs[job].before_script, jobs[job].script].flat(10).filter(Boolean).join("\n");
 
   it("runs validate, test, plan, apply, installing from the lockfile with a cache", () => {

@@ -96,9 +96,15 @@ describe("editing the data file", () => {
 });
 
 describe("adding svc-datastore (Docker read/write, read by nexus-ci) to the default data", () => {
-  const added = addAccount(DEFAULT_TEXT, "access.yaml", DATASTORE);
-  const before = synthStack();
-  const after = synthStack(parseConfig(added.text, "access.yaml"));
+  let added: ReturnType<typeof addAccount>;
+  let before: any;
+  let after: any;
+  // In beforeAll, not at describe scope: jest skips it when Stryker selects none of these tests (README, Mutation testing).
+  beforeAll(() => {
+    added = addAccount(DEFAULT_TEXT, "access.yaml", DATASTORE);
+    before = synthStack();
+    after = synthStack(parseConfig(added.text, "access.yaml"));
+  });
   const policy = "kv-read.secret.nexus.svc-datastore";
 
   it("adds one secret, one policy and one password variable, and changes only nexus-ci's token_policies and the outputs listing them", () => {
@@ -244,10 +250,14 @@ describe("the command (runAccountAdd, what scripts/account-add.ts runs on the re
 const account = (data: any, name: string) => data.accounts.find((a: any) => a.name === name);
 
 describe("rotating svc-executor (passwordVersion 1 -> 2)", () => {
-  const before = synthStack();
-  const data = defaultData();
-  account(data, "svc-executor").passwordVersion = 2;
-  const after = synthStack(configFrom(data));
+  let before: any;
+  let after: any;
+  beforeAll(() => {
+    before = synthStack();
+    const data = defaultData();
+    account(data, "svc-executor").passwordVersion = 2;
+    after = synthStack(configFrom(data));
+  });
 
   it("changes data_json_wo_version of that one secret and nothing else in the whole stack", () => {
     expect(diffStacks(before, after)).toEqual({
@@ -306,7 +316,10 @@ const POLICIES = [
 ].map((path) => `kv-read.secret.${path}`);
 
 describe("adoption mode on CWIQ's data (adopt: true, hand-set passwords)", () => {
-  const json = synthStack(configFrom(handSetData()));
+  let json: any;
+  beforeAll(() => {
+    json = synthStack(configFrom(handSetData()));
+  });
 
   it("imports the JWT backend, its role, every policy and VAULT_ADDR, with the ids from the providers' docs", () => {
     expect(json.import).toEqual([
@@ -421,7 +434,11 @@ const policyPaths = (tf: any, role: string): string[] =>
   );
 
 describe("examples/project-role.yaml: a role for one project on protected refs, beside nexus-ci", () => {
-  const { tf, violations } = exampleWith();
+  let tf: any;
+  let violations: string[];
+  beforeAll(() => {
+    ({ tf, violations } = exampleWith());
+  });
 
   it("synthesizes and passes every guardrail", () => {
     expect(violations).toEqual([]);
@@ -440,7 +457,10 @@ describe("examples/project-role.yaml: a role for one project on protected refs, 
 });
 
 describe("adding the project's path to nexus-ci", () => {
-  const leaked = exampleWith((data) => data.roles[0].reads.push({ path: PROJECT_PATH, keys: ["token"] }));
+  let leaked: ReturnType<typeof exampleWith>;
+  beforeAll(() => {
+    leaked = exampleWith((data) => data.roles[0].reads.push({ path: PROJECT_PATH, keys: ["token"] }));
+  });
 
   it("is visible in the stack: nexus-ci gets the policy, and nothing else changes", () => {
     const diff = diffStacks(synthStack(exampleWith().config), synthStack(leaked.config));

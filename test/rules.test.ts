@@ -6,7 +6,7 @@ import { formatViolation, runRules } from "../rules/rule";
 import { parsePolicyRules } from "../rules/terraform-json";
 import { asInput, inputFor, resynthesize, synthesizedJson, type MutableInput } from "./support/rule-input";
 import { parse } from "yaml";
-import { parseConfig } from "../lib/config";
+import { type Config, parseConfig } from "../lib/config";
 
 const role = (i: MutableInput) => i.tf.resource.vault_jwt_auth_backend_role["nexus-ci"];
 const backend = (i: MutableInput) => i.tf.resource.vault_jwt_auth_backend.jwt;
@@ -17,9 +17,10 @@ const readPolicy = (path: string, caps = '"read"') => `path "${path}" {\n  capab
 
 /** The default data has no pipeline roles: PIPE fixtures start from examples/with-pipeline.yaml (synthesized once). */
 const PIPELINE_TEXT = readFileSync(join(__dirname, "..", "examples", "with-pipeline.yaml"), "utf8");
-const pipelineConfig = parseConfig(PIPELINE_TEXT, "examples/with-pipeline.yaml");
+let pipelineConfig: Config | undefined;
 let pipelineTf: unknown;
 const withPipeline = (change: (i: MutableInput) => void) => (i: MutableInput) => {
+  pipelineConfig ??= parseConfig(PIPELINE_TEXT, "examples/with-pipeline.yaml");
   Object.assign(i, { file: "examples/with-pipeline.yaml", config: structuredClone(pipelineConfig), data: parse(PIPELINE_TEXT) });
   i.tf = structuredClone((pipelineTf ??= synthesizedJson(pipelineConfig)));
   change(i);
