@@ -31,12 +31,9 @@ const https = z
   .refine(isHttpsOrigin, { message: "must be an https URL with a host and nothing after it (no path, query, user or trailing slash)" });
 
 function isHttpsOrigin(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === "https:" && !url.username && !url.password && `${url.protocol}//${url.host}` === value;
-  } catch {
-    return false;
-  }
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return url.protocol === "https:" && !url.username && !url.password && `${url.protocol}//${url.host}` === value;
 }
 
 const duration = z
@@ -165,7 +162,7 @@ export const configSchema = z
       items.forEach((item, i) => {
         const key = fold(item.name);
         if (first.has(key)) {
-          ctx.addIssue({ code: "custom", path: [field, i, "name"], input: item.name, message: `duplicates ${field}[${first.get(key)}]: names must be unique` });
+          addProblem(ctx, [field, i, "name"], item.name, `duplicates ${field}[${first.get(key)}]: names must be unique`);
         } else first.set(key, i);
       });
     };
@@ -174,12 +171,12 @@ export const configSchema = z
     seen(c.accounts, "accounts", (s) => s.toLowerCase());
     const roleNames = new Set(c.roles.map((r) => r.name));
     c.workloads.forEach((w, i) => {
-      if (roleNames.has(w.name)) ctx.addIssue({ code: "custom", path: ["workloads", i, "name"], input: w.name, message: "is also a role name: readers must be unambiguous" });
+      if (roleNames.has(w.name)) addProblem(ctx, ["workloads", i, "name"], w.name, "is also a role name: readers must be unambiguous");
     });
     const readers = new Set([...roleNames, ...c.workloads.map((w) => w.name)]);
     c.accounts.forEach((a, i) =>
       a.readers.forEach((r, j) => {
-        if (!readers.has(r)) ctx.addIssue({ code: "custom", path: ["accounts", i, "readers", j], input: r, message: `must name a declared role or workload (${[...readers].join(", ")})` });
+        if (!readers.has(r)) addProblem(ctx, ["accounts", i, "readers", j], r, `must name a declared role or workload (${[...readers].join(", ")})`);
       }),
     );
     const accountPaths = new Set(c.accounts.map((a) => accountSecretPath(a.name)));
@@ -187,35 +184,40 @@ export const configSchema = z
     c.roles.forEach((r, i) => {
       r.reads.forEach((read, j) => {
         if (accountPaths.has(read.path)) {
-          ctx.addIssue({ code: "custom", path: ["roles", i, "reads", j, "path"], input: read.path, message: "is a service account's secret: grant it by listing the role in that account's readers" });
+          addProblem(ctx, ["roles", i, "reads", j, "path"], read.path, "is a service account's secret: grant it by listing the role in that account's readers");
         }
       });
       if ((parseDuration(r.tokenTtl) ?? 0) > (parseDuration(r.tokenMaxTtl) ?? 0)) {
-        ctx.addIssue({ code: "custom", path: ["roles", i, "tokenTtl"], input: r.tokenTtl, message: `must not exceed tokenMaxTtl (${r.tokenMaxTtl})` });
+        addProblem(ctx, ["roles", i, "tokenTtl"], r.tokenTtl, `must not exceed tokenMaxTtl (${r.tokenMaxTtl})`);
       }
     });
   });
 
+/** A cross-field problem, reported like zod's own issues: the field's path, its value, and what is allowed. */
+function addProblem(ctx: z.core.$RefinementCtx, path: PropertyKey[], input: unknown, message: string): void {
+  ctx.addIssue({ code: "custom", path, input, message });
+}
+
 /** Pipeline roles are a kind of their own: their names must not collide with reader roles, workloads or each other. */
 function checkPipeline(p: z.output<typeof pipeline>, c: { gitlab: { groupId: number }; roles: { name: string; reads: { path: string }[] }[]; workloads: { name: string }[] }, accountPaths: Set<string>, ctx: z.core.$RefinementCtx): void {
   if (p.projectId === c.gitlab.groupId) {
-    ctx.addIssue({ code: "custom", path: ["pipeline", "projectId"], input: p.projectId, message: "is gitlab.groupId: the pipeline roles need this repository's project id (Settings > General), never the group id" });
+    addProblem(ctx, ["pipeline", "projectId"], p.projectId, "is gitlab.groupId: the pipeline roles need this repository's project id (Settings > General), never the group id");
   }
   const taken = new Set([...c.roles.map((r) => r.name), ...c.workloads.map((w) => w.name)]);
   for (const kind of ["plan", "apply"] as const) {
     const name = p[kind].name;
-    if (taken.has(name)) ctx.addIssue({ code: "custom", path: ["pipeline", kind, "name"], input: name, message: "is also a role or workload name: role names must be unambiguous" });
+    if (taken.has(name)) addProblem(ctx, ["pipeline", kind, "name"], name, "is also a role or workload name: role names must be unambiguous");
   }
   for (const kind of ["plan", "apply"] as const) {
     const { tokenTtl, tokenMaxTtl } = p[kind];
     if ((parseDuration(tokenTtl) ?? 0) > (parseDuration(tokenMaxTtl) ?? 0)) {
-      ctx.addIssue({ code: "custom", path: ["pipeline", kind, "tokenTtl"], input: tokenTtl, message: `must not exceed tokenMaxTtl (${tokenMaxTtl})` });
+      addProblem(ctx, ["pipeline", kind, "tokenTtl"], tokenTtl, `must not exceed tokenMaxTtl (${tokenMaxTtl})`);
     }
   }
-  if (p.plan.name === p.apply.name) ctx.addIssue({ code: "custom", path: ["pipeline", "apply", "name"], input: p.apply.name, message: "is also pipeline.plan.name: the plan and apply roles must differ" });
+  if (p.plan.name === p.apply.name) addProblem(ctx, ["pipeline", "apply", "name"], p.apply.name, "is also pipeline.plan.name: the plan and apply roles must differ");
   const readers = c.roles.filter((r) => r.reads.some((read) => read.path === p.gitlabTokenPath)).map((r) => r.name);
   if (readers.length > 0 || accountPaths.has(p.gitlabTokenPath)) {
-    ctx.addIssue({ code: "custom", path: ["pipeline", "gitlabTokenPath"], input: p.gitlabTokenPath, message: `is also ${readers.length > 0 ? `read by ${readers.join(", ")}` : "a service account's secret"}: only the apply role may read the GitLab token` });
+    addProblem(ctx, ["pipeline", "gitlabTokenPath"], p.gitlabTokenPath, `is also ${readers.length > 0 ? `read by ${readers.join(", ")}` : "a service account's secret"}: only the apply role may read the GitLab token`);
   }
 }
 
@@ -261,12 +263,14 @@ export function parseConfig(text: string, file: string): Config {
 
 /** Same as parseConfig, keeping the YAML as written. */
 export function parseDataFile(text: string, file: string): DataFile {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  // yaml's defaults: a duplicate key is an error, and errors carry their line.
+  const doc = parseDocument(text);
   if (doc.errors.length > 0) {
     throw new ConfigError(file, doc.errors.map((e) => `${e.linePos?.[0].line ?? 1}: YAML: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`));
   }
   const data: unknown = doc.toJS();
-  const result = configSchema.safeParse(data);
+  // reportInput: an issue on a default value (not in the file) can still show the value.
+  const result = configSchema.safeParse(data, { reportInput: true });
   if (!result.success) {
     throw new ConfigError(file, result.error.issues.map((issue) => describeIssue(issue, data)));
   }
@@ -292,17 +296,20 @@ export function readDataFileText(file: string): string {
   }
 }
 
-/** `field.path: value: what is allowed`, with the value as written in the file (not as transformed). */
+/** `field.path: value: what is allowed`, with the value as written in the file (not as transformed), else its default. */
 function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
   const where = formatPath(issue.path);
   if (issue.code === "unrecognized_keys") return `${where}: unknown field(s) ${issue.keys.join(", ")}: remove or correct them`;
-  const input = valueAt(data, issue.path);
-  if (input === undefined) return `${where} (missing): is required${issue.code === "invalid_type" ? ` (${issue.expected})` : ""}`;
-  return `${where}: ${JSON.stringify(input)}: ${issue.message}`;
+  const written = valueAt(data, issue.path);
+  if (written !== undefined) return `${where}: ${JSON.stringify(written)}: ${issue.message}`;
+  // Not in the file, but checked: a default that another field contradicts (tokenTtl 15m with tokenMaxTtl 10m).
+  if (issue.input !== undefined) return `${where}: ${JSON.stringify(issue.input)} (the default): ${issue.message}`;
+  return `${where} (missing): is required${issue.code === "invalid_type" ? ` (${issue.expected})` : ""}`;
 }
 
+/** The value at `path` in the YAML as written; undefined where the path leaves it. */
 function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
-  return path.reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[key] : undefined), data);
+  return path.reduce<unknown>((node, key) => (node as Record<PropertyKey, unknown> | null | undefined)?.[key], data);
 }
 
 /** `roles[0].boundClaims.namespace_id` */

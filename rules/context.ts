@@ -6,21 +6,18 @@ export interface CiRoleView {
   readonly address: string;
   readonly role: TfRole;
   readonly name: string;
-  /** `roles[3]` in the data file. */
-  readonly dataPath: string;
   readonly entry: EntryRef;
 }
 
 /** The synthesized JWT roles that the data file declares under `roles` (CI reader roles). */
 export function ciRoles(input: RuleInput): CiRoleView[] {
-  const index = new Map(input.config.roles.map((role, i) => [role.name, i]));
+  const declared = new Set(input.config.roles.map((role) => role.name));
   return resourcesOf<TfRole>(input.tf, "vault_jwt_auth_backend_role")
-    .filter(([, role]) => role.role_name !== undefined && index.has(role.role_name))
+    .filter(([, role]) => role.role_name !== undefined && declared.has(role.role_name))
     .map(([address, role]) => ({
       address,
       role,
       name: role.role_name!,
-      dataPath: `roles[${index.get(role.role_name!)}]`,
       entry: { list: "roles", name: role.role_name! },
     }));
 }
@@ -37,11 +34,7 @@ export function policiesByName(input: RuleInput): Map<string, [string, TfPolicy]
 
 /** A host name from a URL, or undefined when it does not parse. */
 export function hostOf(url: string | undefined): string | undefined {
-  try {
-    return url ? new URL(url).host : undefined;
-  } catch {
-    return undefined;
-  }
+  return url !== undefined && URL.canParse(url) ? new URL(url).host : undefined;
 }
 
 export interface PipelineRoleView {
@@ -49,8 +42,6 @@ export interface PipelineRoleView {
   readonly role: TfRole;
   readonly name: string;
   readonly kind: "plan" | "apply";
-  /** `pipeline.plan` in the data file. */
-  readonly dataPath: string;
 }
 
 /** The synthesized JWT roles that the data file declares under `pipeline` (this repository's plan and apply roles). */
@@ -65,6 +56,6 @@ export function pipelineRoles(input: RuleInput): PipelineRoleView[] {
     .filter(([, role]) => kinds.has(role.role_name ?? ""))
     .map(([address, role]) => {
       const kind = kinds.get(role.role_name!)!;
-      return { address, role, name: role.role_name!, kind, dataPath: `pipeline.${kind}` };
+      return { address, role, name: role.role_name!, kind };
     });
 }

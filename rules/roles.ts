@@ -1,7 +1,8 @@
 /** Rules for JWT roles that CI jobs log in to. */
 import type { Rule } from "./rule";
 import { stackFinding } from "./rule";
-import { ciRoles } from "./context";
+import { ciRoles, pipelineRoles } from "./context";
+import { resourcesOf, type TfRole } from "./terraform-json";
 import { parseDuration } from "../lib/duration";
 
 /** Claims that identify by id: immutable, never reused. */
@@ -119,7 +120,7 @@ export const tokenLifetime: Rule = {
       if (ttl <= 0) problems.push(stackFinding(`${address}.token_ttl`, `is ${ttl}: unset means Vault's system default (32 days)`, entry));
       if (max <= 0) problems.push(stackFinding(`${address}.token_max_ttl`, `is ${max}: unset means Vault's system maximum`, entry));
       if (max > MAX_TOKEN_TTL_SECONDS) problems.push(stackFinding(`${address}.token_max_ttl`, `is ${max}s, above the ${MAX_TOKEN_TTL_SECONDS}s ceiling`, entry));
-      if (ttl > 0 && max > 0 && ttl > max) problems.push(stackFinding(`${address}.token_ttl`, `${ttl}s exceeds token_max_ttl ${max}s`, entry));
+      if (max > 0 && ttl > max) problems.push(stackFinding(`${address}.token_ttl`, `${ttl}s exceeds token_max_ttl ${max}s`, entry));
       return problems;
     }),
 };
@@ -154,6 +155,18 @@ export const policiesManagedHere: Rule = {
   },
 };
 
+export const rolesDeclared: Rule = {
+  id: "JWT-012",
+  explanation: "Every role on a JWT auth method is declared in the data file (under roles or pipeline): a role the stack adds any other way would escape every JWT, POL and PIPE rule.",
+  fix: "declare the role in the data file, or remove it from the stack's code",
+  check: (input) => {
+    const checked = new Set([...ciRoles(input), ...pipelineRoles(input)].map(({ address }) => address));
+    return resourcesOf<TfRole>(input.tf, "vault_jwt_auth_backend_role")
+      .filter(([address]) => !checked.has(address))
+      .map(([address, role]) => stackFinding(`${address}.role_name`, `${JSON.stringify(role.role_name ?? null)} is declared neither under roles nor under pipeline in the data file`));
+  },
+};
+
 export const ROLE_RULES: readonly Rule[] = [
   roleTypeJwt,
   boundAudiences,
@@ -166,4 +179,5 @@ export const ROLE_RULES: readonly Rule[] = [
   tokenLifetime,
   noPeriodicOrUnboundedTokens,
   policiesManagedHere,
+  rolesDeclared,
 ];

@@ -71,10 +71,10 @@ export function runRules(rules: readonly Rule[], input: RuleInput): RuleReport {
 }
 
 function suppressionReason(config: Config, entry: EntryRef, ruleId: string): string | undefined {
-  const item = (config[entry.list] as readonly { name: string; suppress?: readonly { rule: string; reason: string }[] }[]).find(
+  const item = (config[entry.list] as readonly { name: string; suppress: readonly { rule: string; reason: string }[] }[]).find(
     (candidate) => candidate.name === entry.name,
   );
-  return item?.suppress?.find((s) => s.rule === ruleId)?.reason;
+  return item?.suppress.find((s) => s.rule === ruleId)?.reason;
 }
 
 /** `JWT-005 access.yaml:roles[0].boundClaimsType: ... (fix: ...)` */

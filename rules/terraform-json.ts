@@ -77,7 +77,7 @@ export function resourcesOf<T>(tf: TerraformJson, type: string): [string, T][] {
 
 /** The `path "..." { capabilities = [...] }` blocks of a policy, or undefined if the text has anything else. */
 export function parsePolicyRules(text: string): { path: string; capabilities: string[] }[] | undefined {
-  const withoutComments = text.replace(/^\s*#.*$/gm, "").trim();
+  const withoutComments = text.replace(/^\s*#.*/gm, "").trim();
   const block = /path\s+"([^"\\]*)"\s*\{\s*capabilities\s*=\s*\[([^\]]*)\]\s*\}/gy;
   const rules: { path: string; capabilities: string[] }[] = [];
   let rest = withoutComments;

@@ -15,11 +15,8 @@ export const vaultAddrValue: Rule = {
   check: (input) =>
     vaultAddr(input).flatMap(([address, v]) => {
       const value = v.value ?? "";
-      let ok = false;
-      try {
-        const url = new URL(value);
-        ok = url.protocol === "https:" && !url.username && !url.password && `${url.protocol}//${url.host}` === value && !value.includes("$");
-      } catch {}
+      const url = URL.canParse(value) ? new URL(value) : undefined;
+      const ok = url !== undefined && url.protocol === "https:" && !url.username && !url.password && `${url.protocol}//${url.host}` === value && !value.includes("$");
       const findings: Finding[] = [];
       if (!ok) findings.push(stackFinding(`${address}.value`, `${JSON.stringify(value)} is not a bare https origin`));
       if (hostOf(value) !== hostOf(input.config.vault.url)) findings.push(stackFinding(`${address}.value`, `host ${hostOf(value)} is not the Vault host ${hostOf(input.config.vault.url)}`));

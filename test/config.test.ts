@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { type Config, loadConfig, parseConfig } from "../lib/config";
+import { type Config, ConfigError, loadConfig, parseConfig } from "../lib/config";
 import { configFrom, DEFAULT_FILE, defaultData, problemsAfter } from "./support/fixtures";
 
 /** The ConfigError a change to the default data produces (fails the test if there is none). */
@@ -81,6 +81,15 @@ describe("bad data is refused with the file, the field path, the value and what 
     );
   });
 
+  it("rejects a duplicate workload, and a workload named like a role (readers must be unambiguous)", () => {
+    expect(problemsOf((d) => d.workloads.push({ ...d.workloads[0] }))).toEqual([
+      'workloads[2].name: "kubernetes": duplicates workloads[0]: names must be unique',
+    ]);
+    expect(problemsOf((d) => d.workloads.push({ name: "nexus-ci", description: "a workload that shares the CI role's name" }))).toEqual([
+      'workloads[2].name: "nexus-ci": is also a role name: readers must be unambiguous',
+    ]);
+  });
+
   it("rejects a duplicate role", () => {
     expect(problemsOf((d) => d.roles.push({ ...d.roles[0], reads: [] }))).toEqual([
       'roles[1].name: "nexus-ci": duplicates roles[0]: names must be unique',
@@ -106,7 +115,7 @@ describe("bad data is refused with the file, the field path, the value and what 
     expect(problemsOf((d) => (d.roles[0].audiences = []))).toEqual([
       expect.stringMatching(/^roles\[0\]\.audiences: \[\]: must list at least one audience .*CVE-2024-5798/),
     ]);
-    expect(problemsOf((d) => delete d.roles[0].audiences)).toEqual([expect.stringMatching(/^roles\[0\]\.audiences \(missing\): is required/)]);
+    expect(problemsOf((d) => delete d.roles[0].audiences)).toEqual(["roles[0].audiences (missing): is required (array)"]);
   });
 
   it("rejects a role without a namespace_id or project_id bound claim", () => {
@@ -119,8 +128,9 @@ describe("bad data is refused with the file, the field path, the value and what 
     ["gitlab.url", (d: any) => (d.gitlab.url = "http://gitlab.shared.cwiq.io")],
     ["vault.url", (d: any) => (d.vault.url = "http://vault.shared.cwiq.io")],
     ["roles[0].audiences[0]", (d: any) => (d.roles[0].audiences = ["http://gitlab.shared.cwiq.io"])],
+    ["gitlab.url", (d: any) => (d.gitlab.url = "gitlab.shared.cwiq.io")],
   ])("rejects a non-https URL in %s", (field, change) => {
-    expect(problemsOf(change)).toEqual([expect.stringMatching(new RegExp(`^${field.replace(/[.[\]]/g, "\\$&")}: "http://.*": must be an https URL`))]);
+    expect(problemsOf(change)).toEqual([expect.stringMatching(new RegExp(`^${field.replace(/[.[\]]/g, "\\$&")}: "(http://)?[a-z.]+": must be an https URL`))]);
   });
 
   it.each(["https://gitlab.shared.cwiq.io/", "https://gitlab.shared.cwiq.io/gitlab", "https://user:pw@gitlab.shared.cwiq.io", "https://gitlab.shared.cwiq.io?x=1"])(
@@ -142,27 +152,66 @@ describe("bad data is refused with the file, the field path, the value and what 
     ]);
   });
 
-  it("rejects a token TTL above the max TTL", () => {
+  it("rejects a token TTL above the max TTL, and accepts one equal to it", () => {
     expect(problemsOf((d) => (d.roles[0].tokenTtl = "1h"))).toEqual(['roles[0].tokenTtl: "1h": must not exceed tokenMaxTtl (30m)']);
+    const data = defaultData();
+    data.roles[0].tokenTtl = "30m";
+    expect(configFrom(data).roles[0]).toMatchObject({ tokenTtl: "30m", tokenMaxTtl: "30m" });
+  });
+
+  it("shows a default value that another field contradicts, marked as the default (it is not in the file)", () => {
+    expect(
+      problemsOf((d) => {
+        delete d.roles[0].tokenTtl;
+        d.roles[0].tokenMaxTtl = "10m";
+      }),
+    ).toEqual(['roles[0].tokenTtl: "15m" (the default): must not exceed tokenMaxTtl (10m)']);
   });
 
   it("rejects an unknown field instead of ignoring a typo", () => {
     expect(problemsOf((d) => (d.roles[0].boundAudience = ["https://gitlab.shared.cwiq.io"]))).toEqual([
       "roles[0]: unknown field(s) boundAudience: remove or correct them",
     ]);
+    expect(problemsOf((d) => Object.assign(d.vault, { adress: "x", kv_mount: "secret" }))).toEqual(["vault: unknown field(s) adress, kv_mount: remove or correct them"]);
   });
 
-  it("lists every problem at once", () => {
-    const problems = problemsOf((d) => {
-      d.accounts[0].name = "bad";
-      d.vault.url = "http://vault";
-      d.roles[0].reads[0].path = "a/*";
-    });
+  it("lists every problem at once, one line each, in a ConfigError", () => {
+    const data = defaultData();
+    data.accounts[0].name = "bad";
+    data.vault.url = "http://vault";
+    data.roles[0].reads[0].path = "a/*";
+    let error: unknown;
+    try {
+      configFrom(data, "staging.yaml");
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { name, file, problems, message } = error as ConfigError;
     expect(problems).toHaveLength(3);
+    expect({ name, file, message }).toEqual({ name: "ConfigError", file: "staging.yaml", message: problems.map((p) => `staging.yaml:${p}`).join("\n") });
   });
 
-  it("reports YAML syntax errors and duplicate keys with their line", () => {
-    expect(() => parseConfig("stack: a\nstack: b\n", "dup.yaml")).toThrow(/^dup\.yaml:2: YAML: Map keys must be unique/);
+  it("rejects an empty data file at its root", () => {
+    expect(() => parseConfig("", "empty.yaml")).toThrow("empty.yaml:(root): null: Invalid input: expected object, received null");
+  });
+
+  it("reports YAML syntax errors and duplicate keys with their line, without yaml's own position suffix", () => {
+    const yamlProblems = (text: string): string[] => {
+      try {
+        parseConfig(text, "bad.yaml");
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+      throw new Error("expected a YAML error");
+    };
+    expect(yamlProblems("stack: a\nstack: b\n")).toEqual(["2: YAML: Map keys must be unique"]);
+    // yaml says "... at line 13, column 11:": two-digit positions are cut off as well.
+    const elevenLines = Array.from({ length: 11 }, (_, i) => `key${i}: ${i}`).join("\n");
+    expect(yamlProblems(`${elevenLines}\nroles:\n  - name: a\n     bad: indent\n`)).toEqual([
+      "13: YAML: Nested mappings are not allowed in compact mappings",
+      "13: YAML: Implicit keys need to be on a single line",
+    ]);
   });
 
   it("reports a missing file by name", () => {

@@ -38,6 +38,7 @@ describe("renderReadPolicy", () => {
       { path: "secret/metadata/a", capabilities: ["list"] },
     ]);
     expect(hcl.startsWith("# two\n# lines\n")).toBe(true);
+    expect(renderPolicy("a\n\nb", [])).toBe("# a\n#\n# b\n");
     expect(await policyGrants(hcl)).toEqual({ "sys/mounts": ["read", "list"], "secret/metadata/a": ["list"] });
   });
 });

@@ -53,16 +53,25 @@ const NON_COMPLIANT: [string, string, (i: MutableInput) => void, string | string
   ["JWT-001", "role_type missing", (i) => delete role(i).role_type, 'vault_jwt_auth_backend_role.nexus-ci.role_type: is null, must be "jwt"'],
   ["JWT-002", "no bound_audiences", (i) => delete role(i).bound_audiences, "vault_jwt_auth_backend_role.nexus-ci.bound_audiences: is empty: any token audience would be accepted"],
   ["JWT-002", "an http audience", (i) => (role(i).bound_audiences = ["http://gitlab.shared.cwiq.io"]), 'vault_jwt_auth_backend_role.nexus-ci.bound_audiences: "http://gitlab.shared.cwiq.io" is not an https URL'],
+  ["JWT-002", "an audience with a leading space", (i) => (role(i).bound_audiences = [" https://gitlab.shared.cwiq.io"]), 'vault_jwt_auth_backend_role.nexus-ci.bound_audiences: " https://gitlab.shared.cwiq.io" is not an https URL'],
+  ["JWT-002", "an audience with a trailing space", (i) => (role(i).bound_audiences = ["https://gitlab.shared.cwiq.io "]), 'vault_jwt_auth_backend_role.nexus-ci.bound_audiences: "https://gitlab.shared.cwiq.io " is not an https URL'],
   ["JWT-003", "no id claim", (i) => (role(i).bound_claims = { namespace_path: "orchestrator" }), 'vault_jwt_auth_backend_role.nexus-ci.bound_claims: {"namespace_path":"orchestrator"} has no namespace_id or project_id bound to a positive integer'],
   ["JWT-003", "a non-numeric id", (i) => (role(i).bound_claims = { namespace_id: "orchestrator" }), 'vault_jwt_auth_backend_role.nexus-ci.bound_claims: {"namespace_id":"orchestrator"} has no namespace_id or project_id bound to a positive integer'],
   ["JWT-003", "id 0", (i) => (role(i).bound_claims = { project_id: "0" }), 'vault_jwt_auth_backend_role.nexus-ci.bound_claims: {"project_id":"0"} has no namespace_id or project_id bound to a positive integer'],
+  ["JWT-003", "a negative id", (i) => (role(i).bound_claims = { namespace_id: "-9" }), 'vault_jwt_auth_backend_role.nexus-ci.bound_claims: {"namespace_id":"-9"} has no namespace_id or project_id bound to a positive integer'],
+  ["JWT-003", "a decimal id", (i) => (role(i).bound_claims = { project_id: "9.5" }), 'vault_jwt_auth_backend_role.nexus-ci.bound_claims: {"project_id":"9.5"} has no namespace_id or project_id bound to a positive integer'],
+  ["JWT-003", "no bound_claims at all", (i) => delete role(i).bound_claims, "vault_jwt_auth_backend_role.nexus-ci.bound_claims: {} has no namespace_id or project_id bound to a positive integer"],
   ["JWT-004", "project_path alone", (i) => (role(i).bound_claims = { project_path: "orchestrator/server" }), "vault_jwt_auth_backend_role.nexus-ci.bound_claims: binds only mutable claims (project_path)"],
   ["JWT-004", "user_email and environment alone", (i) => (role(i).bound_claims = { user_email: "a@cwiq.io", environment: "prod" }), "vault_jwt_auth_backend_role.nexus-ci.bound_claims: binds only mutable claims (user_email, environment)"],
+  ["JWT-004", "a mutable claim beside a claim that is neither an id nor mutable", (i) => (role(i).bound_claims = { project_path: "orchestrator/server", ref_protected: "true" }), "vault_jwt_auth_backend_role.nexus-ci.bound_claims: binds only mutable claims (project_path)"],
   ["JWT-005", "glob claims", (i) => (role(i).bound_claims_type = "glob"), 'vault_jwt_auth_backend_role.nexus-ci.bound_claims_type: is "glob", must be "string"'],
   ["JWT-006", "a comma (split into alternatives)", (i) => (role(i).bound_claims.namespace_id = "9,10"), 'vault_jwt_auth_backend_role.nexus-ci.bound_claims.namespace_id: "9,10" is not one exact value'],
   ["JWT-006", "a wildcard", (i) => (role(i).bound_claims.ref = "release-*"), 'vault_jwt_auth_backend_role.nexus-ci.bound_claims.ref: "release-*" is not one exact value'],
+  ["JWT-006", "surrounding whitespace", (i) => (role(i).bound_claims.namespace_id = " 9"), 'vault_jwt_auth_backend_role.nexus-ci.bound_claims.namespace_id: " 9" is not one exact value'],
+  ["JWT-006", "an empty value", (i) => (role(i).bound_claims.ref = ""), 'vault_jwt_auth_backend_role.nexus-ci.bound_claims.ref: "" is not one exact value'],
   ["JWT-007", "user_claim sub", (i) => (role(i).user_claim = "sub"), 'vault_jwt_auth_backend_role.nexus-ci.user_claim: is "sub", not an id claim'],
   ["JWT-007", "user_claim user_email", (i) => (role(i).user_claim = "user_email"), 'vault_jwt_auth_backend_role.nexus-ci.user_claim: is "user_email", not an id claim'],
+  ["JWT-007", "no user_claim", (i) => delete role(i).user_claim, "vault_jwt_auth_backend_role.nexus-ci.user_claim: is null, not an id claim"],
   ["JWT-008", "the root policy", (i) => role(i).token_policies.push("root"), 'vault_jwt_auth_backend_role.nexus-ci.token_policies: contains "root"'],
   ["JWT-008", "the default policy", (i) => role(i).token_policies.push("default"), 'vault_jwt_auth_backend_role.nexus-ci.token_policies: contains "default"'],
   ["JWT-008", "token_no_default_policy false", (i) => (role(i).token_no_default_policy = false), "vault_jwt_auth_backend_role.nexus-ci.token_no_default_policy: is not true: tokens would get the default policy"],
@@ -75,12 +84,24 @@ const NON_COMPLIANT: [string, string, (i: MutableInput) => void, string | string
   ["JWT-010", "negative token_num_uses", (i) => (role(i).token_num_uses = -1), "vault_jwt_auth_backend_role.nexus-ci.token_num_uses: is -1"],
   ["JWT-011", "no policies", (i) => (role(i).token_policies = []), "vault_jwt_auth_backend_role.nexus-ci.token_policies: is empty: the role grants nothing and should not exist"],
   ["JWT-011", "a policy not declared here", (i) => role(i).token_policies.push("nexus-read-policy"), 'vault_jwt_auth_backend_role.nexus-ci.token_policies: "nexus-read-policy" is not a policy declared in this stack'],
+  ["JWT-011", "no token_policies at all", (i) => delete role(i).token_policies, "vault_jwt_auth_backend_role.nexus-ci.token_policies: is empty: the role grants nothing and should not exist"],
+  ["JWT-012", "a role the data file does not declare", (i) => (i.tf.resource.vault_jwt_auth_backend_role.stray = { ...role(i), role_name: "stray-ci" }), 'vault_jwt_auth_backend_role.stray.role_name: "stray-ci" is declared neither under roles nor under pipeline in the data file'],
+  ["JWT-012", "a role without a name", (i) => delete role(i).role_name, "vault_jwt_auth_backend_role.nexus-ci.role_name: null is declared neither under roles nor under pipeline in the data file"],
   ["AUTH-001", "a trailing slash on the issuer", (i) => (backend(i).bound_issuer = "https://gitlab.shared.cwiq.io/"), 'vault_jwt_auth_backend.jwt.bound_issuer: is "https://gitlab.shared.cwiq.io/", must be exactly "https://gitlab.shared.cwiq.io"'],
   ["AUTH-001", "no issuer", (i) => delete backend(i).bound_issuer, 'vault_jwt_auth_backend.jwt.bound_issuer: is null, must be exactly "https://gitlab.shared.cwiq.io"'],
+  ["AUTH-001", "another issuer", (i) => (backend(i).bound_issuer = "https://gitlab.com"), 'vault_jwt_auth_backend.jwt.bound_issuer: is "https://gitlab.com", must be exactly "https://gitlab.shared.cwiq.io"'],
+  ["AUTH-001", "a trailing slash in the data file as well (the rule does not rely on the schema)", (i) => (i.config.gitlab.url = backend(i).bound_issuer = "https://gitlab.shared.cwiq.io/"), 'vault_jwt_auth_backend.jwt.bound_issuer: is "https://gitlab.shared.cwiq.io/", must be exactly "https://gitlab.shared.cwiq.io/"'],
+  ["AUTH-001", "another scheme in the data file as well", (i) => (i.config.gitlab.url = backend(i).bound_issuer = "git+https://gitlab.shared.cwiq.io"), 'vault_jwt_auth_backend.jwt.bound_issuer: is "git+https://gitlab.shared.cwiq.io", must be exactly "git+https://gitlab.shared.cwiq.io"'],
   ["AUTH-002", "a JWKS URL beside discovery", (i) => (backend(i).jwks_url = "https://gitlab.shared.cwiq.io/oauth/discovery/keys"), "vault_jwt_auth_backend.jwt: has 2 key sources (oidc_discovery_url, jwks_url), must have exactly one"],
   ["AUTH-002", "no key source", (i) => delete backend(i).oidc_discovery_url, "vault_jwt_auth_backend.jwt: has 0 key sources (none), must have exactly one"],
+  ["AUTH-002", "static public keys beside discovery", (i) => (backend(i).jwt_validation_pubkeys = ["-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----"]), "vault_jwt_auth_backend.jwt: has 2 key sources (oidc_discovery_url, jwt_validation_pubkeys), must have exactly one"],
   ["AUTH-003", "discovery on another host", (i) => (backend(i).oidc_discovery_url = "https://evil.example.com"), 'vault_jwt_auth_backend.jwt.oidc_discovery_url: "https://evil.example.com" is not https on the issuer\'s host gitlab.shared.cwiq.io'],
+  ["AUTH-003", "discovery over http on the issuer's host", (i) => (backend(i).oidc_discovery_url = "http://gitlab.shared.cwiq.io"), 'vault_jwt_auth_backend.jwt.oidc_discovery_url: "http://gitlab.shared.cwiq.io" is not https on the issuer\'s host gitlab.shared.cwiq.io'],
   ["AUTH-004", "a default role", (i) => (backend(i).default_role = "nexus-ci"), 'vault_jwt_auth_backend.jwt.default_role: is "nexus-ci"'],
+  ["AUTH-004", "a default role on a backend without type (the provider's default is jwt)", (i) => {
+    delete backend(i).type;
+    backend(i).default_role = "nexus-ci";
+  }, 'vault_jwt_auth_backend.jwt.default_role: is "nexus-ci"'],
   ["NAME-001", "a role named like a policy", (i) => (role(i).role_name = "kv-read.secret.nexus.svc-executor"), 'vault_jwt_auth_backend_role.nexus-ci.role_name: "kv-read.secret.nexus.svc-executor" is also a policy name'],
   ["NAME-001", "a policy declared twice", (i) => (i.tf.resource.vault_policy.copy = { ...policy(i) }), 'vault_policy.copy: declares policy "kv-read.secret.nexus.svc-orchestrator" again (also vault_policy.kv-read_secret_nexus_svc-orchestrator)'],
   ["NAME-002", "a role name on a second mount", (i) => (i.tf.resource.vault_jwt_auth_backend_role.other = { ...role(i), backend: "jwt-other" }), 'vault_jwt_auth_backend_role.other.role_name: "nexus-ci" is already declared by vault_jwt_auth_backend_role.nexus-ci on another mount'],
@@ -122,11 +143,22 @@ const NON_COMPLIANT: [string, string, (i: MutableInput) => void, string | string
   ["VAR-001", "an http VAULT_ADDR", (i) => (vaultAddr(i).value = "http://vault.shared.cwiq.io"), 'gitlab_group_variable.VAULT_ADDR.value: "http://vault.shared.cwiq.io" is not a bare https origin'],
   ["VAR-001", "a path and $ in VAULT_ADDR", (i) => (vaultAddr(i).value = "https://vault.shared.cwiq.io/$X"), 'gitlab_group_variable.VAULT_ADDR.value: "https://vault.shared.cwiq.io/$X" is not a bare https origin'],
   ["VAR-001", "another host", (i) => (vaultAddr(i).value = "https://vault.example.com"), "gitlab_group_variable.VAULT_ADDR.value: host vault.example.com is not the Vault host vault.shared.cwiq.io"],
+  ["VAR-001", "no value", (i) => delete vaultAddr(i).value, [
+    'gitlab_group_variable.VAULT_ADDR.value: "" is not a bare https origin',
+    "gitlab_group_variable.VAULT_ADDR.value: host undefined is not the Vault host vault.shared.cwiq.io",
+  ]],
+  ["VAR-001", "a host without scheme", (i) => (vaultAddr(i).value = "vault.shared.cwiq.io"), [
+    'gitlab_group_variable.VAULT_ADDR.value: "vault.shared.cwiq.io" is not a bare https origin',
+    "gitlab_group_variable.VAULT_ADDR.value: host undefined is not the Vault host vault.shared.cwiq.io",
+  ]],
+  ["VAR-001", "a trailing slash (no $)", (i) => (vaultAddr(i).value = "https://vault.shared.cwiq.io/"), 'gitlab_group_variable.VAULT_ADDR.value: "https://vault.shared.cwiq.io/" is not a bare https origin'],
   ["VAR-002", "masked", (i) => (vaultAddr(i).masked = true), "gitlab_group_variable.VAULT_ADDR.masked: must be false: a masked URL breaks job logs and is not a secret"],
   ["VAR-002", "protected", (i) => (vaultAddr(i).protected = true), 'gitlab_group_variable.VAULT_ADDR.protected: must be false: merge-request pipelines would lose VAULT_ADDR and fail with "Could not resolve host"'],
   ["VAR-002", "not raw", (i) => (vaultAddr(i).raw = false), "gitlab_group_variable.VAULT_ADDR.raw: must be true: no variable expansion in the Vault address"],
   ["VAR-003", "a CI_ key", (i) => (i.tf.resource.gitlab_group_variable.x = { ...vaultAddr(i), key: "CI_VAULT" }), 'gitlab_group_variable.x.key: "CI_VAULT" is not an allowed key'],
   ["VAR-003", "a lower-case key", (i) => (i.tf.resource.gitlab_group_variable.x = { ...vaultAddr(i), key: "vault_addr" }), 'gitlab_group_variable.x.key: "vault_addr" is not an allowed key'],
+  ["VAR-003", "a key that starts with a digit", (i) => (i.tf.resource.gitlab_group_variable.x = { ...vaultAddr(i), key: "2FA_SEED" }), 'gitlab_group_variable.x.key: "2FA_SEED" is not an allowed key'],
+  ["VAR-003", "a hyphen in the key", (i) => (i.tf.resource.gitlab_group_variable.x = { ...vaultAddr(i), key: "VAULT-ADDR" }), 'gitlab_group_variable.x.key: "VAULT-ADDR" is not an allowed key'],
   ["DATA-001", "a secret without prevent_destroy", (i) => delete secret(i).lifecycle, "vault_kv_secret_v2.svc-executor.lifecycle.prevent_destroy: is not true"],
   ["DATA-001", "the auth backend without prevent_destroy", (i) => (backend(i).lifecycle.prevent_destroy = false), "vault_jwt_auth_backend.jwt.lifecycle.prevent_destroy: is not true"],
   ["POL-007", "a project-scoped role's secret also read by the group-wide role", inData((c) => {
@@ -194,6 +226,55 @@ describe.each(NON_COMPLIANT)("%s rejects %s", (id, _what, mutate, expected) => {
 });
 
 describe("compliant variations", () => {
+  it("JWT-002 accepts an https audience with a path", () => {
+    expect(findings("JWT-002", (i) => (role(i).bound_audiences = ["https://vault.shared.cwiq.io/v1/auth/jwt"]))).toEqual([]);
+  });
+
+  it("JWT-003 accepts a multi-digit id", () => {
+    expect(findings("JWT-003", (i) => (role(i).bound_claims = { project_id: "4242" }))).toEqual([]);
+  });
+
+  it("JWT-004 leaves a role with no mutable and no id claim to JWT-003", () => {
+    expect(findings("JWT-004", (i) => (role(i).bound_claims = { ref_protected: "true" }))).toEqual([]);
+  });
+
+  it("JWT-009 and JWT-010 accept lifetimes at the one-hour ceiling, with the TTL equal to the max TTL", () => {
+    const atCeiling = (i: MutableInput) => Object.assign(role(i), { token_ttl: 3600, token_max_ttl: 3600, token_explicit_max_ttl: 3600 });
+    expect(findings("JWT-009", atCeiling)).toEqual([]);
+    expect(findings("JWT-010", atCeiling)).toEqual([]);
+  });
+
+  it("JWT-011 leaves root and default to JWT-008 instead of reporting them twice", () => {
+    expect(findings("JWT-011", (i) => role(i).token_policies.push("root", "default"))).toEqual([]);
+  });
+
+  it("JWT-012 accepts the pipeline roles the data file declares under pipeline", () => {
+    expect(findings("JWT-012", withPipeline(() => {}))).toEqual([]);
+  });
+
+  it("AUTH-004 accepts an empty default_role (none)", () => {
+    expect(findings("AUTH-004", (i) => (backend(i).default_role = ""))).toEqual([]);
+  });
+
+  it("AUTH rules leave auth methods of another type alone (an OIDC login for people is not GitLab CI's)", () => {
+    const withOidc = (i: MutableInput) =>
+      (i.tf.resource.vault_jwt_auth_backend.oidc = {
+        path: "oidc",
+        type: "oidc",
+        bound_issuer: "https://accounts.example.com/",
+        oidc_discovery_url: "https://login.example.com",
+        jwks_url: "https://login.example.com/keys",
+        default_role: "people",
+      });
+    for (const id of ["AUTH-001", "AUTH-002", "AUTH-003", "AUTH-004"]) expect([id, findings(id, withOidc)]).toEqual([id, []]);
+  });
+
+  it("VAR-001 and VAR-002 look at VAULT_ADDR only; VAR-003 accepts CI_ inside a key", () => {
+    const otherVariable = (i: MutableInput) =>
+      (i.tf.resource.gitlab_group_variable.OTHER = { ...vaultAddr(i), key: "NEXUS_CI_TOKEN_NAME", value: "not a URL", masked: true, protected: true, raw: false });
+    for (const id of ["VAR-001", "VAR-002", "VAR-003"]) expect([id, findings(id, otherVariable)]).toEqual([id, []]);
+  });
+
   it("ADOPT-001 and ADOPT-002 accept adoption with hand-set passwords: import blocks on declared resources, no secret", () => {
     const adopting = inData((c) => {
       c.adopt = { create: [] };
@@ -284,16 +365,36 @@ describe("the runner", () => {
     expect(report.suppressed.map((v) => v.path)).toEqual(["accounts[4].permissions"]);
   });
 
-  it("rejects a stale suppression and one that names no rule (SUP-001)", () => {
+  it("waives only the rule a suppression names, not every finding on its entry", () => {
+    const input = inputFor();
+    role(input).bound_claims_type = "glob";
+    input.config.roles[0].suppress = [{ rule: "JWT-009", reason: "names another rule than the glob finding" }];
+    const report = checkConfiguration(asInput(input));
+    expect(report.violations.map((v) => `${v.rule.id} ${v.path}`)).toEqual([
+      "JWT-005 vault_jwt_auth_backend_role.nexus-ci.bound_claims_type",
+      "SUP-001 roles[0].suppress[0].rule",
+    ]);
+    expect(report.suppressed).toEqual([]);
+  });
+
+  it("reports a role the data file does not declare once (JWT-012), not as a CI reader role", () => {
+    const input = inputFor();
+    input.tf.resource.vault_jwt_auth_backend_role.stray = { ...role(input), role_name: "stray-ci", role_type: "oidc", bound_claims_type: "glob" };
+    expect(checkConfiguration(asInput(input)).violations.map((v) => `${v.rule.id} ${v.path}`)).toEqual(["JWT-012 vault_jwt_auth_backend_role.stray.role_name"]);
+  });
+
+  it("rejects a stale suppression and one that names no rule (SUP-001), pointing at the data file", () => {
     const input = inputFor();
     input.config.roles[0].suppress = [
       { rule: "JWT-005", reason: "nothing to waive any more, glob was removed" },
       { rule: "JWT-999", reason: "typo in the rule id, should be caught" },
     ];
-    expect(checkConfiguration(asInput(input)).violations.map((v) => `${v.rule.id} ${v.path}: ${v.message}`)).toEqual([
-      "SUP-001 roles[0].suppress[0].rule: JWT-005 finds nothing on nexus-ci: the suppression is stale",
-      'SUP-001 roles[0].suppress[1].rule: "JWT-999" is not a rule of the pack',
+    expect(checkConfiguration(asInput(input)).violations.map((v) => formatViolation(v, "access.yaml", "cdk.tf.json"))).toEqual([
+      `SUP-001 access.yaml:roles[0].suppress[0].rule: JWT-005 finds nothing on nexus-ci: the suppression is stale (fix: ${suppressionsApply.fix})`,
+      `SUP-001 access.yaml:roles[0].suppress[1].rule: "JWT-999" is not a rule of the pack (fix: ${suppressionsApply.fix})`,
     ]);
+    // SUP-001 has no check of its own: checkConfiguration finds stale suppressions, so runRules alone never reports one.
+    expect(suppressionsApply.check(asInput(input))).toEqual([]);
   });
 });
 
@@ -305,9 +406,22 @@ describe("parsePolicyRules", () => {
     ]);
   });
 
+  it("reads any amount of whitespace between the tokens, and indented comment lines, also inside a block", () => {
+    expect(parsePolicyRules('path  "a"{capabilities=["read"]}\n  # why\npath "b" {\n  # why\n  capabilities  =  [ "read" ]  \n}')).toEqual([
+      { path: "a", capabilities: ["read"] },
+      { path: "b", capabilities: ["read"] },
+    ]);
+  });
+
+  it("keeps a # inside a path: only whole lines are comments", () => {
+    expect(parsePolicyRules('path "secret/data/a#b" { capabilities = ["read"] }')).toEqual([{ path: "secret/data/a#b", capabilities: ["read"] }]);
+  });
+
   it("returns undefined for anything else, so POL-004 refuses it", () => {
     expect(parsePolicyRules('path "a" { capabilities = ["read"] }\nfoo = 1')).toBeUndefined();
     expect(parsePolicyRules('path "a" { capabilities = [read] }')).toBeUndefined();
+    expect(parsePolicyRules('path "a" { capabilities = [x"read"] }')).toBeUndefined();
+    expect(parsePolicyRules('path "a" { capabilities = ["read"x] }')).toBeUndefined();
     expect(parsePolicyRules('path "a" { capabilities = ["read"] denied_parameters = {} }')).toBeUndefined();
   });
 });
