@@ -1,0 +1,22 @@
+/**
+ * The test files of `npm test`, as ONE jest test file, for mutation testing only (jest.stryker.config.js; README,
+ * Mutation testing). Stryker runs jest once per mutant; as separate files, every file would load cdktf, zod and the
+ * providers again for each of about 1500 mutants, even when none of its tests is selected. Here they load once per
+ * mutant. Each file's tests sit in a describe named after the file, so a file's top-level beforeAll runs only when
+ * one of its tests is selected.
+ *
+ * Left out: cli.test.ts and secrets.test.ts (they test the command in a child process, which runs an unmutated
+ * bundle, so they cannot kill a mutant) and properties.test.ts (it runs every rule over generated configurations,
+ * seconds each, for every mutant).
+ */
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+
+const LEFT_OUT = new Set(["cli.test.ts", "secrets.test.ts", "properties.test.ts"]);
+const TEST_DIR = join(__dirname, "..");
+
+for (const file of readdirSync(TEST_DIR).filter((name) => name.endsWith(".test.ts") && !LEFT_OUT.has(name)).sort()) {
+  describe(file, () => {
+    require(join(TEST_DIR, file));
+  });
+}
