@@ -14,7 +14,8 @@ export const accountSecretOneToOne: Rule = {
     const secrets = resourcesOf<TfKvSecret>(input.tf, "vault_kv_secret_v2");
     const byName = new Map<string, [string, TfKvSecret][]>();
     for (const secret of secrets) {
-      if (secret[1].mount !== undefined) byName.set(secret[1].name ?? "", [...(byName.get(secret[1].name ?? "") ?? []), secret]);
+      const name = secret[1].name ?? "";
+      byName.set(name, [...(byName.get(name) ?? []), secret]);
     }
     input.config.accounts.forEach((account, i) => {
       const entry = { list: "accounts" as const, name: account.name };

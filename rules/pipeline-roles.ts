@@ -147,7 +147,8 @@ export const pipelinePoliciesExact: Rule = {
         findings.push(stackFinding(`${address}.token_policies`, `policy ${JSON.stringify(expectedPolicy)} is not declared in this stack`));
         continue;
       }
-      const expected = expectedGrants(needs, kind, kind === "apply" ? [gitlabTokenNeed(input.config.vault.kvMount, input.config.pipeline)] : []);
+      // The GitLab token's need has an empty plan column: only the apply role reads it.
+      const expected = expectedGrants([...needs, gitlabTokenNeed(input.config.vault.kvMount, input.config.pipeline)], kind);
       for (const { address: policyAddress, rules } of grants) {
         const actual = new Map((rules ?? []).map((r) => [r.path, [...r.capabilities].sort().join(",")]));
         for (const [path, caps] of expected) {
@@ -181,8 +182,8 @@ function grantsOf(input: RuleInput, view: PipelineRoleView): { name: string; add
 }
 
 /** path -> sorted capabilities, for one role kind. */
-function expectedGrants(needs: readonly PathNeed[], kind: PipelineKind, extra: readonly PathNeed[]): Map<string, string> {
-  return new Map([...needs, ...extra].filter((n) => n[kind].length > 0).map((n) => [n.path, [...n[kind]].sort().join(",")]));
+function expectedGrants(needs: readonly PathNeed[], kind: PipelineKind): Map<string, string> {
+  return new Map(needs.filter((n) => n[kind].length > 0).map((n) => [n.path, [...n[kind]].sort().join(",")]));
 }
 
 /** `${vault_mount.kv_secret.path}` -> that resource's literal path; a literal stays as it is. */

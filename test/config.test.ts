@@ -52,6 +52,14 @@ describe("defaults", () => {
     });
   });
 
+  it("reads adopt: absent or false is no adoption, true adopts every object and creates none, a list names what to create", () => {
+    const adopt = (value: unknown) => configFrom({ ...defaultData(), ...(value === undefined ? {} : { adopt: value }) }).adopt;
+    expect(adopt(undefined)).toBeUndefined();
+    expect(adopt(false)).toBeUndefined();
+    expect(adopt(true)).toEqual({ create: [] });
+    expect(adopt({ create: ["vault_policy.kv-read_secret_nexus_svc-executor"] })).toEqual({ create: ["vault_policy.kv-read_secret_nexus_svc-executor"] });
+  });
+
   it("accepts a bound-claim id written as a number and keeps it as the string Vault compares", () => {
     expect(configFrom({ ...defaultData(), roles: [{ ...defaultData().roles[0], boundClaims: { namespace_id: 9 } }] }).roles[0].boundClaims).toEqual({
       namespace_id: "9",
@@ -157,6 +165,10 @@ describe("bad data is refused with the file, the field path, the value and what 
     const data = defaultData();
     data.roles[0].tokenTtl = "30m";
     expect(configFrom(data).roles[0]).toMatchObject({ tokenTtl: "30m", tokenMaxTtl: "30m" });
+  });
+
+  it("rejects a duration it cannot read", () => {
+    expect(problemsOf((d) => (d.roles[0].tokenTtl = "15 minutes"))).toEqual(['roles[0].tokenTtl: "15 minutes": must be a duration such as 15m, 1h or 900s']);
   });
 
   it("shows a default value that another field contradicts, marked as the default (it is not in the file)", () => {

@@ -69,6 +69,12 @@ describe("the pipeline section of the data file", () => {
     expect(problemsOf((d) => (d.pipeline.gitlabTokenPath = "sonarqube/svc-orchestrator"))).toEqual([
       'pipeline.gitlabTokenPath: "sonarqube/svc-orchestrator": is also read by nexus-ci: only the apply role may read the GitLab token',
     ]);
+    expect(
+      problemsOf((d) => {
+        d.roles.push({ name: "release-ci", audiences: ["https://gitlab.shared.cwiq.io"], boundClaims: { project_id: "42" }, reads: [{ path: "sonarqube/svc-orchestrator", keys: ["token"] }] });
+        d.pipeline.gitlabTokenPath = "sonarqube/svc-orchestrator";
+      }),
+    ).toEqual(['pipeline.gitlabTokenPath: "sonarqube/svc-orchestrator": is also read by nexus-ci, release-ci: only the apply role may read the GitLab token']);
     expect(problemsOf((d) => (d.pipeline.gitlabTokenPath = "nexus/svc-deployer"))).toEqual([
       `pipeline.gitlabTokenPath: "nexus/svc-deployer": is also a service account's secret: only the apply role may read the GitLab token`,
     ]);
@@ -77,6 +83,9 @@ describe("the pipeline section of the data file", () => {
   it("rejects a missing audience, a TTL above the max TTL and an unknown field", () => {
     expect(problemsOf((d) => (d.pipeline.plan.audiences = []))).toEqual([expect.stringMatching(/^pipeline\.plan\.audiences: \[\]: must list at least one audience/)]);
     expect(problemsOf((d) => (d.pipeline.apply.tokenTtl = "2h"))).toEqual(['pipeline.apply.tokenTtl: "2h": must not exceed tokenMaxTtl (1h)']);
+    const equal = exampleData();
+    equal.pipeline.apply.tokenTtl = "1h";
+    expect(configFrom(equal).pipeline!.apply).toMatchObject({ tokenTtl: "1h", tokenMaxTtl: "1h" });
     expect(problemsOf((d) => (d.pipeline.apply.refProtected = false))).toEqual(["pipeline.apply: unknown field(s) refProtected: remove or correct them"]);
   });
 });

@@ -25,6 +25,11 @@ const withPipeline = (change: (i: MutableInput) => void) => (i: MutableInput) =>
   i.tf = structuredClone((pipelineTf ??= synthesizedJson(pipelineConfig)));
   change(i);
 };
+/** The pipeline's project id set to `id` in the data file and in both roles' bindings. */
+const projectIdEverywhere = (id: number) => (i: MutableInput) => {
+  i.config.pipeline.projectId = id;
+  for (const kind of ["plan", "apply"] as const) pipelineRole(i, kind).bound_claims.project_id = String(id);
+};
 const pipelineRole = (i: MutableInput, kind: "plan" | "apply") => i.tf.resource.vault_jwt_auth_backend_role[`vault-ci-access-${kind}`];
 const pipelinePolicy = (i: MutableInput, kind: "plan" | "apply") => i.tf.resource.vault_policy[`pipeline_vault-ci-access-${kind}`];
 const PLAN_ROLE = "vault_jwt_auth_backend_role.vault-ci-access-plan";
@@ -38,7 +43,10 @@ function findings(ruleId: string, mutate: (input: MutableInput) => void = () => 
   if (!rule) throw new Error(`no rule ${ruleId}`);
   const input = inputFor();
   mutate(input);
-  return rule.check(asInput(input)).map((f) => `${f.path}: ${f.message}`);
+  const found = rule.check(asInput(input));
+  // A finding's entry is where a suppression may waive it: it must name an entry of the data file.
+  for (const { entry } of found) if (entry) expect(input.config[entry.list].map((e: { name: string }) => e.name)).toContain(entry.name);
+  return found.map((f) => `${f.path}: ${f.message}`);
 }
 
 /** Changes the data, then synthesizes the stack from it, as a real synth would. */
@@ -109,6 +117,7 @@ const NON_COMPLIANT: [string, string, (i: MutableInput) => void, string | string
   ["POL-001", "a path without data/", (i) => (policy(i).policy = readPolicy("secret/nexus/svc-orchestrator")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci "secret/nexus/svc-orchestrator", not an exact secret/data/<path>'],
   ["POL-001", "another mount", (i) => (policy(i).policy = readPolicy("kv/data/nexus/svc-orchestrator")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci "kv/data/nexus/svc-orchestrator", not an exact secret/data/<path>'],
   ["POL-001", "a parent reference", (i) => (policy(i).policy = readPolicy("secret/data/nexus/../x")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci "secret/data/nexus/../x", not an exact secret/data/<path>'],
+  ["POL-001", "the data/ root itself", (i) => (policy(i).policy = readPolicy("secret/data")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci "secret/data", not an exact secret/data/<path>'],
   ["POL-002", "list beside read", (i) => (policy(i).policy = readPolicy("secret/data/nexus/svc-orchestrator", '"read", "list"')), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci ["read","list"] on "secret/data/nexus/svc-orchestrator", must be exactly ["read"]'],
   ["POL-002", "sudo", (i) => (policy(i).policy = readPolicy("secret/data/nexus/svc-orchestrator", '"sudo"')), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci ["sudo"] on "secret/data/nexus/svc-orchestrator", must be exactly ["read"]'],
   ["POL-003", "sys/", (i) => (policy(i).policy = readPolicy("sys/mounts")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci the administrative path "sys/mounts"'],
@@ -116,6 +125,10 @@ const NON_COMPLIANT: [string, string, (i: MutableInput) => void, string | string
   ["POL-003", "a destroy path", (i) => (policy(i).policy = readPolicy("secret/destroy/nexus/svc-orchestrator")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci the administrative path "secret/destroy/nexus/svc-orchestrator"'],
   ["POL-004", "a parameter constraint", (i) => (policy(i).policy = 'path "secret/data/a" {\n  capabilities = ["read"]\n  allowed_parameters = { "*" = [] }\n}\n'), "vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: is not a list of path blocks with capabilities"],
   ["POL-004", "an empty policy", (i) => (policy(i).policy = "# nothing\n"), "vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: is not a list of path blocks with capabilities"],
+  ["POL-004", "one policy listed twice by the role (reported once)", (i) => {
+    policy(i).policy = "# nothing\n";
+    role(i).token_policies.push("kv-read.secret.nexus.svc-orchestrator");
+  }, "vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: is not a list of path blocks with capabilities"],
   ["POL-005", "a path granted twice", (i) => (policy(i, "kv-read_secret_nexus_svc-executor").policy = readPolicy("secret/data/nexus/svc-orchestrator")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci "secret/data/nexus/svc-orchestrator" again (also vault_policy.kv-read_secret_nexus_svc-executor)'],
   ["POL-006", "a CI role among a workload secret's readers", inData((c) => c.accounts[2].readers.push("nexus-ci")), [
     "accounts[2].readers[2]: CI role nexus-ci may not read svc-deployer, which workloads read",
@@ -129,17 +142,29 @@ const NON_COMPLIANT: [string, string, (i: MutableInput) => void, string | string
   ]],
   ["ACC-001", "another username", (i) => (secret(i).data_json_wo = secret(i).data_json_wo.replace('username = "svc-executor"', 'username = "admin"')), 'vault_kv_secret_v2.svc-executor.data_json_wo: does not write username "svc-executor"'],
   ["ACC-001", "a stray nexus secret", (i) => (i.tf.resource.vault_kv_secret_v2.stray = { ...secret(i), name: "nexus/svc-stray" }), 'vault_kv_secret_v2.stray.name: "nexus/svc-stray" belongs to no declared account'],
+  ["ACC-001", "a second secret at an account's path", (i) => (i.tf.resource.vault_kv_secret_v2.copy = { ...secret(i) }), "accounts[1]: has 2 secrets at nexus/svc-executor, must have exactly one"],
+  ["ACC-001", "a secret written while the password is the hand-set one (passwordVersion 0)", (i) => (i.config.accounts[1].passwordVersion = 0), "accounts[1]: has 1 secrets at nexus/svc-executor, must have none while passwordVersion is 0"],
   ["ACC-002", "names differing only in case", inData((c) => c.accounts.push({ ...c.accounts[0], name: "SVC-Orchestrator" })), 'accounts[3].name: "SVC-Orchestrator" duplicates accounts[0]'],
   ["ACC-003", "a password field in the data", (i) => (i.data.accounts[0].password = "hunter2hunter2"), 'accounts[0].password: field "password" holds a literal value'],
+  ["ACC-003", "a password written as a number", (i) => (i.data.accounts[0].password = 12345678), 'accounts[0].password: field "password" holds a literal value'],
   ["ACC-003", "a Vault token in a description", (i) => (i.data.roles[0].description = "use hvs.CAESIJ2x9Qabcdefghijklmnopqrstuv"), "roles[0].description: looks like a Vault token"],
   ["ACC-003", "a GitLab token", (i) => (i.data.accounts[1].usedBy = "glpat-abcdefghijklmnopqrst"), "accounts[1].usedBy: looks like a GitLab token"],
   ["ACC-003", "a password assignment in prose", (i) => (i.data.accounts[1].usedBy = "executor, password: Winter2026!"), "accounts[1].usedBy: looks like a password assignment"],
   ["ACC-003", "credentials in a URL", (i) => (i.data.gitlab.url = "https://root:pw@gitlab.shared.cwiq.io"), "gitlab.url: looks like credentials in a URL"],
   ["ACC-003", "data_json on a secret", (i) => (secret(i).data_json = '{"password":"x"}'), "vault_kv_secret_v2.svc-executor.data_json: is set: its value would be stored in state and plan"],
   ["ACC-003", "a literal password in data_json_wo", (i) => (secret(i).data_json_wo = '${jsonencode({ username = "svc-executor", password = "hunter2" })}'), "vault_kv_secret_v2.svc-executor.data_json_wo: password is a literal, must be the account's variable"],
+  ["ACC-003", "a literal password written without spaces", (i) => (secret(i).data_json_wo = '${jsonencode({username="svc-executor",password="hunter2"})}'), "vault_kv_secret_v2.svc-executor.data_json_wo: password is a literal, must be the account's variable"],
+  ["ACC-003", "a password from an expression that only ends like the variable", (i) => (secret(i).data_json_wo = '${jsonencode({ username = "svc-executor", password = local.var.svc_executor_password })}'), 'vault_kv_secret_v2.svc-executor.data_json_wo: password is "local.var.svc_executor_password", must be the account\'s variable'],
+  ["ACC-003", "a password from another variable that starts like the account's", (i) => (secret(i).data_json_wo = '${jsonencode({ username = "svc-executor", password = var.svc_executor_password_old })}'), 'vault_kv_secret_v2.svc-executor.data_json_wo: password is "var.svc_executor_password_old", must be the account\'s variable'],
   ["ACC-004", "a second account with the same scope", inData((c) => c.accounts.push({ ...c.accounts[1], name: "svc-executor2", permissions: ["raw:read-write", "rpm:read-write"] })), 'accounts[3].permissions: ["raw:read-write","rpm:read-write"] is the same scope as svc-executor'],
   ["ACC-005", "a secret read back into state", (i) => (secret(i).disable_read = false), "vault_kv_secret_v2.svc-executor.disable_read: is not true: every refresh would copy the secret into state"],
   ["ACC-005", "a password variable that is not ephemeral", (i) => delete i.tf.variable.svc_executor_password.ephemeral, "variable.svc_executor_password: must exist and be sensitive and ephemeral"],
+  ["ACC-005", "a password variable that is not sensitive", (i) => (i.tf.variable.svc_executor_password.sensitive = false), "variable.svc_executor_password: must exist and be sensitive and ephemeral"],
+  ["ACC-005", "no variables at all", (i) => delete i.tf.variable, [
+    "variable.svc_orchestrator_password: must exist and be sensitive and ephemeral",
+    "variable.svc_executor_password: must exist and be sensitive and ephemeral",
+    "variable.svc_deployer_password: must exist and be sensitive and ephemeral",
+  ]],
   ["VAR-001", "an http VAULT_ADDR", (i) => (vaultAddr(i).value = "http://vault.shared.cwiq.io"), 'gitlab_group_variable.VAULT_ADDR.value: "http://vault.shared.cwiq.io" is not a bare https origin'],
   ["VAR-001", "a path and $ in VAULT_ADDR", (i) => (vaultAddr(i).value = "https://vault.shared.cwiq.io/$X"), 'gitlab_group_variable.VAULT_ADDR.value: "https://vault.shared.cwiq.io/$X" is not a bare https origin'],
   ["VAR-001", "another host", (i) => (vaultAddr(i).value = "https://vault.example.com"), "gitlab_group_variable.VAULT_ADDR.value: host vault.example.com is not the Vault host vault.shared.cwiq.io"],
@@ -172,11 +197,16 @@ const NON_COMPLIANT: [string, string, (i: MutableInput) => void, string | string
   ]],
   ["ADOPT-002", "an import of a KV secret", (i) => (i.tf.import = [{ to: "vault_kv_secret_v2.svc-executor", id: "secret/data/nexus/svc-executor" }]), "import[0].to: imports the KV secret vault_kv_secret_v2.svc-executor"],
   ["ADOPT-002", "an import into no declared resource", (i) => (i.tf.import = [{ to: "vault_policy.nexus-read-policy", id: "nexus-read-policy" }]), 'import[0].to: "vault_policy.nexus-read-policy" is not a resource of this stack'],
+  ["ADOPT-002", "an import without a target", (i) => (i.tf.import = [{ id: "jwt" }]), "import[0].to: null is not a resource of this stack"],
+  ["ADOPT-002", "an import without an id", (i) => (i.tf.import = [{ to: "vault_jwt_auth_backend.jwt" }]), "import[0].id: is empty"],
   ["ADOPT-003", "adopt.create naming no resource", inData((c) => (c.adopt = { create: ["vault_policy.nexus-read-policy"] })), 'adopt.create[0]: "vault_policy.nexus-read-policy" is not a resource of this stack'],
+  ["ADOPT-003", "adopt.create naming a resource type the stack has none of", inData((c) => (c.adopt = { create: ["vault_approle_auth_backend_role.deploy"] })), 'adopt.create[0]: "vault_approle_auth_backend_role.deploy" is not a resource of this stack'],
   ["NAME-002", "a pipeline role named like the reader role", withPipeline((i) => (pipelineRole(i, "plan").role_name = "nexus-ci")), `${PLAN_ROLE}.role_name: "nexus-ci" is already declared by vault_jwt_auth_backend_role.nexus-ci`],
   ["PIPE-001", "an oidc plan role", withPipeline((i) => (pipelineRole(i, "plan").role_type = "oidc")), `${PLAN_ROLE}.role_type: is "oidc", must be "jwt"`],
   ["PIPE-002", "an apply role without audiences", withPipeline((i) => (pipelineRole(i, "apply").bound_audiences = [])), `${APPLY_ROLE}.bound_audiences: is empty: any token audience would be accepted`],
   ["PIPE-002", "an http audience", withPipeline((i) => (pipelineRole(i, "plan").bound_audiences = ["http://gitlab.shared.cwiq.io"])), `${PLAN_ROLE}.bound_audiences: "http://gitlab.shared.cwiq.io" is not an https URL`],
+  ["PIPE-002", "an audience with a leading space", withPipeline((i) => (pipelineRole(i, "plan").bound_audiences = [" https://gitlab.shared.cwiq.io"])), `${PLAN_ROLE}.bound_audiences: " https://gitlab.shared.cwiq.io" is not an https URL`],
+  ["PIPE-002", "an audience with a trailing space", withPipeline((i) => (pipelineRole(i, "plan").bound_audiences = ["https://gitlab.shared.cwiq.io "])), `${PLAN_ROLE}.bound_audiences: "https://gitlab.shared.cwiq.io " is not an https URL`],
   ["PIPE-003", "the group (namespace_id) instead of the project", withPipeline((i) => (pipelineRole(i, "plan").bound_claims = { namespace_id: "9" })), [
     `${PLAN_ROLE}.bound_claims.project_id: is null, must be exactly pipeline.projectId "4242"`,
     `${PLAN_ROLE}.bound_claims.namespace_id: a plan role binds only project_id`,
@@ -187,19 +217,53 @@ const NON_COMPLIANT: [string, string, (i: MutableInput) => void, string | string
     `${APPLY_ROLE}.bound_claims.project_id: "4242,4243" is not one exact value`,
   ]],
   ["PIPE-003", "glob claims", withPipeline((i) => (pipelineRole(i, "apply").bound_claims_type = "glob")), `${APPLY_ROLE}.bound_claims_type: is "glob", must be "string"`],
+  ["PIPE-003", "a negative project id in the data file and both roles (the rule does not rely on the schema)", withPipeline(projectIdEverywhere(-4242)), [
+    `${PLAN_ROLE}.bound_claims.project_id: is "-4242", must be exactly pipeline.projectId "-4242"`,
+    `${APPLY_ROLE}.bound_claims.project_id: is "-4242", must be exactly pipeline.projectId "-4242"`,
+  ]],
+  ["PIPE-003", "a decimal project id in the data file and both roles", withPipeline(projectIdEverywhere(4242.5)), [
+    `${PLAN_ROLE}.bound_claims.project_id: is "4242.5", must be exactly pipeline.projectId "4242.5"`,
+    `${APPLY_ROLE}.bound_claims.project_id: is "4242.5", must be exactly pipeline.projectId "4242.5"`,
+  ]],
+  ["PIPE-003", "a namespace beside the apply role's project", withPipeline((i) => (pipelineRole(i, "apply").bound_claims.namespace_id = "9")), `${APPLY_ROLE}.bound_claims.namespace_id: a apply role binds only project_id, ref_protected, ref, ref_type`],
+  ["PIPE-003", "a branch with surrounding whitespace", withPipeline((i) => (pipelineRole(i, "apply").bound_claims.ref = " main")), `${APPLY_ROLE}.bound_claims.ref: " main" is not one exact value`],
+  ["PIPE-003", "an empty branch", withPipeline((i) => (pipelineRole(i, "apply").bound_claims.ref = "")), `${APPLY_ROLE}.bound_claims.ref: "" is not one exact value`],
   ["PIPE-004", "an apply role for unprotected refs", withPipeline((i) => delete pipelineRole(i, "apply").bound_claims.ref_protected), `${APPLY_ROLE}.bound_claims.ref_protected: is null, must be "true"`],
+  ["PIPE-004", "an apply role without bound claims", withPipeline((i) => delete pipelineRole(i, "apply").bound_claims), `${APPLY_ROLE}.bound_claims.ref_protected: is null, must be "true"`],
   ["PIPE-005", "a plan policy that reads a secret", withPipeline((i) => (pipelinePolicy(i, "plan").policy = readPolicy("secret/data/nexus/svc-orchestrator"))), `${PLAN_POLICY}: plan role vault-ci-access-plan: "secret/data/nexus/svc-orchestrator" reaches a secret value`],
   ["PIPE-005", "a plan policy glob over the KV mount", withPipeline((i) => (pipelinePolicy(i, "plan").policy = readPolicy("secret/*"))), [
     `${PLAN_POLICY}: plan role vault-ci-access-plan: "secret/*" is a glob`,
     `${PLAN_POLICY}: plan role vault-ci-access-plan: "secret/*" reaches a secret value`,
   ]],
   ["PIPE-005", "a plan policy that writes", withPipeline((i) => (pipelinePolicy(i, "plan").policy = readPolicy("auth/jwt/role/nexus-ci", '"read", "update"'))), `${PLAN_POLICY}: plan role vault-ci-access-plan: grants ["update"] on "auth/jwt/role/nexus-ci", only read`],
+  ["PIPE-005", "a plan policy on a KV v1-style path of the KV mount", withPipeline((i) => (pipelinePolicy(i, "plan").policy = readPolicy("secret/nexus/svc-executor"))), `${PLAN_POLICY}: plan role vault-ci-access-plan: "secret/nexus/svc-executor" reaches a secret value`],
+  ["PIPE-005", "a plan policy on raw storage", withPipeline((i) => (pipelinePolicy(i, "plan").policy = readPolicy("sys/raw/logical"))), `${PLAN_POLICY}: plan role vault-ci-access-plan: "sys/raw/logical" reaches a secret value`],
+  ["PIPE-005", "a plan policy on a cubbyhole", withPipeline((i) => (pipelinePolicy(i, "plan").policy = readPolicy("cubbyhole/notes"))), `${PLAN_POLICY}: plan role vault-ci-access-plan: "cubbyhole/notes" reaches a secret value`],
+  ["PIPE-005", "sudo without read in the plan policy", withPipeline((i) => (pipelinePolicy(i, "plan").policy = readPolicy("sys/auth", '"sudo"'))), `${PLAN_POLICY}: plan role vault-ci-access-plan: grants sudo without read on "sys/auth"`],
+  ["PIPE-005", "a plan policy that is not plain path blocks", withPipeline((i) => (pipelinePolicy(i, "plan").policy = 'path "sys/auth" {\n  capabilities = ["read"]\n  allowed_parameters = {}\n}\n')), `${PLAN_POLICY}: is not a list of path blocks with capabilities`],
   ["PIPE-006", "a 4-hour apply token", withPipeline((i) => (pipelineRole(i, "apply").token_max_ttl = 14400)), `${APPLY_ROLE}.token_max_ttl: is 14400s, must be between 1s and 3600s`],
   ["PIPE-006", "a periodic plan token", withPipeline((i) => (pipelineRole(i, "plan").token_period = 600)), `${PLAN_ROLE}.token_period: is 600: periodic tokens never expire`],
+  ["PIPE-006", "a plan role without token_ttl", withPipeline((i) => delete pipelineRole(i, "plan").token_ttl), `${PLAN_ROLE}.token_ttl: is 0: unset means Vault's system default (32 days)`],
+  ["PIPE-006", "a plan role without token_max_ttl", withPipeline((i) => delete pipelineRole(i, "plan").token_max_ttl), [
+    `${PLAN_ROLE}.token_max_ttl: is 0s, must be between 1s and 3600s`,
+    `${PLAN_ROLE}.token_ttl: 900s exceeds token_max_ttl 0s`,
+  ]],
+  ["PIPE-006", "a TTL one second above the max TTL", withPipeline((i) => (pipelineRole(i, "plan").token_ttl = 1801)), `${PLAN_ROLE}.token_ttl: 1801s exceeds token_max_ttl 1800s`],
+  ["PIPE-006", "an explicit max TTL above the ceiling", withPipeline((i) => (pipelineRole(i, "apply").token_explicit_max_ttl = 3601)), `${APPLY_ROLE}.token_explicit_max_ttl: is 3601s, above the 3600s ceiling`],
   ["PIPE-007", "an apply policy missing a managed path", withPipeline((i) => (pipelinePolicy(i, "apply").policy = pipelinePolicy(i, "apply").policy.replace(/path "auth\/jwt\/role\/nexus-ci" \{[^}]*\}\n/, ""))), `${APPLY_POLICY}: apply role vault-ci-access-apply needs exactly [create,delete,read,update] on "auth/jwt/role/nexus-ci", has []`],
   ["PIPE-007", "an apply policy granting more than needed", withPipeline((i) => (pipelinePolicy(i, "apply").policy += readPolicy("sys/mounts/secret", '"delete"'))), `${APPLY_POLICY}: apply role vault-ci-access-apply grants "sys/mounts/secret", which no managed resource needs`],
   ["PIPE-007", "the default policy on a pipeline role", withPipeline((i) => (pipelineRole(i, "plan").token_policies = ["default", "pipeline.vault-ci-access-plan"])), `${PLAN_ROLE}.token_policies: is ["default","pipeline.vault-ci-access-plan"], must be exactly ["pipeline.vault-ci-access-plan"]`],
   ["PIPE-007", "a Vault resource the capability table does not know", withPipeline((i) => (i.tf.resource.vault_approle_auth_backend_role = { x: {} })), "vault_approle_auth_backend_role.x: is a Vault resource the pipeline roles have no capabilities for (PROVIDER_NEEDS)"],
+  ["PIPE-007", "a plan role with another policy instead of its own", withPipeline((i) => (pipelineRole(i, "plan").token_policies = ["kv-read.secret.nexus.svc-executor"])), [
+    `${PLAN_ROLE}.token_policies: is ["kv-read.secret.nexus.svc-executor"], must be exactly ["pipeline.vault-ci-access-plan"]`,
+    `${PLAN_ROLE}.token_policies: policy "pipeline.vault-ci-access-plan" is not declared in this stack`,
+  ]],
+  ["PIPE-007", "a plan role that also carries a reader policy (whose paths are not compared)", withPipeline((i) => pipelineRole(i, "plan").token_policies.push("kv-read.secret.nexus.svc-executor")), `${PLAN_ROLE}.token_policies: is ["pipeline.vault-ci-access-plan","kv-read.secret.nexus.svc-executor"], must be exactly ["pipeline.vault-ci-access-plan"]`],
+  ["PIPE-007", "a pipeline role without token_policies", withPipeline((i) => delete pipelineRole(i, "apply").token_policies), [
+    `${APPLY_ROLE}.token_policies: is [], must be exactly ["pipeline.vault-ci-access-apply"]`,
+    `${APPLY_ROLE}.token_policies: policy "pipeline.vault-ci-access-apply" is not declared in this stack`,
+  ]],
+  ["PIPE-007", "the default policy through token_no_default_policy", withPipeline((i) => (pipelineRole(i, "apply").token_no_default_policy = false)), `${APPLY_ROLE}.token_no_default_policy: is not true: tokens would get the default policy`],
 ];
 
 describe("every rule of the pack", () => {
@@ -317,6 +381,41 @@ describe("compliant variations", () => {
     for (const rule of RULES.filter((r) => r.id.startsWith("PIPE-"))) expect([rule.id, rule.check(asInput(input))]).toEqual([rule.id, []]);
   });
 
+  it("ACC-001 leaves KV secrets outside nexus/ alone", () => {
+    expect(findings("ACC-001", (i) => (i.tf.resource.vault_kv_secret_v2.sonar = { ...secret(i), name: "sonarqube/svc-orchestrator" }))).toEqual([]);
+  });
+
+  it("ACC-003 reads empty, numeric and boolean values, and looks inside a mapping under a secret-like key", () => {
+    expect(
+      findings("ACC-003", (i) => {
+        i.data.roles[0].description = null;
+        i.data.vault.manageKvMount = true;
+        i.data.roles[0].credentials = { source: "vault", rotatedEvery: 90 };
+      }),
+    ).toEqual([]);
+  });
+
+  it("POL-001 to POL-003 leave a policy they cannot read to POL-004, and POL-004 leaves an undeclared policy name to JWT-011", () => {
+    const unreadable = (i: MutableInput) => (policy(i).policy = 'path "secret/data/a" {\n  capabilities = ["read"]\n  allowed_parameters = {}\n}\n');
+    for (const id of ["POL-001", "POL-002", "POL-003"]) expect([id, findings(id, unreadable)]).toEqual([id, []]);
+    expect(findings("POL-004", (i) => role(i).token_policies.push("nexus-read-policy"))).toEqual([]);
+  });
+
+  it("POL-007 counts a role without bound claims as group-wide (JWT-003 reports the missing binding)", () => {
+    expect(findings("POL-007", (i) => delete role(i).bound_claims)).toEqual([]);
+  });
+
+  it("PIPE-002 accepts an audience with a path; PIPE-005 accepts KV metadata (no value); PIPE-006 accepts lifetimes at the ceiling", () => {
+    expect(findings("PIPE-002", withPipeline((i) => (pipelineRole(i, "plan").bound_audiences = ["https://vault.shared.cwiq.io/v1/auth/jwt"])))).toEqual([]);
+    expect(findings("PIPE-005", withPipeline((i) => (pipelinePolicy(i, "plan").policy = readPolicy("secret/metadata/nexus/svc-executor"))))).toEqual([]);
+    const atCeiling = (i: MutableInput) => Object.assign(pipelineRole(i, "apply"), { token_ttl: 3600, token_max_ttl: 3600, token_explicit_max_ttl: 3600 });
+    expect(findings("PIPE-006", withPipeline(atCeiling))).toEqual([]);
+  });
+
+  it("PIPE-007 checks nothing without a pipeline section, not even Vault resources it has no capabilities for", () => {
+    expect(findings("PIPE-007", (i) => (i.tf.resource.vault_approle_auth_backend_role = { x: {} }))).toEqual([]);
+  });
+
   it("POL rules ignore policies that no CI role carries", () => {
     expect(findings("POL-002", (i) => (policy(i, "kv-read_secret_nexus_svc-deployer").policy = readPolicy("secret/data/nexus/svc-deployer", '"read", "list"')))).toEqual([]);
   });
@@ -375,6 +474,19 @@ describe("the runner", () => {
       "SUP-001 roles[0].suppress[0].rule",
     ]);
     expect(report.suppressed).toEqual([]);
+  });
+
+  it("refuses a stack with no resources and no variables: each account's secret and password variable are missing", () => {
+    const input = inputFor();
+    input.tf = {};
+    expect(checkConfiguration(asInput(input)).violations.map((v) => `${v.rule.id} ${v.path}: ${v.message}`)).toEqual([
+      "ACC-001 accounts[0]: has 0 secrets at nexus/svc-orchestrator, must have exactly one",
+      "ACC-001 accounts[1]: has 0 secrets at nexus/svc-executor, must have exactly one",
+      "ACC-001 accounts[2]: has 0 secrets at nexus/svc-deployer, must have exactly one",
+      "ACC-005 variable.svc_orchestrator_password: must exist and be sensitive and ephemeral",
+      "ACC-005 variable.svc_executor_password: must exist and be sensitive and ephemeral",
+      "ACC-005 variable.svc_deployer_password: must exist and be sensitive and ephemeral",
+    ]);
   });
 
   it("reports a role the data file does not declare once (JWT-012), not as a CI reader role", () => {

@@ -15,12 +15,14 @@ export interface MutableInput {
 }
 
 export function inputFor(config?: Config, data: unknown = parse(DEFAULT_TEXT)): MutableInput {
-  const tf = config ? synthesizedJson(config) : structuredClone((defaultTf ??= synthesizedJson(defaultConfig())));
-  return { file: "access.yaml", config: structuredClone(config ?? defaultConfig()), data: structuredClone(data), tf };
+  const tf = config ? synthesizedJson(config) : structuredClone((defaultTf ??= synthesizedJson(defaults())));
+  return { file: "access.yaml", config: structuredClone(config ?? defaults()), data: structuredClone(data), tf };
 }
 
-/** The default stack is synthesized once per test file; each input gets its own copy. */
+/** The default data is parsed and its stack synthesized once per test file; each input gets its own copy. */
 let defaultTf: unknown;
+let defaultParsed: Config | undefined;
+const defaults = (): Config => (defaultParsed ??= defaultConfig());
 
 /** The Terraform JSON the stack synthesizes for `config`, as the guardrails see it (not validated by the schema). */
 export function synthesizedJson(config: Config): any {
