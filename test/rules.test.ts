@@ -237,6 +237,7 @@ const NON_COMPLIANT: [string, string, (i: MutableInput) => void, string | string
   ]],
   ["PIPE-005", "a plan policy that writes", withPipeline((i) => (pipelinePolicy(i, "plan").policy = readPolicy("auth/jwt/role/nexus-ci", '"read", "update"'))), `${PLAN_POLICY}: plan role vault-ci-access-plan: grants ["update"] on "auth/jwt/role/nexus-ci", only read`],
   ["PIPE-005", "a plan policy on a KV v1-style path of the KV mount", withPipeline((i) => (pipelinePolicy(i, "plan").policy = readPolicy("secret/nexus/svc-executor"))), `${PLAN_POLICY}: plan role vault-ci-access-plan: "secret/nexus/svc-executor" reaches a secret value`],
+  ["PIPE-005", "a plan policy reading another KV v2 mount's data", withPipeline((i) => (pipelinePolicy(i, "plan").policy = readPolicy("kv/data/app"))), `${PLAN_POLICY}: plan role vault-ci-access-plan: "kv/data/app" reaches a secret value`],
   ["PIPE-005", "a plan policy on raw storage", withPipeline((i) => (pipelinePolicy(i, "plan").policy = readPolicy("sys/raw/logical"))), `${PLAN_POLICY}: plan role vault-ci-access-plan: "sys/raw/logical" reaches a secret value`],
   ["PIPE-005", "a plan policy on a cubbyhole", withPipeline((i) => (pipelinePolicy(i, "plan").policy = readPolicy("cubbyhole/notes"))), `${PLAN_POLICY}: plan role vault-ci-access-plan: "cubbyhole/notes" reaches a secret value`],
   ["PIPE-005", "sudo without read in the plan policy", withPipeline((i) => (pipelinePolicy(i, "plan").policy = readPolicy("sys/auth", '"sudo"'))), `${PLAN_POLICY}: plan role vault-ci-access-plan: grants sudo without read on "sys/auth"`],
@@ -262,6 +263,10 @@ const NON_COMPLIANT: [string, string, (i: MutableInput) => void, string | string
   ["PIPE-007", "a pipeline role without token_policies", withPipeline((i) => delete pipelineRole(i, "apply").token_policies), [
     `${APPLY_ROLE}.token_policies: is [], must be exactly ["pipeline.vault-ci-access-apply"]`,
     `${APPLY_ROLE}.token_policies: policy "pipeline.vault-ci-access-apply" is not declared in this stack`,
+  ]],
+  ["PIPE-007", "a pipeline role whose policy the stack does not declare", withPipeline((i) => delete i.tf.resource.vault_policy["pipeline_vault-ci-access-plan"]), [
+    `${PLAN_ROLE}.token_policies: policy "pipeline.vault-ci-access-plan" is not declared in this stack`,
+    `${APPLY_POLICY}: apply role vault-ci-access-apply grants "sys/policies/acl/pipeline.vault-ci-access-plan", which no managed resource needs`,
   ]],
   ["PIPE-007", "the default policy through token_no_default_policy", withPipeline((i) => (pipelineRole(i, "apply").token_no_default_policy = false)), `${APPLY_ROLE}.token_no_default_policy: is not true: tokens would get the default policy`],
 ];
@@ -410,6 +415,10 @@ describe("compliant variations", () => {
     expect(findings("PIPE-005", withPipeline((i) => (pipelinePolicy(i, "plan").policy = readPolicy("secret/metadata/nexus/svc-executor"))))).toEqual([]);
     const atCeiling = (i: MutableInput) => Object.assign(pipelineRole(i, "apply"), { token_ttl: 3600, token_max_ttl: 3600, token_explicit_max_ttl: 3600 });
     expect(findings("PIPE-006", withPipeline(atCeiling))).toEqual([]);
+  });
+
+  it("ADOPT-003 accepts adopt.create naming a resource of the stack", () => {
+    expect(findings("ADOPT-003", inData((c) => (c.adopt = { create: ["vault_policy.kv-read_secret_nexus_svc-executor"] })))).toEqual([]);
   });
 
   it("PIPE-007 checks nothing without a pipeline section, not even Vault resources it has no capabilities for", () => {
