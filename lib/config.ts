@@ -268,7 +268,11 @@ export function parseDataFile(text: string, file: string): DataFile {
   if (doc.errors.length > 0) {
     throw new ConfigError(file, doc.errors.map((e) => `${e.linePos?.[0].line ?? 1}: YAML: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`));
   }
-  const data: unknown = doc.toJS();
+  return validateData(doc.toJS(), file);
+}
+
+/** Validates data already read from YAML (or built by a tool); `file` only labels the errors. */
+export function validateData(data: unknown, file: string): DataFile {
   // reportInput: an issue on a default value (not in the file) can still show the value.
   const result = configSchema.safeParse(data, { reportInput: true });
   if (!result.success) {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { backendFromEnv, configFileFrom } from "../lib/cli";
-import { DEFAULT_TEXT, ROOT } from "./support/fixtures";
+import { DEFAULT_TEXT, ROOT } from "./support/data";
 
 function synthIn(cwd: string, args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [join(ROOT, "scripts", "synth.mjs"), ...args], { cwd, env: { ...process.env, ...env }, encoding: "utf8" });

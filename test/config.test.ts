@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { type Config, ConfigError, loadConfig, parseConfig } from "../lib/config";
-import { configFrom, DEFAULT_FILE, defaultData, problemsAfter } from "./support/fixtures";
+import { configFrom, DEFAULT_FILE, defaultData, problemsAfter } from "./support/data";
 
 /** The ConfigError a change to the default data produces (fails the test if there is none). */
 const problemsOf = (change: (data: any) => void): string[] => problemsAfter(defaultData(), change);

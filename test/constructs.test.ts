@@ -1,3 +1,5 @@
+// The cdktf matchers (toHaveResourceWithProperties, ...): only this file uses them, so only this file loads them.
+import "./support/setup";
 import { Testing } from "cdktf";
 import { JwtAuthBackend } from "@cdktf/provider-vault/lib/jwt-auth-backend";
 import { JwtAuthBackendRole } from "@cdktf/provider-vault/lib/jwt-auth-backend-role";

@@ -3,8 +3,7 @@
  * declares, read-only on exact data paths; and generated invalid names and paths never synthesize.
  */
 import fc from "fast-check";
-import { stringify } from "yaml";
-import { ConfigError, parseDataFile } from "../lib/config";
+import { ConfigError, validateData } from "../lib/config";
 import { kvDataPath, readPolicyName, accountSecretPath } from "../lib/naming";
 import { checkConfiguration } from "../rules";
 import { parsePolicyRules } from "../rules/terraform-json";
@@ -66,7 +65,7 @@ describe("for any valid configuration", () => {
   it("each role's tokens carry exactly the policies of its declared paths, each granting only read on that exact data path, and no guardrail objects", () => {
     fc.assert(
       fc.property(validData, (data) => {
-        const source = parseDataFile(stringify(data), "generated.yaml");
+        const source = validateData(data, "generated.yaml");
         const tf = synthesizedJson(source.config);
         const policies = new Map(Object.values(tf.resource.vault_policy ?? {}).map((p: any) => [p.name, p.policy]));
         for (const role of source.config.roles) {
@@ -100,7 +99,7 @@ const badAccountName = fc.oneof(
 
 function rejected(data: unknown): boolean {
   try {
-    parseDataFile(stringify(data), "generated.yaml");
+    validateData(data, "generated.yaml");
     return false;
   } catch (e) {
     if (e instanceof ConfigError) return true;

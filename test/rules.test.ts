@@ -18,10 +18,11 @@ const readPolicy = (path: string, caps = '"read"') => `path "${path}" {\n  capab
 /** The default data has no pipeline roles: PIPE fixtures start from examples/with-pipeline.yaml (synthesized once). */
 const PIPELINE_TEXT = readFileSync(join(__dirname, "..", "examples", "with-pipeline.yaml"), "utf8");
 let pipelineConfig: Config | undefined;
+let pipelineData: unknown;
 let pipelineTf: unknown;
 const withPipeline = (change: (i: MutableInput) => void) => (i: MutableInput) => {
   pipelineConfig ??= parseConfig(PIPELINE_TEXT, "examples/with-pipeline.yaml");
-  Object.assign(i, { file: "examples/with-pipeline.yaml", config: structuredClone(pipelineConfig), data: parse(PIPELINE_TEXT) });
+  Object.assign(i, { file: "examples/with-pipeline.yaml", config: structuredClone(pipelineConfig), data: structuredClone((pipelineData ??= parse(PIPELINE_TEXT))) });
   i.tf = structuredClone((pipelineTf ??= synthesizedJson(pipelineConfig)));
   change(i);
 };

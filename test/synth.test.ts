@@ -4,10 +4,10 @@ import { VaultCiAccessStack } from "../constructs/access-stack";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { parseDataFile } from "../lib/config";
+import { loadDataFile, parseDataFile } from "../lib/config";
 import { GuardrailError, synthesize } from "../lib/synth";
 import { summarize } from "../lib/cli";
-import { defaultData } from "./support/fixtures";
+import { defaultData, ROOT, synthStack } from "./support/fixtures";
 
 /** synthesize() with its output directory in a fresh temporary folder. */
 function synthInTemp(data: unknown) {
@@ -87,5 +87,50 @@ describe("synth with guardrails", () => {
     expect(() => parseDataFile(stringify(data), "access.yaml")).toThrow(
       'access.yaml:roles[0].suppress[0].reason: "ok": must explain in at least 20 characters why the rule does not apply',
     );
+  });
+});
+
+// A password-shaped value that must never appear in anything this project writes.
+const CANARY = "canary-Pa55word-7f3e9c1d2b";
+const PASSWORD_ENV = {
+  TF_VAR_svc_orchestrator_password: CANARY,
+  TF_VAR_svc_executor_password: CANARY,
+  TF_VAR_svc_deployer_password: CANARY,
+};
+
+describe("no password reaches the synthesized output", () => {
+  it("is absent from cdk.tf.json and the manifest that synth writes with passwords in the environment", () => {
+    const outdir = join(mkdtempSync(join(tmpdir(), "synth-secrets-")), "cdktf.out");
+    const saved = { ...process.env };
+    Object.assign(process.env, PASSWORD_ENV);
+    try {
+      synthesize(loadDataFile(join(ROOT, "access.yaml")), { kind: "local" }, outdir);
+    } finally {
+      process.env = saved;
+    }
+    const files = tree(outdir);
+    expect(Object.keys(files)).toContain(join("stacks", "cwiq", "cdk.tf.json"));
+    for (const content of Object.values(files)) expect(content).not.toContain(CANARY);
+  });
+
+  it("is absent from the in-process synth and from every committed snapshot", () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, PASSWORD_ENV);
+    try {
+      expect(JSON.stringify(synthStack())).not.toContain(CANARY);
+    } finally {
+      process.env = saved;
+    }
+    const snapshots = tree(join(ROOT, "__snapshots__"));
+    expect(Object.keys(snapshots).length).toBeGreaterThan(0);
+    for (const content of Object.values(snapshots)) expect(content).not.toContain(CANARY);
+  });
+
+  it("leaves only variable references where passwords go: no string literal after `password =`", () => {
+    const json = JSON.stringify(synthStack());
+    const assignments = (json.match(/password = [^,})]+/g) ?? []).map((a) => a.trim());
+    expect(assignments.length).toBe(3);
+    for (const assignment of assignments) expect(assignment).toMatch(/^password = var\.svc_[a-z_]+_password$/);
+    expect(json).not.toMatch(/"data_json"/);
   });
 });

@@ -5,14 +5,14 @@
  * mutant. Each file's tests sit in a describe named after the file, so a file's top-level beforeAll runs only when
  * one of its tests is selected.
  *
- * Left out: cli.test.ts and secrets.test.ts (they test the command in a child process, which runs an unmutated
- * bundle, so they cannot kill a mutant) and properties.test.ts (it runs every rule over generated configurations,
+ * Left out: cli.test.ts (it tests the command in a child process, which runs an unmutated
+ * bundle, so it cannot kill a mutant) and properties.test.ts (it runs every rule over generated configurations,
  * seconds each, for every mutant).
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 
-const LEFT_OUT = new Set(["cli.test.ts", "secrets.test.ts", "properties.test.ts"]);
+const LEFT_OUT = new Set(["cli.test.ts", "properties.test.ts"]);
 const TEST_DIR = join(__dirname, "..");
 
 for (const file of readdirSync(TEST_DIR).filter((name) => name.endsWith(".test.ts") && !LEFT_OUT.has(name)).sort()) {

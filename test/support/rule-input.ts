@@ -1,10 +1,9 @@
 /** Rule inputs for guardrail tests: the default configuration, as data and as synthesized JSON, to be mutated. */
 import { Testing } from "cdktf";
-import { parse } from "yaml";
 import type { RuleInput } from "../../rules/rule";
 import { VaultCiAccessStack } from "../../constructs/access-stack";
 import type { Config } from "../../lib/config";
-import { DEFAULT_TEXT, defaultConfig } from "./fixtures";
+import { defaultConfig, defaultData } from "./data";
 
 /** Mutable copies, so a fixture can break exactly one thing. */
 export interface MutableInput {
@@ -14,7 +13,7 @@ export interface MutableInput {
   tf: any;
 }
 
-export function inputFor(config?: Config, data: unknown = parse(DEFAULT_TEXT)): MutableInput {
+export function inputFor(config?: Config, data: unknown = defaultData()): MutableInput {
   const tf = config ? synthesizedJson(config) : structuredClone((defaultTf ??= synthesizedJson(defaults())));
   return { file: "access.yaml", config: structuredClone(config ?? defaults()), data: structuredClone(data), tf };
 }
