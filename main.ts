@@ -2,7 +2,9 @@
 import { loadDataFile } from "./lib/config";
 import { backendFromEnv, configFileFrom, exitWithError, summarize } from "./lib/cli";
 import { synthesize } from "./lib/synth";
+import { skipCreationStackTraces } from "./lib/creation-stacks";
 
+skipCreationStackTraces();
 try {
   const file = configFileFrom(process.argv.slice(2), process.env);
   const source = loadDataFile(file);

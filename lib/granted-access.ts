@@ -162,12 +162,17 @@ export function readGrantedAccess(tf: TerraformJson): GrantedAccess {
     ...Object.entries(accountNotes).map(([dataPath, notes]): [string, string[]] => [dataPath, readersIn(notes)]),
   ]);
 
+  // policy name -> the roles whose tokens carry it (one pass: a role per policy would be quadratic at scale).
+  const rolesCarrying = new Map<string, string[]>();
+  for (const role of rawRoles) {
+    for (const policy of role.token_policies ?? []) rolesCarrying.set(policy, [...(rolesCarrying.get(policy) ?? []), role.role_name ?? ""]);
+  }
   const policies: GrantedPolicy[] = resourcesOf<TfPolicy>(tf, "vault_policy")
     .map(([, policy]) => {
       const name = policy.name ?? "";
       const text = policy.policy ?? "";
       const rules = readPolicyRules(name, text);
-      const roles = sorted(rawRoles.filter((role) => role.token_policies?.includes(name)).map((role) => role.role_name ?? ""));
+      const roles = sorted(rolesCarrying.get(name) ?? []);
       const workloads =
         roles.length > 0 || !rules
           ? []
@@ -277,17 +282,56 @@ export function mergeGrants(grants: readonly PathGrant[]): PathGrant[] {
  * Vault applies only the most specific matching pattern; callers that union every match over-report, never under.
  */
 export function pathMatches(pattern: string, path: string): boolean {
-  const prefix = pattern.endsWith("*");
-  const body = (prefix ? pattern.slice(0, -1) : pattern)
-    .split("/")
-    .map((segment) => (segment === "+" ? "[^/]+" : segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
-    .join("/");
-  return new RegExp(`^${body}${prefix ? ".*" : ""}$`).test(path);
+  return isPattern(pattern) ? patternRegExp(pattern).test(path) : pattern === path;
+}
+
+/** Whether a policy path is a pattern (a `+` segment or a trailing `*`) rather than one exact path. */
+const isPattern = (path: string): boolean => path.endsWith("*") || path.split("/").includes("+");
+
+const patternRegExps = new Map<string, RegExp>();
+function patternRegExp(pattern: string): RegExp {
+  let regExp = patternRegExps.get(pattern);
+  if (!regExp) {
+    const prefix = pattern.endsWith("*");
+    const body = (prefix ? pattern.slice(0, -1) : pattern)
+      .split("/")
+      .map((segment) => (segment === "+" ? "[^/]+" : segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+      .join("/");
+    regExp = new RegExp(`^${body}${prefix ? ".*" : ""}$`);
+    patternRegExps.set(pattern, regExp);
+  }
+  return regExp;
+}
+
+/**
+ * A set of grants indexed for look-ups: exact paths by key, patterns by matching. Built once per grants array, so
+ * asking about every secret of a large stack stays linear instead of secrets x grants.
+ */
+interface GrantIndex {
+  readonly exact: ReadonlyMap<string, readonly PathGrant[]>;
+  readonly patterns: readonly PathGrant[];
+}
+const grantIndexes = new WeakMap<readonly PathGrant[], GrantIndex>();
+function grantIndex(grants: readonly PathGrant[]): GrantIndex {
+  let index = grantIndexes.get(grants);
+  if (!index) {
+    const exact = new Map<string, PathGrant[]>();
+    const patterns: PathGrant[] = [];
+    for (const grant of grants) {
+      if (isPattern(grant.path)) patterns.push(grant);
+      else exact.set(grant.path, [...(exact.get(grant.path) ?? []), grant]);
+    }
+    index = { exact, patterns };
+    grantIndexes.set(grants, index);
+  }
+  return index;
 }
 
 /** The capabilities that a set of grants gives on one concrete path (`deny` wins over everything). */
 export function capabilitiesOn(grants: readonly PathGrant[], path: string): string[] {
-  const capabilities = sorted(grants.filter((grant) => pathMatches(grant.path, path)).flatMap((grant) => grant.capabilities));
+  const { exact, patterns } = grantIndex(grants);
+  const matching = [...(exact.get(path) ?? []), ...patterns.filter((grant) => pathMatches(grant.path, path))];
+  const capabilities = sorted(matching.flatMap((grant) => grant.capabilities));
   return capabilities.includes("deny") ? ["deny"] : capabilities;
 }
 

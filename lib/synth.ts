@@ -8,6 +8,7 @@ import { VaultCiAccessStack, type StateBackend } from "../constructs/access-stac
 import { checkConfiguration } from "../rules";
 import { formatViolation, type RuleReport } from "../rules/rule";
 import type { TerraformJson } from "../rules/terraform-json";
+import { stackJson } from "./stack-json";
 
 export interface SynthResult {
   readonly outdir: string;
@@ -33,14 +34,14 @@ export class GuardrailError extends Error {
 export function buildAndCheck(source: DataFile, app: App, backend: StateBackend): { stack: VaultCiAccessStack; tf: TerraformJson; report: RuleReport } {
   const stack = new VaultCiAccessStack(app, source.config.stack, { config: source.config, backend });
   stack.runAllValidations();
-  const tf = stack.toTerraform() as TerraformJson;
+  const tf = stackJson(stack);
   return { stack, tf, report: checkConfiguration({ file: source.file, config: source.config, data: source.data, tf }) };
 }
 
 /**
  * Writes what `app.synth()` writes for a single stack (cdk.tf.json with sorted keys, and manifest.json for the cdktf
- * CLI), from the JSON the guardrails checked. app.synth() would resolve every token three more times, which is
- * most of the time at a few thousand resources (BENCHMARKS.md); a test proves the files are byte-identical.
+ * CLI), from the JSON the guardrails checked. app.synth() would build and resolve it all over again, which is most of
+ * the time at a few thousand resources (BENCHMARKS.md); a test proves the files are byte-identical.
  */
 export function writeSynthesized(app: App, stack: VaultCiAccessStack, tf: TerraformJson): void {
   const manifest = app.manifest.forStack(stack);

@@ -6,9 +6,12 @@ import { loadDataFile } from "../lib/config";
 import { VaultCiAccessStack } from "../constructs/access-stack";
 import { checkConfiguration } from "../rules";
 import { writeSynthesized } from "../lib/synth";
-import type { TerraformJson } from "../rules/terraform-json";
+import { stackJson } from "../lib/stack-json";
+import { skipCreationStackTraces } from "../lib/creation-stacks";
+import { renderAccessReport } from "../lib/access-report";
 
 const [file, outdir] = process.argv.slice(2);
+skipCreationStackTraces(); // as the synth command does
 const times: Record<string, number> = {};
 const phase = <T>(name: string, fn: () => T): T => {
   const start = performance.now();
@@ -20,8 +23,9 @@ const phase = <T>(name: string, fn: () => T): T => {
 const source = phase("load+validate", () => loadDataFile(file));
 const app = new App({ outdir });
 const stack = phase("construct", () => new VaultCiAccessStack(app, source.config.stack, { config: source.config }));
-const tf = phase("toTerraform", () => stack.toTerraform() as TerraformJson);
+const tf = phase("stack JSON", () => stackJson(stack));
 const report = phase("guardrails", () => checkConfiguration({ ...source, tf }));
 phase("write", () => writeSynthesized(app, stack, tf));
+phase("access report", () => renderAccessReport(tf));
 const resources = Object.values(tf.resource ?? {}).reduce((n, byName) => n + Object.keys(byName).length, 0);
 console.log(JSON.stringify({ times, resources, violations: report.violations.length, maxRssMb: process.resourceUsage().maxRSS / 1024 }));

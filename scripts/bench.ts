@@ -110,10 +110,10 @@ for (let i = 1; i < sizes.length; i++) {
   out(`| ${sizes[i - 1]} -> ${sizes[i]} | ${roleCounts.map((r) => (wall.get(`${sizes[i]}/${r}`)! / wall.get(`${sizes[i - 1]}/${r}`)!).toFixed(1)).join(" | ")} |`);
 }
 out();
-out("Where the time goes (10 roles; in-process, one run; guardrails included):");
+out("Where the time goes (10 roles; in-process, one run): the synth's phases, and `npm run access`'s report from the same JSON:");
 out();
-out("| accounts | resources | load+validate | construct | toTerraform | guardrails | write |");
-out("|---|---|---|---|---|---|---|");
+out("| accounts | resources | load+validate | construct | stack JSON | guardrails | write | access report |");
+out("|---|---|---|---|---|---|---|---|");
 for (const row of phaseRows) out(row);
 out();
 rmSync(work, { recursive: true, force: true });

@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { backendFromEnv, configFileFrom } from "../lib/cli";
+import { loadDataFile } from "../lib/config";
+import { synthesize } from "../lib/synth";
 import { DEFAULT_TEXT, ROOT } from "./support/data";
 
 function synthIn(cwd: string, args: string[], env: Record<string, string> = {}) {
@@ -20,8 +22,12 @@ describe("npm run synth (scripts/synth.mjs + main.ts)", () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('Synthesized stack "staging" from staging.yaml -> cdktf.out/stacks/staging/cdk.tf.json');
     expect(run.stdout).toMatch(/role {6}nexus-ci: namespace_id=9; aud https:\/\/gitlab\.shared\.cwiq\.io; ttl 15m\/30m; 6 read policies/);
-    const json = JSON.parse(readFileSync(join(cwd, "cdktf.out", "stacks", "staging", "cdk.tf.json"), "utf8"));
-    expect(Object.keys(json.resource.vault_kv_secret_v2)).toHaveLength(3);
+    const written = readFileSync(join(cwd, "cdktf.out", "stacks", "staging", "cdk.tf.json"), "utf8");
+    expect(Object.keys(JSON.parse(written).resource.vault_kv_secret_v2)).toHaveLength(3);
+    // The command skips cdktf's creation stack traces (lib/creation-stacks.ts); an in-process synth keeps them.
+    const inProcess = join(mkdtempSync(join(tmpdir(), "synth-in-process-")), "cdktf.out");
+    synthesize(loadDataFile(join(cwd, "staging.yaml")), { kind: "local" }, inProcess);
+    expect(written).toBe(readFileSync(join(inProcess, "stacks", "staging", "cdk.tf.json"), "utf8"));
   });
 
   it("refuses bad data with every problem, exit code 1, and writes nothing", () => {

@@ -7,7 +7,10 @@ import { stringify } from "yaml";
 import { loadDataFile, parseDataFile } from "../lib/config";
 import { GuardrailError, synthesize } from "../lib/synth";
 import { summarize } from "../lib/cli";
-import { defaultData, ROOT, synthStack } from "./support/fixtures";
+import { configFrom, defaultData, ROOT, synthStack } from "./support/fixtures";
+import { stackJson } from "../lib/stack-json";
+import { generateData } from "../lib/generate";
+import { parse } from "yaml";
 
 /** synthesize() with its output directory in a fresh temporary folder. */
 function synthInTemp(data: unknown) {
@@ -45,6 +48,41 @@ describe("the writer", () => {
     app.synth();
     expect(Object.keys(tree(outdir)).sort()).toEqual(["manifest.json", join("stacks", "cwiq", "cdk.tf.json")]);
     expect(tree(outdir)).toEqual(tree(theirs));
+  });
+});
+
+describe("stackJson: the stack's Terraform JSON in one pass", () => {
+  const example = (name: string) => () => configFrom(parse(readFileSync(join(ROOT, "examples", name), "utf8")));
+  it.each([
+    ["the default data", () => configFrom(defaultData())],
+    ["adoption mode", () => configFrom({ ...defaultData(), adopt: true })],
+    ["with pipeline roles", example("with-pipeline.yaml")],
+    ["with a per-project role", example("project-role.yaml")],
+    ["30 generated accounts over 3 roles", () => configFrom(generateData({ accounts: 30, roles: 3 }))],
+  ])("equals cdktf's own toTerraform() for %s", (_what, config) => {
+    const source = config();
+    const stack = new VaultCiAccessStack(new App({ outdir: mkdtempSync(join(tmpdir(), "json-")) }), source.stack, { config: source, backend: { kind: "local" } });
+    const ours = stackJson(stack);
+    const theirs = stack.toTerraform();
+    expect(ours).toEqual(theirs);
+    expect(JSON.stringify(ours)).toBe(JSON.stringify(theirs));
+  });
+});
+
+describe("skipCreationStackTraces (the synth command's switch)", () => {
+  it("replaces the helper cdktf records creation stacks with", () => {
+    jest.isolateModules(() => {
+      const stackTrace = require("cdktf/lib/tokens/private/stack-trace");
+      expect(stackTrace.captureStackTrace().length).toBeGreaterThan(0);
+      require("../lib/creation-stacks").skipCreationStackTraces();
+      expect(stackTrace.captureStackTrace()).toEqual([]);
+    });
+  });
+
+  it("reaches the objects the provider classes create (test/support/fixtures.ts turned it on for this file)", () => {
+    const stack = new VaultCiAccessStack(new App({ outdir: mkdtempSync(join(tmpdir(), "trace-")) }), "trace", { config: configFrom(defaultData()) });
+    const secret = stack.node.findAll().find((c) => c.node.id === "secret") as unknown as { customMetadata: { creationStack: string[] } };
+    expect(secret.customMetadata.creationStack).toEqual([]);
   });
 });
 

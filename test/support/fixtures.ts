@@ -3,6 +3,11 @@ import { App, Testing } from "cdktf";
 import type { Config } from "../../lib/config";
 import { VaultCiAccessStack, type StateBackend } from "../../constructs/access-stack";
 import { defaultConfig } from "./data";
+import { skipCreationStackTraces } from "../../lib/creation-stacks";
+
+// As the synth command does: under jest every recorded stack frame is also source-mapped, a quarter of a second over
+// the suite. test/cli.test.ts keeps them on and compares its in-process synth with the command's output.
+skipCreationStackTraces();
 
 export { ROOT, DEFAULT_FILE, DEFAULT_TEXT, defaultData, configFrom, defaultConfig, problemsAfter } from "./data";
 

@@ -3,7 +3,11 @@ import { Testing } from "cdktf";
 import type { RuleInput } from "../../rules/rule";
 import { VaultCiAccessStack } from "../../constructs/access-stack";
 import type { Config } from "../../lib/config";
+import { stackJson } from "../../lib/stack-json";
 import { defaultConfig, defaultData } from "./data";
+import { skipCreationStackTraces } from "../../lib/creation-stacks";
+
+skipCreationStackTraces(); // as in ./fixtures.ts
 
 /** Mutable copies, so a fixture can break exactly one thing. */
 export interface MutableInput {
@@ -26,7 +30,7 @@ const defaults = (): Config => (defaultParsed ??= defaultConfig());
 /** The Terraform JSON the stack synthesizes for `config`, as the guardrails see it (not validated by the schema). */
 export function synthesizedJson(config: Config): any {
   const stack = new VaultCiAccessStack(Testing.app(), config.stack, { config });
-  return JSON.parse(JSON.stringify(stack.toTerraform()));
+  return JSON.parse(JSON.stringify(stackJson(stack)));
 }
 
 /** After a fixture changed `config`, synthesize again so that data and stack agree, as they do in a real synth. */
