@@ -9,6 +9,7 @@ import { writeSynthesized } from "../lib/synth";
 import { stackJson } from "../lib/stack-json";
 import { skipCreationStackTraces } from "../lib/creation-stacks";
 import { renderAccessReport } from "../lib/access-report";
+import { diffTerraform } from "../lib/access-diff";
 
 const [file, outdir] = process.argv.slice(2);
 skipCreationStackTraces(); // as the synth command does
@@ -27,5 +28,7 @@ const tf = phase("stack JSON", () => stackJson(stack));
 const report = phase("guardrails", () => checkConfiguration({ ...source, tf }));
 phase("write", () => writeSynthesized(app, stack, tf));
 phase("access report", () => renderAccessReport(tf));
+const base = structuredClone(tf);
+phase("access diff", () => diffTerraform(base, tf));
 const resources = Object.values(tf.resource ?? {}).reduce((n, byName) => n + Object.keys(byName).length, 0);
 console.log(JSON.stringify({ times, resources, violations: report.violations.length, maxRssMb: process.resourceUsage().maxRSS / 1024 }));

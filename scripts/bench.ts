@@ -82,6 +82,7 @@ const work = mkdtempSync(join(tmpdir(), "bench-"));
 const sizes = [3, 30, 300, 3000];
 const roleCounts = [1, 10, 100];
 const wall = new Map<string, number>();
+const rss = new Map<string, number>();
 const phaseRows: string[] = [];
 out(`| accounts | ${roleCounts.map((r) => `${r} role${r > 1 ? "s" : ""}: wall / RSS`).join(" | ")} |`);
 out(`|---|${roleCounts.map(() => "---").join("|")}|`);
@@ -93,6 +94,7 @@ for (const accounts of sizes) {
     const outdir = join(work, `out-${accounts}-${roles}`);
     const result = medianOf(3, () => timed(process.execPath, [join(root, "scripts", "synth.mjs"), "--config", file], work));
     wall.set(`${accounts}/${roles}`, result.ms);
+    rss.set(`${accounts}/${roles}`, result.rssMb);
     cells.push(`${fmt(result.ms)} / ${result.rssMb.toFixed(0)} MB`);
     if (roles === 10) {
       const phases = JSON.parse(execFileSync(process.execPath, [join(root, "scripts", "run.mjs"), "scripts/bench-phases.ts", file, outdir], { cwd: root, env }).toString());
@@ -110,10 +112,10 @@ for (let i = 1; i < sizes.length; i++) {
   out(`| ${sizes[i - 1]} -> ${sizes[i]} | ${roleCounts.map((r) => (wall.get(`${sizes[i]}/${r}`)! / wall.get(`${sizes[i - 1]}/${r}`)!).toFixed(1)).join(" | ")} |`);
 }
 out();
-out("Where the time goes (10 roles; in-process, one run): the synth's phases, and `npm run access`'s report from the same JSON:");
+out("Where the time goes (10 roles; in-process, one run): the synth's phases, then `npm run access` (report) and `npm run access:diff` (a comparison of two copies of the stack) on the same JSON:");
 out();
-out("| accounts | resources | load+validate | construct | stack JSON | guardrails | write | access report |");
-out("|---|---|---|---|---|---|---|---|");
+out("| accounts | resources | load+validate | construct | stack JSON | guardrails | write | access report | access diff |");
+out("|---|---|---|---|---|---|---|---|---|");
 for (const row of phaseRows) out(row);
 out();
 rmSync(work, { recursive: true, force: true });
@@ -124,6 +126,26 @@ out();
 const tests = medianOf(3, () => timed("npm", ["test", "--silent"]));
 out(`\`npm test\` (tsc and jest side by side, whole suite): ${fmt(tests.ms)} wall (median of 3 after a warm-up; target at most 5 s).`);
 out();
+
+// 4. The issue's targets, checked against this run.
+const largest = roleCounts.map((r) => `${sizes[sizes.length - 1]}/${r}`);
+const lastStep = roleCounts.map((r) => wall.get(`${sizes[sizes.length - 1]}/${r}`)! / wall.get(`${sizes[sizes.length - 2]}/${r}`)!);
+const ratio = cliSynth ? cliSynth.ms / npmSynth.ms : undefined;
+const targets: [string, string, boolean | undefined][] = [
+  ["`npm run synth` at the default data: at most 0.5 s", fmt(npmSynth.ms), npmSynth.ms <= 500],
+  ["... and at least 5x faster than `cdktf synth`", ratio ? `${ratio.toFixed(1)}x` : "not measured", ratio === undefined ? undefined : ratio >= 5],
+  [`${sizes[sizes.length - 1]} accounts: synth at most 2 s (any role count)`, `at most ${fmt(Math.max(...largest.map((k) => wall.get(k)!)))}`, largest.every((k) => wall.get(k)! <= 2000)],
+  [`${sizes[sizes.length - 1]} accounts: at most 300 MB peak`, `at most ${Math.max(...largest.map((k) => rss.get(k)!)).toFixed(0)} MB`, largest.every((k) => rss.get(k)! <= 300)],
+  ["growth close to linear: at most 10x time for 10x accounts", `at most ${Math.max(...lastStep).toFixed(1)}x (${sizes[sizes.length - 2]} -> ${sizes[sizes.length - 1]})`, lastStep.every((f) => f <= 10)],
+  ["`npm test`: at most 5 s", fmt(tests.ms), tests.ms <= 5000],
+];
+out("## Targets (issue 6), checked against this run");
+out();
+out("| target | measured | met |");
+out("|---|---|---|");
+for (const [target, measured, met] of targets) out(`| ${target} | ${measured} | ${met === undefined ? "not measured" : met ? "yes" : "**no**"} |`);
+out();
+out("How the synth and the tests are kept fast: README, Speed.");
 
 writeFileSync(join(root, "BENCHMARKS.md"), `${lines.join("\n")}\n`);
 console.log("written to BENCHMARKS.md");
