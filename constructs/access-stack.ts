@@ -92,7 +92,7 @@ export class VaultCiAccessStack extends TerraformStack {
     new TerraformOutput(this, "ci_roles", {
       description: "Per CI role: the audience its id_tokens must carry and the policies its tokens get",
       value: Object.fromEntries(
-        config.roles.map((role) => [role.name, { audiences: role.audiences, policies: access.rolePolicies.get(role.name) ?? [] }]),
+        config.roles.map((role) => [role.name, { audiences: [...role.audiences].sort(), policies: access.rolePolicies.get(role.name) ?? [] }]),
       ),
     });
     new TerraformOutput(this, "read_policies", {

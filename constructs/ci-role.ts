@@ -15,6 +15,8 @@ export interface CiRoleProps {
   readonly policies: readonly string[];
 }
 
+const sortedRecord = (record: Readonly<Record<string, string>>) => Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
 /** A Vault JWT role that GitLab CI jobs log in to with their ID token. */
 export class CiRole extends Construct {
   readonly resource: JwtAuthBackendRole;
@@ -27,17 +29,20 @@ export class CiRole extends Construct {
       roleName: role.name,
       // The provider's default is "oidc" (browser login); CI jobs present a JWT.
       roleType: "jwt",
-      boundAudiences: [...role.audiences],
-      boundClaims: { ...role.boundClaims },
+      // Sets and maps in Vault: sorted, so that reordering them in the data file changes nothing in the stack.
+      boundAudiences: [...role.audiences].sort(),
+      boundClaims: sortedRecord(role.boundClaims),
       boundClaimsType: role.boundClaimsType,
       userClaim: role.userClaim,
       // Copied into token metadata so that Vault's audit log shows which job read what.
-      claimMappings: Object.fromEntries(role.claimMappings.map((claim) => [claim, claim])),
+      claimMappings: Object.fromEntries([...role.claimMappings].sort().map((claim) => [claim, claim])),
       tokenPolicies: [...props.policies],
       // The `default` policy lets a token look itself up and use cubbyhole; a CI token needs neither.
       tokenNoDefaultPolicy: true,
       tokenTtl: parseDuration(role.tokenTtl),
       tokenMaxTtl: parseDuration(role.tokenMaxTtl),
+      // Vault's default, 0, is unlimited: a leaked token could read its secrets any number of times until it expires.
+      tokenNumUses: role.tokenNumUses,
     });
     this.resource.overrideLogicalId(role.name);
   }

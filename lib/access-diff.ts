@@ -7,9 +7,16 @@
  * When a change cannot be placed (a changed policy that is not plain path blocks, a bound-claim value swapped for
  * another), it counts as widening: a reviewer looks at it rather than nobody. Pure: two Terraform JSONs in,
  * changes and Markdown out. Reads the JSON with the same reader as ACCESS.md (lib/granted-access.ts).
+ *
+ * That reader models some attributes of some resource types, not the whole JSON. So the structural diff
+ * (lib/stack-diff.ts) is taken as well, and every block or attribute that differs and that the sections above do not
+ * model (a role's bound_subject or token_type, an auth method's oidc_discovery_ca_pem or tune, a secret's
+ * disable_read, a resource type such as vault_identity_group or vault_generic_endpoint, a provider setting) is
+ * listed as `unclassified`, which counts like a widening: the diff never says "no change" when the Terraform differs.
  */
 import type { TerraformJson } from "../rules/terraform-json";
 import { describeClaim, formatCapabilities, formatTtl } from "./access-report";
+import { blocks, diffStacks, isObject, same } from "./stack-diff";
 import {
   compareText,
   readGrantedAccess,
@@ -23,7 +30,8 @@ import {
   type StoredSecret,
 } from "./granted-access";
 
-export type Impact = "widening" | "narrowing" | "neutral";
+/** `unclassified`: the Terraform differs where the access diff does not model it; it needs review like a widening. */
+export type Impact = "widening" | "narrowing" | "neutral" | "unclassified";
 
 export interface AccessChange {
   readonly impact: Impact;
@@ -31,12 +39,22 @@ export interface AccessChange {
   readonly line: string;
 }
 
-/** Exit codes of `npm run access:diff`: 0 no change or only narrowing/neutral, 3 access widens (1: error). */
+/** Exit codes of `npm run access:diff`: 0 no change or only narrowing/neutral, 3 access widens or a change is unclassified (1: error). */
 export const EXIT_NO_WIDENING = 0;
 export const EXIT_ACCESS_WIDENS = 3;
 
 export function diffTerraform(base: TerraformJson, head: TerraformJson): AccessChange[] {
-  return diffAccess(readGrantedAccess(base), readGrantedAccess(head));
+  const classified = diffAccess(readGrantedAccess(base), readGrantedAccess(head));
+  const structural = diffStacks(base, head);
+  const rest = unmodelledChanges(base, head, structural);
+  if (classified.length > 0 || rest.length > 0) return [...classified, ...rest];
+  // Only modelled attributes or outputs differ, and they grant the same (a list reordered, an output restated):
+  // still not "no change".
+  return [
+    ...structural.added.map((address) => change("neutral", `+ ${address} added (neutral: the access read from the Terraform is the same on both sides)`)),
+    ...structural.removed.map((address) => change("neutral", `- ${address} removed (neutral: the access read from the Terraform is the same on both sides)`)),
+    ...structural.changed.map(({ address, attributes }) => change("neutral", `~ ${address} ${attributes.join(", ")} changed (neutral: the access read from the Terraform is the same on both sides)`)),
+  ];
 }
 
 export function diffAccess(base: GrantedAccess, head: GrantedAccess): AccessChange[] {
@@ -50,33 +68,48 @@ export function diffAccess(base: GrantedAccess, head: GrantedAccess): AccessChan
   ];
 }
 
-export const widens = (changes: readonly AccessChange[]): boolean => changes.some((c) => c.impact === "widening");
+/** Whether a security owner must approve: something widens, or the access diff cannot classify it. */
+export const widens = (changes: readonly AccessChange[]): boolean => changes.some((c) => c.impact === "widening" || c.impact === "unclassified");
 
 export const exitCodeFor = (changes: readonly AccessChange[]): number => (widens(changes) ? EXIT_ACCESS_WIDENS : EXIT_NO_WIDENING);
 
-const SECTIONS: readonly { impact: Impact; title: string }[] = [
+const SECTIONS: readonly { impact: Impact; title: string; intro?: string }[] = [
   { impact: "widening", title: "Widening" },
+  {
+    impact: "unclassified",
+    title: "Changes the access diff cannot classify",
+    intro:
+      "The synthesized Terraform differs here in blocks or attributes that the access diff does not model, so it cannot say whether access widens: each counts as widening until a security owner has read it in the stack snapshot (`__snapshots__/stack.test.ts.snap`) or `cdk.tf.json`. Values are not repeated here.",
+  },
   { impact: "narrowing", title: "Narrowing" },
   { impact: "neutral", title: "Neutral" },
 ];
+
+/** `2 changes need`, `1 change needs`. */
+const needs = (n: number, what = ""): string => `${n} change${n === 1 ? "" : "s"}${what} need${n === 1 ? "s" : ""}`;
 
 /** Markdown for a merge-request note. `base` names what was compared against, e.g. `main (1a2b3c4d5e6f)`. */
 export function renderAccessDiff(changes: readonly AccessChange[], base: string): string {
   const title = `## Access change against \`${base}\``;
   if (changes.length === 0) return `${title}\n\nNo access change: both configurations grant exactly the same.\n`;
   const count = (impact: Impact) => changes.filter((c) => c.impact === impact).length;
-  const summary = widens(changes)
-    ? `**Access widens: ${count("widening")} change${count("widening") === 1 ? "" : "s"} need${count("widening") === 1 ? "s" : ""} a security owner's approval.** ${count("narrowing")} narrowing, ${count("neutral")} neutral.`
-    : `**No widening.** ${count("narrowing")} narrowing, ${count("neutral")} neutral.`;
-  const sections = SECTIONS.filter(({ impact }) => count(impact) > 0).map(({ impact, title: name }) =>
-    [`### ${name} (${count(impact)})`, "", "```diff", ...changes.filter((c) => c.impact === impact).map((c) => c.line), "```"].join("\n"),
+  const [wider, unclassified] = [count("widening"), count("unclassified")];
+  const rest = `${count("narrowing")} narrowing, ${count("neutral")} neutral.`;
+  const summary =
+    wider > 0
+      ? `**Access widens: ${needs(wider + unclassified)} a security owner's approval${unclassified > 0 ? ` (${unclassified} of them the access diff cannot classify)` : ""}.** ${rest}`
+      : unclassified > 0
+        ? `**Access may widen: ${needs(unclassified, " that the access diff cannot classify")} a security owner's approval.** ${rest}`
+        : `**No widening.** ${rest}`;
+  const sections = SECTIONS.filter(({ impact }) => count(impact) > 0).map(({ impact, title: name, intro }) =>
+    [`### ${name} (${count(impact)})`, "", ...(intro ? [intro, ""] : []), "```diff", ...changes.filter((c) => c.impact === impact).map((c) => c.line), "```"].join("\n"),
   );
   return `${[title, summary, ...sections, "Computed from the synthesized Terraform JSON of both sides (`npm run access:diff`); `ACCESS.md`'s diff shows the whole picture."].join("\n\n")}\n`;
 }
 
 // ---- helpers ----
 
-const IMPACT_WORD: Record<Impact, string> = { widening: "wider", narrowing: "narrower", neutral: "neutral" };
+const IMPACT_WORD: Record<Impact, string> = { widening: "wider", narrowing: "narrower", neutral: "neutral", unclassified: "unclassified" };
 const change = (impact: Impact, line: string): AccessChange => ({ impact, line });
 /** `~ nexus-ci token_max_ttl 30m -> 60m (wider)` */
 const changed = (impact: Impact, what: string, from: string, to: string, why?: string): AccessChange =>
@@ -371,4 +404,192 @@ function diffVariables(base: GrantedAccess, head: GrantedAccess): AccessChange[]
       return out;
     }),
   ];
+}
+
+// ---- what the sections above do not model ----
+
+/** How the sections above account for one kind of block of the Terraform JSON. */
+interface BlockModel {
+  /**
+   * Attributes (dotted for nested ones: `custom_metadata.data`) whose meaning the sections above compare: a change of
+   * one is in their lines, or grants the same (a list reordered).
+   */
+  readonly modelled: readonly string[];
+  /** Attributes that change nobody's access and that no section reports, with why: a neutral line each. */
+  readonly neutral?: Readonly<Record<string, string>>;
+  /** On a new block: the values this stack always synthesizes; any other value, or none, is listed. */
+  readonly whenNew?: Readonly<Record<string, unknown>>;
+  /** On a new block: attributes that the sections' own line for it already states. */
+  readonly freeWhenNew?: readonly string[];
+}
+
+const GITLAB_VARIABLE: BlockModel = { modelled: ["key", "group", "project", "value", "masked", "protected", "raw", "environment_scope", "variable_type", "description"] };
+
+/** Resource types the sections above read (lib/granted-access.ts), and exactly which of their attributes. */
+const RESOURCE_MODELS: Readonly<Record<string, BlockModel>> = {
+  vault_jwt_auth_backend: {
+    // jwt_validation_pubkeys is read as a count only: a key swapped for another is unclassified.
+    modelled: ["path", "bound_issuer", "oidc_discovery_url", "jwks_url", "default_role"],
+    neutral: { description: "documentation" },
+    whenNew: { type: "jwt", lifecycle: { prevent_destroy: true } },
+    freeWhenNew: ["jwt_validation_pubkeys"],
+  },
+  vault_jwt_auth_backend_role: {
+    modelled: [
+      "role_name", "backend", "role_type", "bound_audiences", "bound_claims", "bound_claims_type", "disable_bound_claims_parsing", "user_claim", "claim_mappings",
+      "token_ttl", "token_max_ttl", "token_explicit_max_ttl", "token_period", "token_num_uses", "token_bound_cidrs", "token_no_default_policy", "token_policies",
+    ],
+  },
+  vault_policy: { modelled: ["name", "policy"] },
+  vault_kv_secret_v2: {
+    modelled: ["mount", "name", "data_json_wo_version", "custom_metadata.data"],
+    neutral: { custom_metadata: "secret metadata (versions kept, check-and-set), no one's access" },
+    // data_json (plaintext in state), disable_read false (values read back into state and plans), no prevent_destroy:
+    // listed, new or changed.
+    whenNew: { disable_read: true, lifecycle: { prevent_destroy: true } },
+    freeWhenNew: ["data_json_wo"],
+  },
+  gitlab_group_variable: GITLAB_VARIABLE,
+  gitlab_project_variable: GITLAB_VARIABLE,
+  gitlab_instance_variable: GITLAB_VARIABLE,
+};
+
+/** An account password's input variable: ephemeral and sensitive, no default (lib's write-only wiring). */
+const VARIABLE_MODEL: BlockModel = {
+  modelled: [],
+  neutral: { description: "documentation" },
+  whenNew: { sensitive: true, ephemeral: true, default: null },
+  freeWhenNew: ["type", "nullable", "validation"],
+};
+
+/** Top-level blocks that are not resources, variables or outputs. Any other (import, moved, check, ...) is listed. */
+const SECTION_MODELS: Readonly<Record<string, BlockModel>> = {
+  provider: { modelled: ["vault.0.address"] },
+  // The state holds no secret value (write-only passwords, disable_read); the pipeline's backend comes from
+  // TF_HTTP_ADDRESS at synth, not from what this diff compares. Provider versions and sources are listed.
+  terraform: { modelled: [], neutral: { backend: "where Terraform keeps its state, which holds no secret value" } },
+};
+
+/** Outputs restate what the resources say (key names, metadata); the sections above read the ones that matter. */
+const DERIVED = "derived";
+
+function modelOf(address: string): BlockModel | typeof DERIVED | undefined {
+  if (address.startsWith("output.")) return DERIVED;
+  if (address.startsWith("var.")) return VARIABLE_MODEL;
+  if (address.startsWith("data.")) return undefined;
+  const dot = address.indexOf(".");
+  return dot === -1 ? SECTION_MODELS[address] : RESOURCE_MODELS[address.slice(0, dot)];
+}
+
+function kindOf(address: string): string {
+  const [first, second] = address.split(".");
+  if (first === "data") return `data source ${second}`;
+  if (first === "var") return "input variable";
+  return second === undefined ? "top-level block" : `resource of type ${first}`;
+}
+
+/** The dotted paths at which two values differ, going into an attribute only where the model names something inside it. */
+function differingPaths(before: unknown, after: unknown, model: BlockModel, prefix = ""): string[] {
+  const entries = [...model.modelled, ...Object.keys(model.neutral ?? {})];
+  const keysOf = (v: unknown): string[] => (isObject(v) ? Object.keys(v) : Array.isArray(v) ? v.map((_, i) => String(i)) : []);
+  const at = (v: unknown, key: string): unknown => (isObject(v) ? v[key] : Array.isArray(v) ? v[Number(key)] : undefined);
+  const keys = [...new Set([...keysOf(before), ...keysOf(after)])].filter((key) => key !== "//").sort(compareText);
+  return keys.flatMap((key) => {
+    const [b, a] = [at(before, key), at(after, key)];
+    if (same(b, a)) return [];
+    const path = `${prefix}${key}`;
+    const comparable = (isObject(b) && isObject(a)) || (Array.isArray(b) && Array.isArray(a) && b.length === a.length);
+    return comparable && entries.some((entry) => entry.startsWith(`${path}.`)) ? differingPaths(b, a, model, `${path}.`) : [path];
+  });
+}
+
+/** The most specific model entry that covers a path: modelled, or neutral with its reason; undefined: neither. */
+function classify(path: string, model: BlockModel): { modelled: true } | { neutral: string } | undefined {
+  const covers = (entry: string) => path === entry || path.startsWith(`${entry}.`);
+  const candidates: [string, { modelled: true } | { neutral: string }][] = [
+    ...model.modelled.filter(covers).map((entry): [string, { modelled: true }] => [entry, { modelled: true }]),
+    ...Object.entries(model.neutral ?? {})
+      .filter(([entry]) => covers(entry))
+      .map(([entry, why]): [string, { neutral: string }] => [entry, { neutral: why }]),
+  ];
+  return candidates.sort(([a], [b]) => b.length - a.length)[0]?.[1];
+}
+
+/** A scalar that cannot be a secret (true, 3600, null) is shown; strings, lists and objects are named only. */
+const shownScalar = (value: unknown): string | undefined =>
+  value === undefined ? "(unset)" : value === null || typeof value === "boolean" || typeof value === "number" ? JSON.stringify(value) : undefined;
+
+function changedWords(path: string, before: unknown, after: unknown): string {
+  const [b, a] = [shownScalar(before), shownScalar(after)];
+  return b !== undefined && a !== undefined ? `${path} ${b} -> ${a}` : path;
+}
+
+/** A value inside a block by dotted path (`lifecycle.prevent_destroy`, `vault.0.address`). */
+function valueAt(block: unknown, path: string): unknown {
+  return path.split(".").reduce<unknown>((v, key) => (isObject(v) ? v[key] : Array.isArray(v) ? v[Number(key)] : undefined), block);
+}
+
+/** What a new block of a modelled kind sets beyond what the sections' line for it says. */
+function newBlockProblems(block: unknown, model: BlockModel): string[] {
+  const expected = model.whenNew ?? {};
+  const problems: string[] = [];
+  for (const path of differingPaths(undefined, block, model)) {
+    if (classify(path, model) || model.freeWhenNew?.includes(path) || path in expected) continue;
+    problems.push(path);
+  }
+  for (const [key, value] of Object.entries(expected)) {
+    const actual = isObject(block) ? block[key] : undefined;
+    if (!same(actual ?? null, value)) problems.push(`${key} is not ${JSON.stringify(value)} (${actual === undefined ? "unset" : "set otherwise"})`);
+  }
+  return problems;
+}
+
+/** Whether a written secret of `tf` uses the input variable at `address` (`var.<name>`): an account's password. */
+function usedByWrittenSecret(tf: TerraformJson, address: string): boolean {
+  const name = address.slice("var.".length).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const reference = new RegExp(`\\bvar\\.${name}(?![A-Za-z0-9_-])`);
+  return Object.values(tf.resource?.vault_kv_secret_v2 ?? {}).some((secret) => reference.test(JSON.stringify(secret)));
+}
+
+const topLevelKeys = (block: unknown): string[] => (isObject(block) ? Object.keys(block).filter((key) => key !== "//").sort(compareText) : []);
+
+/**
+ * Every block and attribute that differs between the two stacks (lib/stack-diff.ts) and that the sections above do
+ * not account for: `unclassified` (a security owner reads it), or `neutral` where the model says why it is.
+ */
+function unmodelledChanges(base: TerraformJson, head: TerraformJson, diff: ReturnType<typeof diffStacks>): AccessChange[] {
+  const [before, after] = [blocks(base), blocks(head)];
+  const out: AccessChange[] = [];
+  for (const address of diff.added) {
+    const model = modelOf(address);
+    if (model === DERIVED) continue;
+    const block = after.get(address);
+    if (!model || (address.startsWith("var.") && !usedByWrittenSecret(head, address))) {
+      const sets = topLevelKeys(block);
+      out.push(change("unclassified", `+ ${address}: new ${kindOf(address)}, which the access diff does not model${sets.length > 0 ? ` (sets ${sets.join(", ")})` : ""}`));
+      continue;
+    }
+    const problems = newBlockProblems(block, model);
+    if (problems.length > 0) out.push(change("unclassified", `+ ${address} is new with ${problems.join(", ")}: not modelled by the access diff`));
+  }
+  for (const address of diff.removed) {
+    // A removed block of a modelled kind is in the sections' lines (or, a variable or an output, grants nothing).
+    if (modelOf(address)) continue;
+    out.push(change("unclassified", `- ${address} removed: a ${kindOf(address)}, which the access diff does not model`));
+  }
+  for (const { address, attributes } of diff.changed) {
+    const model = modelOf(address);
+    if (model === DERIVED) continue;
+    const [b, a] = [before.get(address), after.get(address)];
+    const paths = model ? differingPaths(b, a, model) : [...attributes];
+    const other: string[] = [];
+    for (const path of paths) {
+      const place = model && classify(path, model);
+      if (place && "modelled" in place) continue;
+      if (place) out.push(change("neutral", `~ ${address} ${path} changed (neutral: ${place.neutral})`));
+      else other.push(path === "(value)" ? path : changedWords(path, valueAt(b, path), valueAt(a, path)));
+    }
+    if (other.length > 0) out.push(change("unclassified", `~ ${address} ${other.join(", ")} changed: not modelled by the access diff`));
+  }
+  return out;
 }

@@ -50,7 +50,7 @@ export function deriveAccess(config: Config): AccessModel {
       path,
       dataPath: kvDataPath(mount, path),
       policyName: readPolicyName(mount, path),
-      keys: g.keys,
+      keys: [...g.keys].sort(),
       readers: [...g.readers].sort(),
       ...(g.account ? { account: g.account } : {}),
     }));
@@ -67,7 +67,7 @@ export function deriveAccess(config: Config): AccessModel {
  */
 export function secretKeys(config: Config, access: AccessModel = deriveAccess(config)): Record<string, readonly string[]> {
   const keys = new Map(access.grants.map((grant) => [grant.dataPath, grant.keys]));
-  for (const account of config.accounts) keys.set(kvDataPath(config.vault.kvMount, accountSecretPath(account.name)), ACCOUNT_SECRET_KEYS);
+  for (const account of config.accounts) keys.set(kvDataPath(config.vault.kvMount, accountSecretPath(account.name)), [...ACCOUNT_SECRET_KEYS].sort());
   return Object.fromEntries([...keys].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
@@ -80,7 +80,7 @@ export function secretKeys(config: Config, access: AccessModel = deriveAccess(co
 export function accountMetadata(config: Config): Record<string, Readonly<Record<string, string>>> {
   const entries = config.accounts.map((account): [string, Record<string, string>] => [
     kvDataPath(config.vault.kvMount, accountSecretPath(account.name)),
-    { nexus_permissions: account.permissions.join(" "), used_by: account.usedBy, readers: [...account.readers].sort().join(" ") || "(none)" },
+    { nexus_permissions: [...account.permissions].sort().join(" "), used_by: account.usedBy, readers: [...account.readers].sort().join(" ") || "(none)" },
   ]);
   return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -178,7 +178,7 @@ function nextSteps(file: string, config: Config, request: AccountRequest, change
   const steps = [
     `Create the Nexus user ${request.name} with exactly these permissions: ${request.permissions.join(", ")}; give it a generated password of at least 16 characters.`,
     file === DEFAULT_CONFIG_FILE
-      ? `npm run access (rewrites ACCESS.md; npm run access:diff -- main says the change in words), then npm test: the stack snapshot fails until you update it (npx jest -u). Review git diff ${file} ACCESS.md __snapshots__ and commit.`
+      ? `npm run access and npm run ci-template (rewrite ACCESS.md and the CI templates; npm run access:diff -- main says the change in words), then npm test: the stack snapshot fails until you update it (npx jest -u). Review git diff ${file} ACCESS.md templates __snapshots__ and commit.`
       : `Review git diff ${file} and commit it.`,
     `At plan and apply, pass the password in the environment, never in a file: TF_VAR_${passwordVariableName(request.name)} (e.g. read -rs TF_VAR_${passwordVariableName(request.name)}; export TF_VAR_${passwordVariableName(request.name)}).`,
     `npm run synth${file === "access.yaml" ? "" : ` -- --config ${file}`} && terraform -chdir=${dir} plan -out=${config.stack}.tfplan. It must show exactly this, and nothing destroyed or replaced:\n${describePlan(change)

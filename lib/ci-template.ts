@@ -74,6 +74,8 @@ interface LoginTarget {
   readonly audience: string;
   readonly boundClaims: Readonly<Record<string, string>>;
   readonly groupId: number;
+  /** The GitLab instance whose ID tokens the auth method trusts (its bound_issuer and OIDC discovery URL). */
+  readonly issuer: string;
 }
 
 /** templates/vault-secrets.gitlab-ci.yml: one hidden job per CI role. */
@@ -117,7 +119,14 @@ export function renderSecretsTemplate(config: Config): string {
 function secretsJob(config: Config, role: RoleConfig) {
   const variables = secretVariables(config, role.name);
   const paths = [...new Set(variables.map((v) => v.path))];
-  const target: LoginTarget = { role: role.name, mount: config.vault.jwtMount, audience: role.audiences[0], boundClaims: role.boundClaims, groupId: config.gitlab.groupId };
+  const target: LoginTarget = {
+    role: role.name,
+    mount: config.vault.jwtMount,
+    audience: role.audiences[0],
+    boundClaims: role.boundClaims,
+    groupId: config.gitlab.groupId,
+    issuer: config.gitlab.url,
+  };
   return {
     id_tokens: { [ID_TOKEN_VARIABLE]: { aud: target.audience } },
     variables: { VAULT_AUTH_MOUNT: target.mount, VAULT_AUTH_ROLE: target.role, VAULT_SECRETS: paths.join(" ") },
@@ -191,6 +200,7 @@ function pipelineJob(config: Config, pipeline: PipelineConfig, kind: "plan" | "a
     audience: role.audiences[0],
     boundClaims: pipelineBoundClaims(pipeline, kind),
     groupId: config.gitlab.groupId,
+    issuer: config.gitlab.url,
   };
   const tokenPath = pipeline.gitlabTokenPath;
   return {
@@ -239,6 +249,31 @@ function checkScript(t: LoginTarget): string[] {
   ];
 }
 
+/**
+ * Which login failure Vault's error text names, as jq classifies it. Vault's JWT auth plugin (path_login.go) answers
+ * nearly every refused login with HTTP 400 (logical.ErrorResponse) and tells the causes apart only in the text, so
+ * the message follows the text and the status code is the fallback. In order (the first match wins):
+ * - `role "<name>" could not be found` (older: `role could not be found`);
+ * - the audience: `error validating token: invalid audience (aud) claim: audience claim does not match any expected
+ *   audience` (older: `error validating claims: aud claim does not match any bound audience`), before the next two,
+ *   which would also match it;
+ * - a bound claim: `error validating claims: claim "namespace_id" does not match any associated bound claim values`,
+ *   or `... claim "x" is missing`;
+ * - the token itself (signature, issuer, expiry): `error validating token: ...` (`invalid issuer (iss) claim`,
+ *   `invalid expiration time (exp) claim: token is expired`, `error verifying token signature: ...`), older
+ *   `error validating signature: ...`;
+ * - `missing token`, `missing role`, `role with oidc role_type is not allowed`.
+ */
+const LOGIN_ERROR_KINDS: readonly (readonly [kind: string, pattern: string])[] = [
+  ["role_missing", "could not be found"],
+  ["audience", "audience|aud claim"],
+  ["not_bound", "error validating claims: claim "],
+  ["token", "error validating (token|signature)|error verifying token|error parsing token|no known key|validation failed"],
+  ["no_token", "missing token"],
+  ["no_role", "missing role"],
+  ["oidc_role", "oidc role_type"],
+];
+
 /** Logs in and leaves the token in vs_token (never exported, never printed). */
 function loginScript(t: LoginTarget): string[] {
   const loginPath = `/v1/auth/${t.mount}/login`;
@@ -248,9 +283,14 @@ function loginScript(t: LoginTarget): string[] {
     .map((claim) => `${claim}=\${${CLAIM_VARIABLES[claim]}:-unknown}`)
     .join(", ");
   const subgroupHint = "namespace_id" in t.boundClaims ? " namespace_id is the project's own group: projects in its subgroups do not match." : "";
+  const classify = LOGIN_ERROR_KINDS.map(([kind, pattern], i) => `${i === 0 ? "if" : "elif"} test("${pattern}") then "${kind}"`).join(" ");
+  const refused = `(HTTP $vs_status from ${loginPath})`;
+  const said = `Vault said: $(vs_errors)`;
   return [
     `vs_split() { vs_status=\${vs_response##*$vs_nl}; vs_body=\${vs_response%$vs_nl*}; }  # curl -w appends the HTTP status on a line of its own`,
     `vs_errors() { printf '%s' "$vs_body" | jq -r '(.errors // []) | join("; ")' 2>/dev/null || true; }`,
+    // Vault answers most refused logins with 400 and names the cause only in its error text (lib/ci-template.ts).
+    `vs_login_error() { printf '%s' "$vs_body" | jq -r '(.errors // []) | join("; ") | ${classify} else "" end' 2>/dev/null || true; }`,
     `vs_rc=0`,
     // A JWT is three base64url segments, so it can be put into JSON as it is (and a role name is [a-z0-9-]).
     `case "$${ID_TOKEN_VARIABLE}" in *[!A-Za-z0-9._-]*) vs_fail "${ID_TOKEN_VARIABLE} is not a JWT (only letters, digits, '.', '_' and '-' are expected)." ;; esac`,
@@ -262,12 +302,21 @@ function loginScript(t: LoginTarget): string[] {
     `  *) vs_fail "the login request to $VAULT_ADDR failed (curl exit $vs_rc)." ;;`,
     `esac`,
     `vs_split`,
-    `case "$vs_status" in`,
-    `  200) ;;`,
-    `  400) vs_fail "Vault refused the login to role ${t.role} (HTTP 400 from ${loginPath}). Most often the ID token's audience: the job's id_tokens aud must be ${t.audience}. Vault said: $(vs_errors)" ;;`,
-    `  403) vs_fail "Vault refused the login (HTTP 403 from ${loginPath}): this job is not bound to role ${t.role}, which accepts jobs with ${accepts}; this job has ${has || "other claims"}.${subgroupHint} Vault said: $(vs_errors)" ;;`,
-    `  *) vs_fail "the login to role ${t.role} failed with HTTP $vs_status from ${loginPath}. Vault said: $(vs_errors)" ;;`,
-    `esac`,
+    `if [ "$vs_status" != 200 ]; then`,
+    `  case "$(vs_login_error)" in`,
+    `    role_missing) vs_fail "Vault has no role '$VAULT_AUTH_ROLE' on auth/$VAULT_AUTH_MOUNT ${refused}: the configuration that declares role ${t.role} is not applied to this Vault yet (ask the infra team to apply it), or VAULT_AUTH_ROLE names the wrong role (this template logs in as ${t.role}). ${said}" ;;`,
+    `    audience) vs_fail "Vault refused the ID token's audience for role ${t.role} ${refused}: the job's id_tokens ${ID_TOKEN_VARIABLE} aud must be ${t.audience}, the role's bound audience. Extend the template without overriding its id_tokens. ${said}" ;;`,
+    `    not_bound) vs_fail "Vault refused the login ${refused}: this job is not bound to role ${t.role}, which accepts jobs with ${accepts}; this job has ${has || "other claims"}.${subgroupHint} ${said}" ;;`,
+    `    token) vs_fail "Vault did not accept the ID token itself for role ${t.role} ${refused}: its signature, issuer or expiry. Vault trusts only ID tokens issued by ${t.issuer} (the auth method's bound_issuer, keys from its OIDC discovery), unexpired: use the job's own ${ID_TOKEN_VARIABLE}, not a token from another job or GitLab instance, and retry the job if it expired. ${said}" ;;`,
+    `    no_token) vs_fail "Vault received no ID token ${refused}: ${ID_TOKEN_VARIABLE} reached the login empty. Extend the template without overriding its id_tokens (aud ${t.audience}). ${said}" ;;`,
+    `    no_role) vs_fail "Vault received no role ${refused}: VAULT_AUTH_ROLE is empty, and auth/$VAULT_AUTH_MOUNT has no default role. Do not override VAULT_AUTH_ROLE (this template logs in as ${t.role}). ${said}" ;;`,
+    `    oidc_role) vs_fail "role '$VAULT_AUTH_ROLE' is an OIDC role in Vault (role_type oidc, for browser logins) ${refused}: a CI job logs in only to a role_type jwt role. This configuration declares ${t.role} with role_type jwt: if VAULT_AUTH_ROLE is ${t.role}, Vault does not have the applied configuration (ask the infra team to apply it). ${said}" ;;`,
+    `  esac`,
+    `  case "$vs_status" in`,
+    `    403) vs_fail "Vault denied the login to role ${t.role} (HTTP 403 from ${loginPath}, permission denied). Not the ID token (Vault answers those with 400) but where the login comes from, for example the role's token_bound_cidrs leave out this runner's address: this stack never sets token_bound_cidrs, so compare the role in Vault with the applied configuration. ${said}" ;;`,
+    `    *) vs_fail "the login to role ${t.role} failed with HTTP $vs_status from ${loginPath}. ${said}" ;;`,
+    `  esac`,
+    `fi`,
     `vs_token=$(printf '%s' "$vs_body" | jq -r '.auth.client_token // empty' 2>/dev/null) || vs_token=""`,
     `[ -n "$vs_token" ] || vs_fail "Vault answered the login to role ${t.role} with HTTP 200 but without a token (.auth.client_token is empty). The response is not printed: a successful one holds a token."`,
     `echo "vault-secrets: logged in to Vault as role ${t.role}"`,

@@ -44,7 +44,7 @@ export function summarize(file: string, config: Config, backend: StateBackend, r
     `  auth      ${config.vault.jwtMount}/ trusts ID tokens from ${config.gitlab.url}`,
     ...config.roles.map((role) => {
       const claims = Object.entries(role.boundClaims).map(([k, v]) => `${k}=${v}`).join(", ");
-      return `  role      ${role.name}: ${claims}; aud ${role.audiences.join(", ")}; ttl ${role.tokenTtl}/${role.tokenMaxTtl}; ${access.rolePolicies.get(role.name)?.length ?? 0} read policies`;
+      return `  role      ${role.name}: ${claims}; aud ${role.audiences.join(", ")}; ttl ${role.tokenTtl}/${role.tokenMaxTtl}, ${role.tokenNumUses} uses; ${access.rolePolicies.get(role.name)?.length ?? 0} read policies`;
     }),
     ...(config.pipeline
       ? [
@@ -59,6 +59,8 @@ export function summarize(file: string, config: Config, backend: StateBackend, r
     `  state     ${backend.kind === "gitlab" ? `GitLab-managed (${backend.address})` : `local (terraform.${config.stack}.tfstate)`}`,
     `  checks    ${result.report.suppressed.length === 0 ? "every guardrail passed, none suppressed" : `every guardrail passed; ${result.report.suppressed.length} suppressed:`}`,
     ...result.report.suppressed.map((s) => `    ${s.rule.id} on ${s.entry?.list}/${s.entry?.name}: ${s.reason}`),
+    // ACC-004's house rule is waived by a justification rather than a suppression: reviewers see those here too.
+    ...config.accounts.filter((a) => a.justification).map((a) => `  justified ${a.name} (a permission scope another account may have): ${a.justification}`),
   ];
   return lines.join("\n");
 }

@@ -25,6 +25,8 @@ const CLAIM_NAME = /^[a-z][a-z0-9_]*$/;
 /** `<resource type>.<name>`, as terraform plan prints it. */
 const TERRAFORM_ADDRESS = /^[a-z][a-z0-9_]*\.[A-Za-z0-9_-]+$/;
 const NEXUS_PERMISSION = /^(docker|rpm|raw|pypi|maven|npm|helm|apt|go|nuget):(read|read-write)$/;
+/** Requests a CI token may make unless its role says otherwise (roles[].tokenNumUses). */
+export const DEFAULT_TOKEN_NUM_USES = 20;
 
 const https = z
   .string()
@@ -42,6 +44,21 @@ const duration = z
 
 const claimValue = z.union([z.string().min(1), z.int().positive().transform(String)]);
 
+/**
+ * A list whose items are each written once. A repeated item would be merged without a word (two readers, a key, a
+ * permission listed twice), so that a reviewer could not tell which of the two lines a change must touch.
+ */
+function uniqueList<T extends z.ZodType>(item: T) {
+  return z.array(item).superRefine((items, ctx) => {
+    const first = new Map<string, number>();
+    items.forEach((value, i) => {
+      const key = JSON.stringify(value);
+      if (first.has(key)) addProblem(ctx, [i], value, `repeats item ${first.get(key)} of this list: list each once`);
+      else first.set(key, i);
+    });
+  });
+}
+
 /** A waiver of one guardrail for one entry, with the reason a reviewer accepted. */
 const suppression = z.strictObject({
   rule: z.string().regex(/^[A-Z]+-[0-9]{3}$/, { message: "must be a rule id such as JWT-005" }),
@@ -52,7 +69,7 @@ const secretRead = z.strictObject({
   /** Path inside the KV mount, CLI form: `sonarqube/svc-orchestrator`. */
   path: z.string().regex(KV_PATH, { message: `must be lower-case segments separated by "/" (${KV_PATH.source}): no "*", "+", "..", leading or trailing "/"` }),
   /** The keys stored there, for the access report and the CI template. */
-  keys: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/)).min(1),
+  keys: uniqueList(z.string().regex(/^[a-z][a-z0-9_]*$/)).min(1),
   /** Who reads it and why, shown to reviewers. */
   usedBy: z.string().min(1).optional(),
 });
@@ -61,15 +78,19 @@ const role = z
   .strictObject({
     name: z.string().regex(ROLE_NAME, { message: `must match ${ROLE_NAME.source}` }),
     description: z.string().min(1).optional(),
-    audiences: z.array(https).min(1, { message: "must list at least one audience (a role without bound_audiences accepts any token audience, CVE-2024-5798)" }),
+    audiences: uniqueList(https).min(1, { message: "must list at least one audience (a role without bound_audiences accepts any token audience, CVE-2024-5798)" }),
     boundClaims: z.record(z.string().regex(CLAIM_NAME), claimValue),
     boundClaimsType: z.enum(["string", "glob"]).default("string"),
     userClaim: z.string().regex(CLAIM_NAME).default("project_id"),
-    claimMappings: z
-      .array(z.string().regex(CLAIM_NAME))
+    claimMappings: uniqueList(z.string().regex(CLAIM_NAME))
       .default(["project_path", "ref", "pipeline_id", "job_id", "user_login"]),
     tokenTtl: duration.default("15m"),
     tokenMaxTtl: duration.default("30m"),
+    /**
+     * How many requests one token may make (Vault's token_num_uses; 0 would be unlimited, which JWT-010 refuses). The
+     * CI template makes one request per secret it reads; the default leaves room for jobs with their own curl calls.
+     */
+    tokenNumUses: z.int().positive({ message: "must be a positive number of uses (Vault reads 0 as unlimited)" }).default(DEFAULT_TOKEN_NUM_USES),
     reads: z.array(secretRead).default([]),
     suppress: z.array(suppression).default([]),
   })
@@ -113,10 +134,10 @@ const workload = z.strictObject({
 
 const account = z.strictObject({
   name: z.string().regex(ACCOUNT_NAME, { message: `must match ${ACCOUNT_NAME.source}` }),
-  permissions: z.array(z.string().regex(NEXUS_PERMISSION, { message: `must match ${NEXUS_PERMISSION.source}` })).min(1),
+  permissions: uniqueList(z.string().regex(NEXUS_PERMISSION, { message: `must match ${NEXUS_PERMISSION.source}` })).min(1),
   usedBy: z.string().min(1),
   /** Roles (CI) or workloads (AppRole, not CI) that read this account's secret. */
-  readers: z.array(z.string()).default([]),
+  readers: uniqueList(z.string()).default([]),
   /**
    * How many times Terraform has written this account's password; raise by one to rotate (a new KV version).
    * 0: the password in Vault was set by hand and Terraform leaves the secret alone (README "Adopt the existing setup").
@@ -182,7 +203,11 @@ export const configSchema = z
     const accountPaths = new Set(c.accounts.map((a) => accountSecretPath(a.name)));
     if (c.pipeline) checkPipeline(c.pipeline, c, accountPaths, ctx);
     c.roles.forEach((r, i) => {
+      const firstRead = new Map<string, number>();
       r.reads.forEach((read, j) => {
+        const earlier = firstRead.get(read.path);
+        if (earlier !== undefined) addProblem(ctx, ["roles", i, "reads", j, "path"], read.path, `repeats roles[${i}].reads[${earlier}]: declare each path once, with all its keys`);
+        else firstRead.set(read.path, j);
         if (accountPaths.has(read.path)) {
           addProblem(ctx, ["roles", i, "reads", j, "path"], read.path, "is a service account's secret: grant it by listing the role in that account's readers");
         }
@@ -191,6 +216,16 @@ export const configSchema = z
         addProblem(ctx, ["roles", i, "tokenTtl"], r.tokenTtl, `must not exceed tokenMaxTtl (${r.tokenMaxTtl})`);
       }
     });
+    // One secret has one set of keys, whichever role reads it (the access report and the CI template name them).
+    const keysOf = new Map<string, { keys: string; at: string }>();
+    c.roles.forEach((r, i) =>
+      r.reads.forEach((read, j) => {
+        const keys = JSON.stringify([...read.keys].sort());
+        const other = keysOf.get(read.path);
+        if (!other) keysOf.set(read.path, { keys, at: `roles[${i}].reads[${j}]` });
+        else if (other.keys !== keys) addProblem(ctx, ["roles", i, "reads", j, "keys"], read.keys, `differ from the keys ${other.keys} that ${other.at} declares for ${read.path}: one secret has one set of keys`);
+      }),
+    );
   });
 
 /** A cross-field problem, reported like zod's own issues: the field's path, its value, and what is allowed. */

@@ -16,6 +16,8 @@ export function generateData({ accounts, roles }: GeneratedSize): object {
       audiences: [gitlab],
       boundClaims: { namespace_id: String(r + 1) },
       reads: [{ path: `team-${r}/ci-token`, keys: ["token"] }],
+      // One use per path the role reads (its own, and every account i with i % roles == r): JWT-010's minimum.
+      tokenNumUses: 1 + (r < accounts ? Math.floor((accounts - 1 - r) / roles) + 1 : 0),
     })),
     workloads: [],
     accounts: Array.from({ length: accounts }, (_, i) => ({

@@ -18,8 +18,18 @@
  *   calling Vault when disable_read is set), writes the value to <mount>/data/<path> and custom_metadata to
  *   <mount>/metadata/<path>. So neither role needs `read` on a secret's data path.
  * - vault_mount reads GET sys/mounts/<path>, creates with POST sys/mounts/<path>, tunes at sys/mounts/<path>/tune.
- * - The provider's child token needs `update` on auth/token/create; the pipeline sets TERRAFORM_VAULT_SKIP_CHILD_TOKEN
- *   instead (its login token is already short-lived and bound to one job), so no policy grants token creation.
+ * - Setting up its client, before any resource, the provider looks its own token up: ProviderMeta.setClient in
+ *   terraform-provider-vault internal/provider/meta.go calls client.Auth().Token().LookupSelf() (GET
+ *   auth/token/lookup-self) unconditionally and fails with "failed to lookup token" when it is denied. Vault's
+ *   built-in `default` policy is what normally grants `read` there; the pipeline roles set token_no_default_policy,
+ *   so their own policies must (PROVIDER_NEEDS.client). The rest of the setup needs nothing more:
+ *   - the child token (createChildToken, POST auth/token/create, `update`) is skipped: the pipeline sets
+ *     TERRAFORM_VAULT_SKIP_CHILD_TOKEN (its login token is already short-lived and bound to one job), so no policy
+ *     grants token creation;
+ *   - the namespace: no provider namespace is configured, and the token's own comes from the namespace_path field of
+ *     the same lookup-self response (meta.go), with no further call;
+ *   - the Vault version (getVaultVersion, when a resource asks IsAPISupported): GET sys/seal-status, which Vault
+ *     documents as an unauthenticated endpoint (Vault API docs, /sys/seal-status), so no capability.
  *
  * No `delete` where the stack sets prevent_destroy (the auth method, the KV mount, the secrets): Terraform never
  * deletes them, so the apply role cannot either. Retiring one stays a deliberate act with an operator's token.
@@ -45,6 +55,10 @@ const need = (path: string, plan: Capability[], apply: Capability[], why: string
 
 /** What the Vault provider does on the API for each kind of object this stack manages (sources above). */
 export const PROVIDER_NEEDS = {
+  /** The provider itself, once per run, whatever the stack holds (sources above: meta.go setClient). */
+  client: (): PathNeed[] => [
+    need("auth/token/lookup-self", ["read"], ["read"], "the Vault provider looks up its own token when it sets up its client (no default policy grants it here)"),
+  ],
   jwtAuthMount: (mount: string): PathNeed[] => [
     need(`sys/auth/${mount}`, ["read", "sudo"], ["create", "read", "update", "sudo"], `vault_jwt_auth_backend ${mount}: the mount (sys/auth/* is root-protected: sudo); never disabled (prevent_destroy)`),
     need(`auth/${mount}/config`, ["read"], ["create", "read", "update"], `vault_jwt_auth_backend ${mount}: issuer and OIDC discovery URL`),
@@ -76,6 +90,7 @@ export function derivePipelineNeeds(config: Config, pipeline: PipelineConfig): P
   const roles = [...config.roles.map((r) => r.name), pipeline.plan.name, pipeline.apply.name].sort();
   const policies = [...access.grants.map((g) => g.policyName), pipelinePolicyName(pipeline.plan.name), pipelinePolicyName(pipeline.apply.name)].sort();
   return [
+    ...PROVIDER_NEEDS.client(),
     ...PROVIDER_NEEDS.jwtAuthMount(jwtMount),
     ...roles.flatMap((role) => PROVIDER_NEEDS.jwtRole(jwtMount, role)),
     ...policies.flatMap((policy) => PROVIDER_NEEDS.aclPolicy(policy)),

@@ -21,8 +21,8 @@ export interface StackDiff {
 /** cdktf's bookkeeping (construct paths, versions): not part of what Terraform applies. */
 const METADATA_KEY = "//";
 
-/** Every block of the JSON by the address Terraform uses for it. */
-function blocks(tf: TerraformJson): Map<string, unknown> {
+/** Every block of the JSON by the address Terraform uses for it (top-level sections such as `terraform` by name). */
+export function blocks(tf: TerraformJson): Map<string, unknown> {
   const found = new Map<string, unknown>();
   const prefixes: Record<string, (name: string) => string> = {
     resource: (name) => name,
@@ -62,7 +62,8 @@ function changedAttributes(before: unknown, after: unknown): string[] {
   return [...keys].filter((key) => !same(before[key], after[key])).sort();
 }
 
-function same(x: unknown, y: unknown): boolean {
+/** Equal as Terraform values: object key order and cdktf metadata do not count. */
+export function same(x: unknown, y: unknown): boolean {
   return JSON.stringify(canonical(x)) === JSON.stringify(canonical(y));
 }
 
@@ -78,7 +79,7 @@ function canonical(value: unknown): unknown {
   );
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 

@@ -195,8 +195,11 @@ function resolvePath(input: RuleInput, value: string | undefined): string {
 
 /** What the synthesized Vault resources need, by the same table as the data-side derivation; and any resource it does not know. */
 function needsFromTerraform(input: RuleInput): { needs: PathNeed[]; unknown: string[] } {
-  const needs: PathNeed[] = [];
   const unknown: string[] = [];
+  const vaultTypes = Object.keys(input.tf.resource ?? {}).filter((type) => type.startsWith("vault_"));
+  const vaultProvider = (input.tf.provider as { vault?: unknown } | undefined)?.vault !== undefined;
+  // The provider's own calls when it sets up its client (auth/token/lookup-self): whenever it is configured at all.
+  const needs: PathNeed[] = vaultProvider || vaultTypes.length > 0 ? [...PROVIDER_NEEDS.client()] : [];
   for (const [type, byName] of Object.entries(input.tf.resource ?? {})) {
     if (!type.startsWith("vault_")) continue;
     for (const [name, body] of Object.entries(byName)) {

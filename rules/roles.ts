@@ -127,16 +127,22 @@ export const tokenLifetime: Rule = {
 
 export const noPeriodicOrUnboundedTokens: Rule = {
   id: "JWT-010",
-  explanation: "Periodic tokens renew forever and an explicit max TTL above the ceiling outlives the job; CI tokens must expire.",
-  fix: "remove token_period and token_explicit_max_ttl (or keep the latter within the ceiling); do not set token_num_uses to a negative value",
+  explanation:
+    "Periodic tokens renew forever, an explicit max TTL above the ceiling outlives the job, and token_num_uses 0 (Vault's default) allows unlimited requests; CI tokens must expire and be spent. The uses must cover one read of every path the role may read.",
+  fix: "remove token_period and token_explicit_max_ttl (or keep the latter within the ceiling); set tokenNumUses to a positive count no smaller than the role's number of paths",
   check: (input) =>
-    ciRoles(input).flatMap(({ address, role, entry }) => [
-      ...((role.token_period ?? 0) > 0 ? [stackFinding(`${address}.token_period`, `is ${role.token_period}: periodic tokens never expire`, entry)] : []),
-      ...((role.token_explicit_max_ttl ?? 0) > MAX_TOKEN_TTL_SECONDS
-        ? [stackFinding(`${address}.token_explicit_max_ttl`, `is ${role.token_explicit_max_ttl}s, above the ${MAX_TOKEN_TTL_SECONDS}s ceiling`, entry)]
-        : []),
-      ...((role.token_num_uses ?? 0) < 0 ? [stackFinding(`${address}.token_num_uses`, `is ${role.token_num_uses}`, entry)] : []),
-    ]),
+    ciRoles(input).flatMap(({ address, role, entry }) => {
+      const uses = role.token_num_uses ?? 0;
+      const paths = (role.token_policies ?? []).length;
+      return [
+        ...((role.token_period ?? 0) > 0 ? [stackFinding(`${address}.token_period`, `is ${role.token_period}: periodic tokens never expire`, entry)] : []),
+        ...((role.token_explicit_max_ttl ?? 0) > MAX_TOKEN_TTL_SECONDS
+          ? [stackFinding(`${address}.token_explicit_max_ttl`, `is ${role.token_explicit_max_ttl}s, above the ${MAX_TOKEN_TTL_SECONDS}s ceiling`, entry)]
+          : []),
+        ...(uses <= 0 ? [stackFinding(`${address}.token_num_uses`, `is ${role.token_num_uses ?? "unset"}: Vault allows such a token unlimited requests`, entry)] : []),
+        ...(uses > 0 && uses < paths ? [stackFinding(`${address}.token_num_uses`, `is ${uses}, fewer than the ${paths} paths the role may read: a job reading them all would fail`, entry)] : []),
+      ];
+    }),
 };
 
 export const policiesManagedHere: Rule = {
@@ -167,6 +173,16 @@ export const rolesDeclared: Rule = {
   },
 };
 
+export const projectIsNotTheGroup: Rule = {
+  id: "JWT-013",
+  explanation: "A project_id binding never equals gitlab.groupId: group 9 and project 9 are unrelated, and a group id written as a project id trusts some other project's jobs.",
+  fix: "bind the group as namespace_id, or the project by its own id (Settings > General); suppress JWT-013 on the role only if that project really is meant",
+  check: (input) =>
+    ciRoles(input)
+      .filter(({ role }) => role.bound_claims?.project_id === String(input.config.gitlab.groupId))
+      .map(({ address, role, entry }) => stackFinding(`${address}.bound_claims.project_id`, `is ${JSON.stringify(role.bound_claims?.project_id)}, which is gitlab.groupId: project ${input.config.gitlab.groupId} is not group ${input.config.gitlab.groupId}`, entry)),
+};
+
 export const ROLE_RULES: readonly Rule[] = [
   roleTypeJwt,
   boundAudiences,
@@ -180,4 +196,5 @@ export const ROLE_RULES: readonly Rule[] = [
   noPeriodicOrUnboundedTokens,
   policiesManagedHere,
   rolesDeclared,
+  projectIsNotTheGroup,
 ];

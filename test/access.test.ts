@@ -57,7 +57,7 @@ describe("ACCESS.md", () => {
     const problem = reportStaleness(report, renderAccessReport(edited((j) => (role(j).token_max_ttl = 3600))));
     expect(problem).toContain("ACCESS.md is stale");
     expect(problem).toContain("Run `npm run access` and commit ACCESS.md.");
-    expect(problem).toMatch(/committed: Tokens: TTL 15m, max TTL 30m;.*\n {2}fresh: {5}Tokens: TTL 15m, max TTL 60m;/);
+    expect(problem).toMatch(/committed: Tokens: TTL 15m, max TTL 30m, 20 uses;.*\n {2}fresh: {5}Tokens: TTL 15m, max TTL 60m, 20 uses;/);
     expect(reportStaleness(undefined, report)).toContain("does not exist");
   });
 });
@@ -77,7 +77,7 @@ describe("the access report of the default configuration", () => {
 
   it("gives token lifetimes in minutes, the default policy, user_claim and claim mappings", () => {
     expect(nexusCi).toContain(
-      "Tokens: TTL 15m, max TTL 30m; no `default` policy; entity per `project_id` (user_claim); claims copied to token metadata: job_id, pipeline_id, project_path, ref, user_login.",
+      "Tokens: TTL 15m, max TTL 30m, 20 uses; no `default` policy; entity per `project_id` (user_claim); claims copied to token metadata: job_id, pipeline_id, project_path, ref, user_login.",
     );
   });
 
@@ -86,9 +86,9 @@ describe("the access report of the default configuration", () => {
     const rows = nexusCi.split("\n").filter((line) => line.startsWith("| `secret/"));
     expect(rows).toEqual([
       "| `secret/data/defectdojo/svc-orchestrator` | read | token | `kv-read.secret.defectdojo.svc-orchestrator` |",
-      "| `secret/data/nexus/svc-executor` | read | username, password | `kv-read.secret.nexus.svc-executor` |",
-      "| `secret/data/nexus/svc-orchestrator` | read | username, password | `kv-read.secret.nexus.svc-orchestrator` |",
-      "| `secret/data/orchestrator/e2e-test-user` | read | username, password | `kv-read.secret.orchestrator.e2e-test-user` |",
+      "| `secret/data/nexus/svc-executor` | read | password, username | `kv-read.secret.nexus.svc-executor` |",
+      "| `secret/data/nexus/svc-orchestrator` | read | password, username | `kv-read.secret.nexus.svc-orchestrator` |",
+      "| `secret/data/orchestrator/e2e-test-user` | read | password, username | `kv-read.secret.orchestrator.e2e-test-user` |",
       "| `secret/data/reportportal/svc-orchestrator` | read | api_key | `kv-read.secret.reportportal.svc-orchestrator` |",
       "| `secret/data/sonarqube/svc-orchestrator` | read | token, url | `kv-read.secret.sonarqube.svc-orchestrator` |",
     ]);
@@ -98,9 +98,9 @@ describe("the access report of the default configuration", () => {
     const secrets = section(report, "## Secrets: who can read each");
     const row = (path: string) => secrets.split("\n").find((line) => line.startsWith(`| \`${path}\``));
     expect(row("secret/data/nexus/svc-deployer")).toMatch(
-      /^\| `secret\/data\/nexus\/svc-deployer` \| username, password \| no CI role; policy `kv-read\.secret\.nexus\.svc-deployer` for workloads: ec2-deploy, kubernetes \| yes, write-only \(version 1\); nexus_permissions: docker:read;/,
+      /^\| `secret\/data\/nexus\/svc-deployer` \| password, username \| no CI role; policy `kv-read\.secret\.nexus\.svc-deployer` for workloads: ec2-deploy, kubernetes \| yes, write-only \(version 1\); nexus_permissions: docker:read;/,
     );
-    expect(row("secret/data/nexus/svc-executor")).toMatch(/^\| `secret\/data\/nexus\/svc-executor` \| username, password \| `nexus-ci` \| yes, write-only/);
+    expect(row("secret/data/nexus/svc-executor")).toMatch(/^\| `secret\/data\/nexus\/svc-executor` \| password, username \| `nexus-ci` \| yes, write-only/);
     expect(row("secret/data/sonarqube/svc-orchestrator")).toBe("| `secret/data/sonarqube/svc-orchestrator` | token, url | `nexus-ci` | no (written outside this configuration) |");
   });
 
@@ -119,7 +119,7 @@ describe("the access report of the default configuration", () => {
   });
 
   it("reads the synthesized JSON, not the data file: a lifetime changed in the JSON only shows up", () => {
-    expect(renderAccessReport(edited((j) => (role(j).token_max_ttl = 7200)))).toContain("Tokens: TTL 15m, max TTL 120m;");
+    expect(renderAccessReport(edited((j) => (role(j).token_max_ttl = 7200)))).toContain("Tokens: TTL 15m, max TTL 120m, 20 uses;");
   });
 });
 
@@ -145,7 +145,7 @@ describe("roles that are not plain read", () => {
   });
 
   it("shows, on each secret a glob reaches, what else the role may do there", () => {
-    expect(section(applyReport, "## Secrets: who can read each")).toContain("| `secret/data/nexus/svc-executor` | username, password | `nexus-ci`; also: `fixture-apply` (create, update) |");
+    expect(section(applyReport, "## Secrets: who can read each")).toContain("| `secret/data/nexus/svc-executor` | password, username | `nexus-ci`; also: `fixture-apply` (create, update) |");
   });
 
   it("prints a policy that is not plain path blocks in full", () => {
@@ -219,7 +219,7 @@ describe("the access diff between two configurations", () => {
       widening("~ nexus-ci token_max_ttl 30m -> 60m (wider)"),
       widening("+ nexus-ci may now read secret/data/nexus/svc-datastore"),
       narrowing("- nexus-ci may no longer read secret/data/defectdojo/svc-orchestrator"),
-      neutral("+ secret secret/data/nexus/svc-datastore is now written by this configuration (keys username, password)"),
+      neutral("+ secret secret/data/nexus/svc-datastore is now written by this configuration (keys password, username)"),
     ]);
   });
 
@@ -375,5 +375,122 @@ describe("npm run access:diff (in-process)", () => {
     expect(reportOutput(parseAccessArgs(["--config", "staging.yaml"], "access"), {})).toBeUndefined();
     expect(reportOutput(parseAccessArgs(["--config", "staging.yaml", "--out", "STAGING.md"], "access"), {})).toBe("STAGING.md");
     expect(reportOutput(parseAccessArgs(["--out", "-"], "access"), {})).toBeUndefined();
+  });
+});
+
+describe("changes the access diff does not model (every structural difference is accounted for)", () => {
+  const unclassified = (line: string): AccessChange => ({ impact: "unclassified", line });
+  const secret = (json: any) => json.resource.vault_kv_secret_v2["svc-executor"];
+  const backend = (json: any) => json.resource.vault_jwt_auth_backend.jwt;
+  /** The note and exit code of `npm run access:diff` against BASE, for a head stack edited by `change`. */
+  const verdict = (change: (json: any) => void) => {
+    const changes = diffTerraform(BASE, edited(change));
+    return { changes, note: renderAccessDiff(changes, "main"), exitCode: exitCodeFor(changes) };
+  };
+
+  it("lists an unmodelled role attribute under its own heading, names address and attribute, and exits with the widening code", () => {
+    const { changes, note, exitCode } = verdict((j) => (role(j).bound_subject = "project_path:orchestrator/app:ref_type:branch:ref:main"));
+    expect(changes).toEqual([unclassified("~ vault_jwt_auth_backend_role.nexus-ci bound_subject changed: not modelled by the access diff")]);
+    expect(exitCode).toBe(EXIT_ACCESS_WIDENS);
+    expect(note).toContain("**Access may widen: 1 change that the access diff cannot classify needs a security owner's approval.** 0 narrowing, 0 neutral.");
+    expect(note).toContain("### Changes the access diff cannot classify (1)\n\nThe synthesized Terraform differs here");
+    expect(note).toContain("```diff\n~ vault_jwt_auth_backend_role.nexus-ci bound_subject changed: not modelled by the access diff\n```");
+    expect(note).not.toContain("No access change");
+    expect(note).not.toContain("project_path:orchestrator/app"); // names, never values
+  });
+
+  it("lists a new Vault resource of a type it does not model, with what it sets, and exits with the widening code", () => {
+    const { changes, exitCode } = verdict((j) => (j.resource.vault_identity_group = { admins: { name: "admins", type: "internal", policies: ["root"] } }));
+    expect(changes).toEqual([unclassified("+ vault_identity_group.admins: new resource of type vault_identity_group, which the access diff does not model (sets name, policies, type)")]);
+    expect(exitCode).toBe(EXIT_ACCESS_WIDENS);
+  });
+
+  it("lists a KV secret's disable_read flipped to false (values would be read into state and plans), and exits with the widening code", () => {
+    const { changes, exitCode } = verdict((j) => (secret(j).disable_read = false));
+    expect(changes).toEqual([unclassified("~ vault_kv_secret_v2.svc-executor disable_read true -> false changed: not modelled by the access diff")]);
+    expect(exitCode).toBe(EXIT_ACCESS_WIDENS);
+  });
+
+  const cases: [string, (json: any) => void, AccessChange[]][] = [
+    ["role attributes", (j) => Object.assign(role(j), { expiration_leeway: 3600, token_type: "batch", groups_claim: "groups" }), [unclassified("~ vault_jwt_auth_backend_role.nexus-ci expiration_leeway (unset) -> 3600, groups_claim, token_type changed: not modelled by the access diff")]],
+    ["auth backend attributes", (j) => Object.assign(backend(j), { oidc_discovery_ca_pem: "-----BEGIN CERTIFICATE-----", tune: [{ default_lease_ttl: "768h" }] }), [unclassified("~ vault_jwt_auth_backend.jwt oidc_discovery_ca_pem, tune changed: not modelled by the access diff")]],
+    ["the auth method's type and lifecycle", (j) => Object.assign(backend(j), { type: "oidc", lifecycle: {} }), [unclassified("~ vault_jwt_auth_backend.jwt lifecycle, type changed: not modelled by the access diff")]],
+    ["an AppRole role", (j) => (j.resource.vault_approle_auth_backend_role = { deploy: { role_name: "deploy", token_policies: ["kv-read.secret.nexus.svc-orchestrator"] } }), [unclassified("+ vault_approle_auth_backend_role.deploy: new resource of type vault_approle_auth_backend_role, which the access diff does not model (sets role_name, token_policies)")]],
+    ["a generic endpoint", (j) => (j.resource.vault_generic_endpoint = { token_role: { path: "auth/token/roles/ci", data_json: "{}" } }), [unclassified("+ vault_generic_endpoint.token_role: new resource of type vault_generic_endpoint, which the access diff does not model (sets data_json, path)")]],
+    ["a data source", (j) => (j.data = { vault_kv_secret_v2: { read: { mount: "secret", name: "nexus/svc-executor" } } }), [unclassified("+ data.vault_kv_secret_v2.read: new data source vault_kv_secret_v2, which the access diff does not model (sets mount, name)")]],
+    ["a plaintext data_json", (j) => (secret(j).data_json = '{"password":"hunter2hunter2hunter2"}'), [unclassified("~ vault_kv_secret_v2.svc-executor data_json changed: not modelled by the access diff")]],
+    ["a secret no longer protected from destroy", (j) => delete secret(j).lifecycle, [unclassified("~ vault_kv_secret_v2.svc-executor lifecycle changed: not modelled by the access diff")]],
+    ["a provider setting", (j) => (j.provider.vault[0].skip_child_token = true), [unclassified("~ provider vault.0.skip_child_token (unset) -> true changed: not modelled by the access diff")]],
+    ["another provider source", (j) => (j.terraform.required_providers.vault.source = "example/vault"), [unclassified("~ terraform required_providers changed: not modelled by the access diff")]],
+    ["a default on a password variable", (j) => (j.variable.svc_executor_password.default = "hunter2hunter2hunter2"), [unclassified("~ var.svc_executor_password default changed: not modelled by the access diff")]],
+  ];
+
+  it.each(cases)("lists %s, and exits with the widening code", (_name, change, expected) => {
+    const { changes, exitCode } = verdict(change);
+    expect(changes).toEqual(expected);
+    expect(exitCode).toBe(EXIT_ACCESS_WIDENS);
+  });
+
+  it("lists static signing keys swapped for others (the key source is read as a count only)", () => {
+    const keys = (k: string) => edited((j) => (backend(j).jwt_validation_pubkeys = [k]));
+    expect(diffTerraform(keys("key-a"), keys("key-b"))).toEqual([unclassified("~ vault_jwt_auth_backend.jwt jwt_validation_pubkeys changed: not modelled by the access diff")]);
+  });
+
+  it("lists a removed resource of a type it does not model", () => {
+    const base = edited((j) => (j.resource.vault_audit = { file: { type: "file", options: { file_path: "/var/log/vault_audit.log" } } }));
+    expect(diffTerraform(base, BASE)).toEqual([unclassified("- vault_audit.file removed: a resource of type vault_audit, which the access diff does not model")]);
+  });
+
+  it("checks a new secret for what this stack always sets: disable_read and prevent_destroy, no plaintext value", () => {
+    const added = (edit: (s: any) => void) =>
+      diffTerraform(
+        BASE,
+        edited((j) => {
+          const copy = structuredClone(secret(j));
+          copy.name = "nexus/svc-new";
+          edit(copy);
+          j.resource.vault_kv_secret_v2["svc-new"] = copy;
+        }),
+      ).filter((c) => c.impact === "unclassified");
+    expect(added(() => {})).toEqual([]);
+    expect(added((s) => (s.disable_read = false))).toEqual([unclassified('+ vault_kv_secret_v2.svc-new is new with disable_read is not true (set otherwise): not modelled by the access diff')]);
+    expect(added((s) => (delete s.disable_read, delete s.lifecycle, (s.data_json = "{}")))).toEqual([
+      unclassified('+ vault_kv_secret_v2.svc-new is new with data_json, disable_read is not true (unset), lifecycle is not {"prevent_destroy":true} (unset): not modelled by the access diff'),
+    ]);
+  });
+
+  it("keeps what is known to be neutral neutral: a description, custom metadata, the state backend", () => {
+    expect(diffTerraform(BASE, edited((j) => (backend(j).description = "other")))).toEqual([neutral("~ vault_jwt_auth_backend.jwt description changed (neutral: documentation)")]);
+    expect(diffTerraform(BASE, edited((j) => (secret(j).custom_metadata.max_versions = 20)))).toEqual([
+      neutral("~ vault_kv_secret_v2.svc-executor custom_metadata.max_versions changed (neutral: secret metadata (versions kept, check-and-set), no one's access)"),
+    ]);
+    const http = verdict((j) => (j.terraform.backend = { http: { address: "https://gitlab.shared.cwiq.io/api/v4/projects/1/terraform/state/cwiq" } }));
+    expect(http.changes).toEqual([neutral("~ terraform backend changed (neutral: where Terraform keeps its state, which holds no secret value)")]);
+    expect(http.exitCode).toBe(EXIT_NO_WIDENING);
+  });
+
+  it("never says 'no access change' when the Terraform differs: an output alone, a reordered audience list", () => {
+    const output = verdict((j) => (j.output.jwt_auth_path.description = "other"));
+    expect(output.changes).toEqual([neutral("~ output.jwt_auth_path description changed (neutral: the access read from the Terraform is the same on both sides)")]);
+    expect(output.note).not.toContain("No access change");
+    expect(output.exitCode).toBe(EXIT_NO_WIDENING);
+    const base = edited((j) => (role(j).bound_audiences = ["https://a.example", "https://b.example"]));
+    expect(diffTerraform(base, edited((j) => (role(j).bound_audiences = ["https://b.example", "https://a.example"])))).toEqual([
+      neutral("~ vault_jwt_auth_backend_role.nexus-ci bound_audiences changed (neutral: the access read from the Terraform is the same on both sides)"),
+    ]);
+  });
+
+  it("counts unclassified changes with the widenings in the summary", () => {
+    const changes = diffTerraform(BASE, edited((j) => ((role(j).token_max_ttl = 3600), (role(j).token_type = "batch"))));
+    expect(changes).toEqual([widening("~ nexus-ci token_max_ttl 30m -> 60m (wider)"), unclassified("~ vault_jwt_auth_backend_role.nexus-ci token_type changed: not modelled by the access diff")]);
+    expect(renderAccessDiff(changes, "main")).toContain("**Access widens: 2 changes need a security owner's approval (1 of them the access diff cannot classify).** 0 narrowing, 0 neutral.");
+  });
+
+  it("exits 3 from `npm run access:diff` when only an unmodelled attribute differs from the base directory's stack", () => {
+    const dir = mkdtempSync(join(tmpdir(), "access-diff-unclassified-"));
+    writeFileSync(join(dir, "cdk.tf.json"), JSON.stringify(edited((j) => (role(j).groups_claim = "groups"))));
+    const { note, exitCode } = runAccessDiff([dir, "--config", DEFAULT_FILE], {});
+    expect(exitCode).toBe(EXIT_ACCESS_WIDENS);
+    expect(note).toContain("~ vault_jwt_auth_backend_role.nexus-ci groups_claim changed: not modelled by the access diff");
   });
 });

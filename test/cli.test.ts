@@ -21,7 +21,7 @@ describe("npm run synth (scripts/synth.mjs + main.ts)", () => {
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('Synthesized stack "staging" from staging.yaml -> cdktf.out/stacks/staging/cdk.tf.json');
-    expect(run.stdout).toMatch(/role {6}nexus-ci: namespace_id=9; aud https:\/\/gitlab\.shared\.cwiq\.io; ttl 15m\/30m; 6 read policies/);
+    expect(run.stdout).toMatch(/role {6}nexus-ci: namespace_id=9; aud https:\/\/gitlab\.shared\.cwiq\.io; ttl 15m\/30m, 20 uses; 6 read policies/);
     const written = readFileSync(join(cwd, "cdktf.out", "stacks", "staging", "cdk.tf.json"), "utf8");
     expect(Object.keys(JSON.parse(written).resource.vault_kv_secret_v2)).toHaveLength(3);
     // The command skips cdktf's creation stack traces (lib/creation-stacks.ts); an in-process synth keeps them.

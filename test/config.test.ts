@@ -104,6 +104,40 @@ describe("bad data is refused with the file, the field path, the value and what 
     ]);
   });
 
+  it("rejects an item listed twice instead of merging it: readers, permissions, keys, audiences, claim mappings", () => {
+    expect(
+      problemsOf((d) => {
+        d.accounts[0].readers.push("nexus-ci");
+        d.accounts[1].permissions.push("rpm:read-write");
+        d.roles[0].reads[0].keys.push("url");
+        d.roles[0].audiences.push("https://gitlab.shared.cwiq.io");
+        d.roles[0].claimMappings.push("ref");
+      }),
+    ).toEqual([
+      'roles[0].audiences[1]: "https://gitlab.shared.cwiq.io": repeats item 0 of this list: list each once',
+      'roles[0].claimMappings[5]: "ref": repeats item 1 of this list: list each once',
+      'roles[0].reads[0].keys[2]: "url": repeats item 1 of this list: list each once',
+      'accounts[0].readers[1]: "nexus-ci": repeats item 0 of this list: list each once',
+      'accounts[1].permissions[2]: "rpm:read-write": repeats item 0 of this list: list each once',
+    ]);
+  });
+
+  it("rejects a path read twice by one role, and one secret declared with two sets of keys", () => {
+    expect(
+      problemsOf((d) => {
+        d.roles[0].reads.push({ path: "defectdojo/svc-orchestrator", keys: ["token"] });
+        d.roles.push({ name: "release-ci", audiences: ["https://gitlab.shared.cwiq.io"], boundClaims: { project_id: "42" }, reads: [{ path: "sonarqube/svc-orchestrator", keys: ["token"] }] });
+      }),
+    ).toEqual([
+      'roles[0].reads[4].path: "defectdojo/svc-orchestrator": repeats roles[0].reads[1]: declare each path once, with all its keys',
+      'roles[1].reads[0].keys: ["token"]: differ from the keys ["token","url"] that roles[0].reads[0] declares for sonarqube/svc-orchestrator: one secret has one set of keys',
+    ]);
+  });
+
+  it("rejects token uses that are not a positive count (Vault reads 0 as unlimited)", () => {
+    expect(problemsOf((d) => (d.roles[0].tokenNumUses = 0))).toEqual(["roles[0].tokenNumUses: 0: must be a positive number of uses (Vault reads 0 as unlimited)"]);
+  });
+
   it.each([
     ["a glob", "nexus/*"],
     ["a one-segment wildcard", "nexus/+/x"],

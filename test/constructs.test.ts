@@ -83,14 +83,15 @@ describe("CiRole", () => {
     });
   });
 
-  it("issues short tokens with exactly the given policies and without the default policy", () => {
+  it("issues short tokens with a limited number of uses, exactly the given policies and without the default policy", () => {
     expect(role).toMatchObject({
       token_policies: ["kv-read.secret.a", "kv-read.secret.b"],
       token_no_default_policy: true,
       token_ttl: 900,
       token_max_ttl: 1800,
+      token_num_uses: 20,
     });
-    for (const key of ["token_period", "token_num_uses", "token_explicit_max_ttl", "bound_subject"]) expect(role).not.toHaveProperty(key);
+    for (const key of ["token_period", "token_explicit_max_ttl", "bound_subject"]) expect(role).not.toHaveProperty(key);
   });
 });
 

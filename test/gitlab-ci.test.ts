@@ -3,7 +3,7 @@
  * both validated with GitLab's CI schema (test/support/gitlab-ci-lint.ts), and the generated shell run for real
  * against a fake Vault and GitLab (one child process for every scenario).
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFile } from "node:child_process";
@@ -20,7 +20,7 @@ import {
 } from "../lib/ci-template";
 import { configFrom, defaultConfig, defaultData, ROOT } from "./support/data";
 import { lintGitlabCi, lintTemplate } from "./support/gitlab-ci-lint";
-import { JWT, startFakeServers, type FakeServers } from "./support/fake-servers";
+import { JWT, LOGIN_ERRORS, startFakeServers, type FakeServers } from "./support/fake-servers";
 
 const committed = (path: string) => readFileSync(join(ROOT, path), "utf8");
 const secretsTemplate = parse(committed(SECRETS_TEMPLATE_FILE));
@@ -32,6 +32,8 @@ beforeAll(() => {
   examplePipelineTemplate = renderPipelineTemplate(configFrom(parse(readFileSync(join(ROOT, "examples", "with-pipeline.yaml"), "utf8"))));
 });
 const scriptOf = (job: { before_script: string[] }) => job.before_script.join("\n");
+/** Every data file in examples/: each must produce a CI template, not only synthesize. */
+const EXAMPLE_FILES = readdirSync(join(ROOT, "examples")).filter((f) => /\.ya?ml$/.test(f)).sort();
 
 describe("the CI template for platform pipelines (templates/vault-secrets.gitlab-ci.yml)", () => {
   it("is the fresh render of access.yaml: a role or path renamed in the data file cannot leave it behind", () => {
@@ -65,12 +67,12 @@ describe("the CI template for platform pipelines (templates/vault-secrets.gitlab
   it("names each variable after path and key, and never svc-deployer's (workloads only)", () => {
     expect(secretVariables(config, "nexus-ci").map((v) => v.variable)).toEqual([
       "DEFECTDOJO_SVC_ORCHESTRATOR_TOKEN",
-      "NEXUS_SVC_EXECUTOR_USERNAME",
       "NEXUS_SVC_EXECUTOR_PASSWORD",
-      "NEXUS_SVC_ORCHESTRATOR_USERNAME",
+      "NEXUS_SVC_EXECUTOR_USERNAME",
       "NEXUS_SVC_ORCHESTRATOR_PASSWORD",
-      "ORCHESTRATOR_E2E_TEST_USER_USERNAME",
+      "NEXUS_SVC_ORCHESTRATOR_USERNAME",
       "ORCHESTRATOR_E2E_TEST_USER_PASSWORD",
+      "ORCHESTRATOR_E2E_TEST_USER_USERNAME",
       "REPORTPORTAL_SVC_ORCHESTRATOR_API_KEY",
       "SONARQUBE_SVC_ORCHESTRATOR_TOKEN",
       "SONARQUBE_SVC_ORCHESTRATOR_URL",
@@ -109,12 +111,24 @@ describe("GitLab CI schema validation (GitLab's ci.json, plus includes, extends,
     expect(lintGitlabCi("user.yml", { overrides: { "user.yml": user } }).problems).toEqual([]);
   });
 
+  it("finds the data files in examples/", () => {
+    expect(EXAMPLE_FILES).toEqual(expect.arrayContaining(["project-role.yaml", "with-pipeline.yaml"]));
+  });
+
+  it.each(EXAMPLE_FILES)("accepts the template for platform pipelines rendered from examples/%s, alone and extended by a job of each role", (file) => {
+    const example = configFrom(parse(readFileSync(join(ROOT, "examples", file), "utf8")), file);
+    const rendered = renderSecretsTemplate(example); // throws TemplateError when the data file cannot produce one
+    expect(lintTemplate(SECRETS_TEMPLATE_FILE, rendered)).toEqual([]);
+    const user = [`include:\n  - local: ${SECRETS_TEMPLATE_FILE}\n`, ...example.roles.map((role) => `${role.name}-job:\n  extends: .vault-secrets-${role.name}\n  script:\n    - ./build\n`)].join("");
+    expect(lintGitlabCi("user.yml", { overrides: { "user.yml": user, [SECRETS_TEMPLATE_FILE]: rendered } }).problems).toEqual([]);
+  });
+
   it.each([
     ["an unknown keyword", (ci: string) => ci.replace("  stage: validate\n", "  stage: validate\n  scirpt: [x]\n"), /job synth \(after extends\): schema: \/ must NOT have additional properties \(scirpt\)|\/synth must NOT have additional properties \(scirpt\)/],
     ["a keyword that is valid only in a hidden job reached through extends", (ci: string) => ci.replace(".node:\n", ".node:\n  install: [x]\n"), /job synth \(after extends\): schema: \/ must NOT have additional properties \(install\)/],
     ["a stage that is not declared", (ci: string) => ci.replace("stage: apply\n", "stage: deploy\n"), /job apply: stage deploy is not in stages/],
     ["a !reference to nothing", (ci: string) => ci.replace("!reference [.snippets, jq]", "!reference [.snippets, yq]"), /!reference \[\.snippets, yq\] points at nothing/],
-    ["needs on a job that does not exist", (ci: string) => ci.replace('needs: [synth, "plan:default-branch"]', 'needs: [synth, "plan:main"]'), /job apply: needs plan:main, which is not a job/],
+    ["needs on a job that does not exist", (ci: string) => ci.replace('needs: [synth, test, "plan:default-branch"]', 'needs: [synth, test, "plan:main"]'), /job apply: needs plan:main, which is not a job/],
     ["an id token without audience", (ci: string) => `${ci}\nextra:\n  id_tokens:\n    X: {}\n  script: [x]\n`, /id_tokens\/X must have required property 'aud'/],
     ["allow_failure exit codes written as a string", (ci: string) => ci.replace("exit_codes: [3]", 'exit_codes: "3"'), /allow_failure/],
   ])("rejects %s", (_what, change, message) => {
@@ -140,15 +154,39 @@ describe("the repository's pipeline (.gitlab-ci.yml)", () => {
     expect(Object.values(jobs).some((j) => JSON.stringify(j).includes("npm ci"))).toBe(false);
   });
 
-  it("posts the access diff against the target branch as an artifact and a note, and shows a widening (exit 3) as a warning", () => {
+  it("posts the access diff against the merge base as an artifact and a note, and shows a widening (exit 3) as a warning", () => {
     expect(jobs["access-diff"]).toMatchObject({
       stage: "test",
       rules: [{ if: '$CI_PIPELINE_SOURCE == "merge_request_event"' }],
       allow_failure: { exit_codes: [3] },
       artifacts: { when: "always", expose_as: "access diff", paths: ["access-diff.md"] },
     });
-    expect(script("access-diff")).toContain('npm run --silent access:diff -- "origin/${CI_MERGE_REQUEST_TARGET_BRANCH_NAME}" > access-diff.md || status=$?');
+    expect(script("access-diff")).toContain('npm run --silent access:diff -- "$base" > access-diff.md || status=$?');
     expect(script("access-diff")).toContain("sh .ci/mr-note.sh access-diff.note.md");
+  });
+
+  it("compares with what the merge request changes: the merge base (the target's tip only in a merged-results pipeline), fetched if the clone lacks it", () => {
+    const lines = [jobs["access-diff"].script].flat(10).filter((l): l is string => typeof l === "string");
+    const base = lines.findIndex((l) => l.startsWith("base="));
+    expect(lines[base]).toMatch(/^base="\$\{CI_MERGE_REQUEST_TARGET_BRANCH_SHA:-\$\{CI_MERGE_REQUEST_DIFF_BASE_SHA:\?[^}]+\}\}"$/);
+    const fetch = lines.findIndex((l) => l.includes("git fetch"));
+    expect(fetch).toBeGreaterThan(base);
+    expect(lines[fetch]).toMatch(/^git cat-file -e "\$\{base\}\^\{commit\}" 2>\/dev\/null \\\n *\|\| git fetch --no-tags --depth=1 origin "\$base" \\\n/);
+    expect(lines.findIndex((l) => l.includes("access:diff"))).toBeGreaterThan(fetch);
+    expect(lines.join("\n")).not.toMatch(/access:diff -- "?origin\//);
+    // The same line, run by a shell: a merge-request pipeline, a merged-results pipeline, and no merge request at all.
+    const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
+    const run = (env: Record<string, string>) => spawnSync("sh", ["-c", `${lines[base]}; printf %s "$base"`], { env: { PATH: process.env.PATH ?? "", ...env }, encoding: "utf8" });
+    expect(run({ CI_MERGE_REQUEST_DIFF_BASE_SHA: "1111", CI_MERGE_REQUEST_TARGET_BRANCH_SHA: "" }).stdout).toBe("1111");
+    expect(run({ CI_MERGE_REQUEST_DIFF_BASE_SHA: "1111", CI_MERGE_REQUEST_TARGET_BRANCH_SHA: "2222" }).stdout).toBe("2222");
+    expect(run({}).status).not.toBe(0);
+  });
+
+  it("runs no plan and no apply unless the tests passed: each of them needs the test job", () => {
+    for (const job of [".terraform", "plan:merge-request", "plan:default-branch", "apply"]) {
+      expect([job, ci[job]?.needs ?? jobs[job]?.needs]).toEqual([job, expect.arrayContaining(["synth", "test"])]);
+    }
+    expect(jobs.test.rules).toBeUndefined(); // in every pipeline, so that the need can always be met
   });
 
   it("plans in merge requests with the plan role and publishes GitLab's Terraform report", () => {
@@ -166,7 +204,7 @@ describe("the repository's pipeline (.gitlab-ci.yml)", () => {
       { if: '$ACCESS_PIPELINE_CONFIGURED != "true"', when: "never" },
       { if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_COMMIT_REF_PROTECTED == "true"', when: "manual" },
     ]);
-    expect(apply.needs).toEqual(["synth", "plan:default-branch"]);
+    expect(apply.needs).toEqual(["synth", "test", "plan:default-branch"]);
     expect(script("apply")).toMatch(/terraform apply plan\.cache$/);
     expect(jobs["plan:default-branch"].rules).toEqual((apply.rules as any[]).map((r: any) => (r.when === "manual" ? { if: r.if } : r)));
   });
@@ -178,17 +216,49 @@ describe("the repository's pipeline (.gitlab-ci.yml)", () => {
 });
 
 describe("CODEOWNERS", () => {
+  const SECURITY = "@cwiq/security";
   const lines = committed("CODEOWNERS").split("\n").filter((l) => l.trim() && !l.startsWith("#"));
+  const rules = lines.map((l) => ({ pattern: l.split(/\s+/)[0], owners: l.split(/\s+/).slice(1) }));
+  /** The owners GitLab applies to a repository file (no sections here: the last matching pattern wins). */
+  const ownersOf = (file: string): string[] | undefined =>
+    rules.filter(({ pattern }) => (pattern.endsWith("/") ? `/${file}`.startsWith(pattern) : `/${file}` === pattern)).at(-1)?.owners;
+  /** Files under a folder, relative to the repository root. */
+  const filesUnder = (dir: string): string[] =>
+    readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => join(entry.parentPath, entry.name).slice(ROOT.length + 1));
 
-  it("requires the security owners for the data files, the policy renderer, the rules and the pipeline", () => {
-    const owned = new Map(lines.map((l) => [l.split(/\s+/)[0], l.split(/\s+/).slice(1)]));
-    for (const path of ["/access.yaml", "/examples/", "/lib/policy.ts", "/lib/pipeline-access.ts", "/rules/", "/.gitlab-ci.yml", "/.ci/", "/templates/", "/CODEOWNERS"]) {
-      expect([path, owned.get(path)]).toEqual([path, ["@cwiq/security"]]);
+  it("uses only anchored paths, a folder ending in /, so that each one means exactly what it says", () => {
+    for (const { pattern } of rules) expect([pattern, /^\/[^*?[\]!]+$/.test(pattern)]).toEqual([pattern, true]);
+  });
+
+  it("requires the security owners for the data files, the code, the packages, the reviewed output and the pipeline", () => {
+    const owned = new Map(rules.map(({ pattern, owners }) => [pattern, owners]));
+    for (const path of [
+      "/access.yaml", "/examples/", "/lib/", "/constructs/", "/rules/", "/main.ts", "/scripts/", "/package.json", "/package-lock.json", "/cdktf.json", "/tsconfig.json",
+      "/ACCESS.md", "/__snapshots__/", "/.gitlab-ci.yml", "/.ci/", "/templates/", "/CODEOWNERS",
+    ]) {
+      expect([path, owned.get(path)]).toEqual([path, [SECURITY]]);
     }
   });
 
+  it("gives every input of the synth and of the access report and diff to the security owners (lib/duration.ts too)", () => {
+    // What the synth and the access commands are built from, found by esbuild as `npm run synth` bundles them
+    // (scripts/run.mjs), packages left out: a new folder of code cannot be missed.
+    const { buildSync } = require("esbuild") as typeof import("esbuild");
+    const bundled = ["main.ts", "scripts/access.ts", "scripts/access-diff.ts", "scripts/ci-template.ts"].flatMap((entry) =>
+      Object.keys(buildSync({ entryPoints: [join(ROOT, entry)], bundle: true, platform: "node", packages: "external", write: false, metafile: true, absWorkingDir: ROOT, logLevel: "silent" }).metafile!.inputs),
+    );
+    const inputs = [...new Set([
+      ...filesUnder("lib"), ...filesUnder("constructs"), ...filesUnder("rules"), ...filesUnder("examples"), ...filesUnder("templates"), ...bundled,
+      "main.ts", "scripts/synth.mjs", "scripts/run.mjs", "package.json", "package-lock.json", "cdktf.json", "tsconfig.json", "access.yaml",
+    ])].sort();
+    expect(inputs).toEqual(expect.arrayContaining(["lib/duration.ts", "lib/policy.ts", "constructs/ci-role.ts", "rules/roles.ts", "main.ts", "scripts/synth.mjs"]));
+    expect(inputs.filter((file) => !ownersOf(file)?.includes(SECURITY))).toEqual([]);
+  });
+
   it("names only paths that exist, so a rename cannot silently drop an owner", () => {
-    for (const path of lines.map((l) => l.split(/\s+/)[0])) expect([path, existsSync(join(ROOT, path))]).toEqual([path, true]);
+    for (const { pattern } of rules) expect([pattern, existsSync(join(ROOT, pattern))]).toEqual([pattern, true]);
   });
 });
 
@@ -207,7 +277,10 @@ describe("the generated shell, run against a fake Vault and GitLab", () => {
   };
   const SENSITIVE = [TOKEN, NOTE_TOKEN, "limited-token", "partial-token", ...Object.values(JWT), ...Object.values(secrets).flatMap((s) => Object.values(s)).filter((v) => !v.startsWith("svc-") && v !== "e2e")];
 
-  const SHELL_SCENARIOS = ["ok", "no_curl", "no_jq", "no_addr", "no_id_token", "bad_jwt", "wrong_aud", "not_bound", "no_token", "forbidden", "missing_key", "missing_secret", "unknown_path", "unreachable", "plan", "apply"];
+  const SHELL_SCENARIOS = [
+    "ok", "no_curl", "no_jq", "no_addr", "no_id_token", "bad_jwt", "wrong_aud", "wrong_aud_old", "not_bound", "expired", "wrong_issuer", "role_missing", "no_role",
+    "oidc_role", "outside_cidrs", "no_token", "forbidden", "missing_key", "missing_secret", "unknown_path", "unreachable", "plan", "apply",
+  ];
   let servers: FakeServers;
   let dir: string;
   const out = (name: string) => ({
@@ -218,7 +291,11 @@ describe("the generated shell, run against a fake Vault and GitLab", () => {
   const envOf = (name: string) => Object.fromEntries(readFileSync(join(dir, `${name}.env`), "utf8").split("\n").filter(Boolean).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
 
   beforeAll(async () => {
+    const pipeline = parse(examplePipelineTemplate);
+    // The roles the templates log in to, as Vault has them once the configuration is applied, and a browser login role.
+    const roles = [secretsTemplate[".vault-secrets-nexus-ci"], pipeline[PIPELINE_JOBS.plan], pipeline[PIPELINE_JOBS.apply]].map((job) => [job.variables.VAULT_AUTH_ROLE, "jwt"]);
     servers = await startFakeServers({
+      roles: { ...Object.fromEntries(roles), "nexus-ui": "oidc" },
       secrets,
       partialSecrets: { "reportportal/svc-orchestrator": { wrong_key: "x" } },
       token: TOKEN,
@@ -226,7 +303,6 @@ describe("the generated shell, run against a fake Vault and GitLab", () => {
       mergeRequest: { project: "42", iid: "7" },
     });
     dir = mkdtempSync(join(tmpdir(), "ci-shell-"));
-    const pipeline = parse(examplePipelineTemplate);
     writeFileSync(join(dir, "secrets.sh"), scriptOf(secretsTemplate[".vault-secrets-nexus-ci"]));
     writeFileSync(join(dir, "plan.sh"), scriptOf(pipeline[PIPELINE_JOBS.plan]));
     writeFileSync(join(dir, "apply.sh"), scriptOf(pipeline[PIPELINE_JOBS.apply]));
@@ -252,7 +328,14 @@ no_addr() { secrets_job "${JWT.ok}"; unset VAULT_ADDR; read_secrets; }
 no_id_token() { secrets_job ""; read_secrets; }
 bad_jwt() { secrets_job 'x", "role": "other'; read_secrets; }
 wrong_aud() { secrets_job "${JWT.wrongAudience}"; read_secrets; }
+wrong_aud_old() { secrets_job "${JWT.wrongAudienceOld}"; read_secrets; }
 not_bound() { secrets_job "${JWT.notBound}"; read_secrets; }
+expired() { secrets_job "${JWT.expired}"; read_secrets; }
+wrong_issuer() { secrets_job "${JWT.wrongIssuer}"; read_secrets; }
+role_missing() { secrets_job "${JWT.ok}"; VAULT_AUTH_ROLE=nexus-cl; read_secrets; }
+no_role() { secrets_job "${JWT.ok}"; VAULT_AUTH_ROLE=; read_secrets; }
+oidc_role() { secrets_job "${JWT.ok}"; VAULT_AUTH_ROLE=nexus-ui; read_secrets; }
+outside_cidrs() { secrets_job "${JWT.outsideCidrs}"; read_secrets; }
 no_token() { secrets_job "${JWT.noToken}"; read_secrets; }
 forbidden() { secrets_job "${JWT.limited}"; read_secrets; }
 missing_key() { secrets_job "${JWT.partial}"; VAULT_SECRETS=reportportal/svc-orchestrator; read_secrets; }
@@ -277,7 +360,8 @@ wait
     writeFileSync(join(dir, "driver.sh"), driver);
     chmodSync(join(dir, "driver.sh"), 0o755);
     await new Promise<void>((resolve, reject) => execFile("sh", [join(dir, "driver.sh")], { env: { PATH: process.env.PATH ?? "" } }, (error) => (error ? reject(error) : resolve())));
-  });
+    // Some thirty shells with curl and jq, side by side: about a second alone, several on a loaded 2-core machine.
+  }, 30_000);
   afterAll(() => servers?.close());
 
   it("reads every secret of the role into its variable, exported, and prints only names", () => {
@@ -286,7 +370,7 @@ wait
     const env = envOf("ok");
     for (const v of secretVariables(config, "nexus-ci")) expect([v.variable, env[v.variable]]).toEqual([v.variable, secrets[v.path][v.key]]);
     expect(stdout).toContain("vault-secrets: logged in to Vault as role nexus-ci");
-    expect(stdout).toContain("vault-secrets: read secret/data/nexus/svc-orchestrator into NEXUS_SVC_ORCHESTRATOR_USERNAME, NEXUS_SVC_ORCHESTRATOR_PASSWORD");
+    expect(stdout).toContain("vault-secrets: read secret/data/nexus/svc-orchestrator into NEXUS_SVC_ORCHESTRATOR_PASSWORD, NEXUS_SVC_ORCHESTRATOR_USERNAME");
     expect(env).not.toHaveProperty("VAULT_TOKEN");
     expect(Object.values(env)).not.toContain(TOKEN);
   });
@@ -312,8 +396,15 @@ wait
     ["VAULT_ADDR is not set", "no_addr", /VAULT_ADDR is not set or empty\. It comes from the CI\/CD variable VAULT_ADDR of group 9.*'Could not resolve host'/],
     ["the ID token is empty", "no_id_token", /VAULT_ID_TOKEN is empty: the job has no ID token/],
     ["the ID token is not a JWT (it goes into the login JSON as it is)", "bad_jwt", /VAULT_ID_TOKEN is not a JWT/],
-    ["the audience does not match (HTTP 400)", "wrong_aud", /Vault refused the login to role nexus-ci \(HTTP 400 from \/v1\/auth\/jwt\/login\)\. Most often the ID token's audience: the job's id_tokens aud must be https:\/\/gitlab\.shared\.cwiq\.io\. Vault said: error validating token: invalid audience/],
-    ["the job is not bound to the role (HTTP 403 on login)", "not_bound", /Vault refused the login \(HTTP 403 from \/v1\/auth\/jwt\/login\): this job is not bound to role nexus-ci, which accepts jobs with namespace_id=9; this job has namespace_id=77\. .*subgroups/],
+    ["the audience does not match (HTTP 400)", "wrong_aud", /Vault refused the ID token's audience for role nexus-ci \(HTTP 400 from \/v1\/auth\/jwt\/login\): the job's id_tokens VAULT_ID_TOKEN aud must be https:\/\/gitlab\.shared\.cwiq\.io, the role's bound audience\./],
+    ["the audience does not match, in an older plugin's words", "wrong_aud_old", /Vault refused the ID token's audience for role nexus-ci \(HTTP 400 from \/v1\/auth\/jwt\/login\): the job's id_tokens VAULT_ID_TOKEN aud must be https:\/\/gitlab\.shared\.cwiq\.io/],
+    ["the job is not bound to the role (HTTP 400 on login, not the JWT page's 403)", "not_bound", /Vault refused the login \(HTTP 400 from \/v1\/auth\/jwt\/login\): this job is not bound to role nexus-ci, which accepts jobs with namespace_id=9; this job has namespace_id=77\. namespace_id is the project's own group: projects in its subgroups do not match\./],
+    ["the ID token has expired", "expired", /Vault did not accept the ID token itself for role nexus-ci \(HTTP 400 from \/v1\/auth\/jwt\/login\): its signature, issuer or expiry\. Vault trusts only ID tokens issued by https:\/\/gitlab\.shared\.cwiq\.io .*retry the job if it expired\./],
+    ["the ID token comes from another issuer", "wrong_issuer", /Vault did not accept the ID token itself for role nexus-ci \(HTTP 400 from \/v1\/auth\/jwt\/login\): its signature, issuer or expiry\. Vault trusts only ID tokens issued by https:\/\/gitlab\.shared\.cwiq\.io/],
+    ["the role does not exist in Vault", "role_missing", /Vault has no role 'nexus-cl' on auth\/jwt \(HTTP 400 from \/v1\/auth\/jwt\/login\): the configuration that declares role nexus-ci is not applied to this Vault yet \(ask the infra team to apply it\), or VAULT_AUTH_ROLE names the wrong role \(this template logs in as nexus-ci\)\./],
+    ["VAULT_AUTH_ROLE is empty", "no_role", /Vault received no role \(HTTP 400 from \/v1\/auth\/jwt\/login\): VAULT_AUTH_ROLE is empty, and auth\/jwt has no default role\. Do not override VAULT_AUTH_ROLE \(this template logs in as nexus-ci\)\./],
+    ["the role is an OIDC (browser) role", "oidc_role", /role 'nexus-ui' is an OIDC role in Vault \(role_type oidc, for browser logins\) \(HTTP 400 from \/v1\/auth\/jwt\/login\): a CI job logs in only to a role_type jwt role\./],
+    ["Vault denies the login outright (HTTP 403, e.g. token_bound_cidrs)", "outside_cidrs", /Vault denied the login to role nexus-ci \(HTTP 403 from \/v1\/auth\/jwt\/login, permission denied\)\. Not the ID token \(Vault answers those with 400\) but where the login comes from, for example the role's token_bound_cidrs/],
     ["the login returns no token", "no_token", /Vault answered the login to role nexus-ci with HTTP 200 but without a token \(\.auth\.client_token is empty\)/],
     ["the path is not in the role's policy (HTTP 403 on read)", "forbidden", /role nexus-ci may not read secret\/data\/defectdojo\/svc-orchestrator \(HTTP 403\): the path is not in the role's policy in Vault/],
     ["a key is missing in the secret", "missing_key", /secret\/data\/reportportal\/svc-orchestrator has no key api_key/],
@@ -324,6 +415,22 @@ wait
     const { rc, stderr } = out(scenario);
     expect(rc).toBe(1);
     expect(stderr).toMatch(new RegExp(`vault-secrets: ERROR: ${message.source}`));
+  });
+
+  it.each([
+    ["wrong_aud", LOGIN_ERRORS.wrongAudience],
+    ["wrong_aud_old", LOGIN_ERRORS.wrongAudienceOld],
+    ["not_bound", LOGIN_ERRORS.notBound],
+    ["expired", LOGIN_ERRORS.expired],
+    ["wrong_issuer", LOGIN_ERRORS.wrongIssuer],
+    ["role_missing", 'role "nexus-cl" could not be found'],
+    ["no_role", "missing role"],
+    ["oidc_role", "role with oidc role_type is not allowed"],
+    ["outside_cidrs", "permission denied"],
+  ])("ends the login failure of %s, on one line, with Vault's own words", (scenario, said) => {
+    const { stderr } = out(scenario);
+    expect(stderr.split("\n")).toEqual([expect.stringMatching(/^vault-secrets: ERROR: /), ""]);
+    expect(stderr.slice(stderr.lastIndexOf(" Vault said: "))).toBe(` Vault said: ${said}\n`);
   });
 
   it("checks tools, variables, the ID token and VAULT_SECRETS before it calls Vault", () => {

@@ -151,6 +151,8 @@ describe("adding svc-datastore (Docker read/write, read by nexus-ci) to the defa
   it("prints the next steps: the Nexus account, the password variable, and exactly what the plan must show", () => {
     expect(added.nextSteps).toContain("Create the Nexus user svc-datastore with exactly these permissions: docker:read-write");
     expect(added.nextSteps).toContain("TF_VAR_svc_datastore_password");
+    // The generated files that follow the data file (tests fail while they are stale).
+    expect(added.nextSteps).toContain("npm run access and npm run ci-template");
     expect(added.nextSteps).toContain(
       [
         "     + vault_kv_secret_v2.svc-datastore",
@@ -416,8 +418,8 @@ describe("adoption guardrails", () => {
 
 const EXAMPLE_FILE = join(ROOT, "examples", "project-role.yaml");
 const EXAMPLE_TEXT = readFileSync(EXAMPLE_FILE, "utf8");
-const PROJECT_PATH = "gitlab/security-group-access-token";
-const PROJECT_POLICY = "kv-read.secret.gitlab.security-group-access-token";
+const PROJECT_PATH = "security/group-access-token";
+const PROJECT_POLICY = "kv-read.secret.security.group-access-token";
 
 /** The example's data with a change applied, checked by the real rule pack in memory. */
 const exampleWith = (change: (data: any) => void = () => {}) => {
@@ -470,7 +472,7 @@ describe("adding the project's path to nexus-ci", () => {
 
   it("fails POL-007: a group-wide role may not read what a project-scoped role reads", () => {
     expect(leaked.violations).toEqual([
-      `POL-007 vault_policy.kv-read_secret_gitlab_security-group-access-token.policy: lets group-wide role nexus-ci read "secret/data/${PROJECT_PATH}", which project-scoped role security-build reads`,
+      `POL-007 vault_policy.kv-read_secret_security_group-access-token.policy: lets group-wide role nexus-ci read "secret/data/${PROJECT_PATH}", which project-scoped role security-build reads`,
     ]);
   });
 

@@ -71,7 +71,7 @@ describe("the pipeline section of the data file", () => {
     ]);
     expect(
       problemsOf((d) => {
-        d.roles.push({ name: "release-ci", audiences: ["https://gitlab.shared.cwiq.io"], boundClaims: { project_id: "42" }, reads: [{ path: "sonarqube/svc-orchestrator", keys: ["token"] }] });
+        d.roles.push({ name: "release-ci", audiences: ["https://gitlab.shared.cwiq.io"], boundClaims: { project_id: "42" }, reads: [{ path: "sonarqube/svc-orchestrator", keys: ["token", "url"] }] });
         d.pipeline.gitlabTokenPath = "sonarqube/svc-orchestrator";
       }),
     ).toEqual(['pipeline.gitlabTokenPath: "sonarqube/svc-orchestrator": is also read by nexus-ci, release-ci: only the apply role may read the GitLab token']);
@@ -151,6 +151,30 @@ describe("the pipeline roles of the example stack", () => {
     expect(Object.entries(grants).filter(([p, c]) => /^(sys\/auth|sys\/mounts|secret\/)/.test(p) && c.includes("delete"))).toEqual([]);
   });
 
+  it.each([PLAN, APPLY])("lets %s's token look itself up, which the Vault provider does before anything else (no default policy here)", (name) => {
+    // terraform-provider-vault internal/provider/meta.go (setClient): LookupSelf() on every run, skip_child_token or not.
+    const role = tf.resource.vault_jwt_auth_backend_role[name];
+    expect(role.token_no_default_policy).toBe(true);
+    expect(grantsIn(name === PLAN ? planPolicy : applyPolicy)["auth/token/lookup-self"]).toEqual(["read"]);
+  });
+
+  it("fails PIPE-007 when a pipeline policy lacks the provider's token lookup, and when it grants more there", () => {
+    const withPolicy = (id: string, edit: (hcl: string) => string): string[] => {
+      const changed = structuredClone(tf);
+      changed.resource.vault_policy[id].policy = edit(changed.resource.vault_policy[id].policy);
+      const input: RuleInput = { file: "examples/with-pipeline.yaml", config: example, data: exampleData(), tf: changed };
+      return checkConfiguration(input).violations.filter((v) => v.rule.id === "PIPE-007").map((v) => v.message);
+    };
+    const lookup = /# the Vault provider looks up its own token[^\n]*\npath "auth\/token\/lookup-self" \{\n  capabilities = \["read"\]\n\}\n/;
+    expect(planPolicy).toMatch(lookup);
+    expect(withPolicy(`pipeline_${PLAN}`, (hcl) => hcl.replace(lookup, ""))).toEqual([
+      expect.stringContaining(`plan role ${PLAN} needs exactly [read] on "auth/token/lookup-self", has []`),
+    ]);
+    expect(withPolicy(`pipeline_${APPLY}`, (hcl) => hcl.replace(lookup, 'path "auth/token/lookup-self" {\n  capabilities = ["read", "update"]\n}\n'))).toEqual([
+      expect.stringContaining(`apply role ${APPLY} needs exactly [read] on "auth/token/lookup-self", has [read,update]`),
+    ]);
+  });
+
   it("covers every managed resource, including the KV mount when the data file manages it", () => {
     const data = exampleData();
     data.vault.manageKvMount = true;
@@ -185,6 +209,7 @@ describe("a merge-request plan with the plan role reads no secret value", () => 
   it("can refresh everything else: the plan policy grants every read the provider's refresh needs", () => {
     const granted = new Map((parsePolicyRules(planPolicy) ?? []).map((r) => [r.path, r.capabilities]));
     const refreshes = [
+      ...PROVIDER_NEEDS.client(),
       ...PROVIDER_NEEDS.jwtAuthMount("jwt"),
       ...Object.values(tf.resource.vault_jwt_auth_backend_role).flatMap((r: any) => PROVIDER_NEEDS.jwtRole("jwt", r.role_name)),
       ...Object.values(tf.resource.vault_policy).flatMap((p: any) => PROVIDER_NEEDS.aclPolicy(p.name)),

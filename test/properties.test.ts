@@ -10,6 +10,8 @@ import { parsePolicyRules } from "../rules/terraform-json";
 import { synthesizedJson } from "./support/rule-input";
 
 const GITLAB = "https://gitlab.example.org";
+/** The group of generated data; no generated project id equals it (JWT-013: group 7 is not project 7). */
+const GROUP_ID = 7;
 const segment = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,6}$/);
 const kvPath = fc.array(segment, { minLength: 1, maxLength: 3 }).map((s) => s.join("/")).filter((p) => !p.startsWith("nexus/"));
 const roleName = fc.stringMatching(/^[a-z][a-z0-9-]{0,8}[a-z0-9]$/);
@@ -17,12 +19,13 @@ const accountName = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,8}$/).map((s) => `sv
 const SCOPES = ["docker:read", "docker:read-write", "rpm:read-write", "raw:read-write", "pypi:read-write", "maven:read", "npm:read-write", "helm:read"];
 
 /**
- * A valid data file: distinct names, id-bound roles that read at least one path (JWT-011), accounts read either by CI
- * roles or by workloads (POL-006), and no path read by both a project-scoped and a group-wide role (POL-007).
+ * A valid data file: distinct names, id-bound roles that read at least one path (JWT-011) and never bind the group id as
+ * a project id (JWT-013), accounts read either by CI roles or by workloads (POL-006), and no path read by both a
+ * project-scoped and a group-wide role (POL-007).
  */
 const validData = fc
   .record({
-    roles: fc.uniqueArray(fc.record({ name: roleName, id: fc.integer({ min: 1, max: 100000 }), byProject: fc.boolean(), reads: fc.uniqueArray(kvPath, { minLength: 1, maxLength: 4 }) }), {
+    roles: fc.uniqueArray(fc.record({ name: roleName, id: fc.integer({ min: 1, max: 100000 }).filter((id) => id !== GROUP_ID), byProject: fc.boolean(), reads: fc.uniqueArray(kvPath, { minLength: 1, maxLength: 4 }) }), {
       minLength: 1,
       maxLength: 4,
       selector: (r) => r.name,
@@ -39,7 +42,7 @@ const validData = fc
     const sameScope = (readers: string[]) => readers.filter((r) => byProject.get(r) === byProject.get(readers[0]));
     return {
       stack: "generated",
-      gitlab: { url: GITLAB, groupId: 7 },
+      gitlab: { url: GITLAB, groupId: GROUP_ID },
       vault: { url: "https://vault.example.org", jwtMount: "jwt", kvMount: "kv" },
       roles: roles.map((r) => ({
         name: r.name,

@@ -90,11 +90,15 @@ const NON_COMPLIANT: [string, string, (i: MutableInput) => void, string | string
   ["JWT-009", "TTL above max TTL", (i) => (role(i).token_ttl = 1801), "vault_jwt_auth_backend_role.nexus-ci.token_ttl: 1801s exceeds token_max_ttl 1800s"],
   ["JWT-010", "a periodic token", (i) => (role(i).token_period = 600), "vault_jwt_auth_backend_role.nexus-ci.token_period: is 600: periodic tokens never expire"],
   ["JWT-010", "an explicit max TTL above the ceiling", (i) => (role(i).token_explicit_max_ttl = 7200), "vault_jwt_auth_backend_role.nexus-ci.token_explicit_max_ttl: is 7200s, above the 3600s ceiling"],
-  ["JWT-010", "negative token_num_uses", (i) => (role(i).token_num_uses = -1), "vault_jwt_auth_backend_role.nexus-ci.token_num_uses: is -1"],
+  ["JWT-010", "negative token_num_uses", (i) => (role(i).token_num_uses = -1), "vault_jwt_auth_backend_role.nexus-ci.token_num_uses: is -1: Vault allows such a token unlimited requests"],
+  ["JWT-010", "token_num_uses 0 (unlimited)", (i) => (role(i).token_num_uses = 0), "vault_jwt_auth_backend_role.nexus-ci.token_num_uses: is 0: Vault allows such a token unlimited requests"],
+  ["JWT-010", "no token_num_uses (Vault's default: unlimited)", (i) => delete role(i).token_num_uses, "vault_jwt_auth_backend_role.nexus-ci.token_num_uses: is unset: Vault allows such a token unlimited requests"],
+  ["JWT-010", "fewer uses than the role has paths", inData((c) => (c.roles[0].tokenNumUses = 5)), "vault_jwt_auth_backend_role.nexus-ci.token_num_uses: is 5, fewer than the 6 paths the role may read: a job reading them all would fail"],
   ["JWT-011", "no policies", (i) => (role(i).token_policies = []), "vault_jwt_auth_backend_role.nexus-ci.token_policies: is empty: the role grants nothing and should not exist"],
   ["JWT-011", "a policy not declared here", (i) => role(i).token_policies.push("nexus-read-policy"), 'vault_jwt_auth_backend_role.nexus-ci.token_policies: "nexus-read-policy" is not a policy declared in this stack'],
   ["JWT-011", "no token_policies at all", (i) => delete role(i).token_policies, "vault_jwt_auth_backend_role.nexus-ci.token_policies: is empty: the role grants nothing and should not exist"],
   ["JWT-012", "a role the data file does not declare", (i) => (i.tf.resource.vault_jwt_auth_backend_role.stray = { ...role(i), role_name: "stray-ci" }), 'vault_jwt_auth_backend_role.stray.role_name: "stray-ci" is declared neither under roles nor under pipeline in the data file'],
+  ["JWT-013", "the group id bound as a project id", (i) => (role(i).bound_claims = { project_id: "9" }), 'vault_jwt_auth_backend_role.nexus-ci.bound_claims.project_id: is "9", which is gitlab.groupId: project 9 is not group 9'],
   ["JWT-012", "a role without a name", (i) => delete role(i).role_name, "vault_jwt_auth_backend_role.nexus-ci.role_name: null is declared neither under roles nor under pipeline in the data file"],
   ["AUTH-001", "a trailing slash on the issuer", (i) => (backend(i).bound_issuer = "https://gitlab.shared.cwiq.io/"), 'vault_jwt_auth_backend.jwt.bound_issuer: is "https://gitlab.shared.cwiq.io/", must be exactly "https://gitlab.shared.cwiq.io"'],
   ["AUTH-001", "no issuer", (i) => delete backend(i).bound_issuer, 'vault_jwt_auth_backend.jwt.bound_issuer: is null, must be exactly "https://gitlab.shared.cwiq.io"'],
@@ -118,11 +122,28 @@ const NON_COMPLIANT: [string, string, (i: MutableInput) => void, string | string
   ["POL-001", "a path without data/", (i) => (policy(i).policy = readPolicy("secret/nexus/svc-orchestrator")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci "secret/nexus/svc-orchestrator", not an exact secret/data/<path>'],
   ["POL-001", "another mount", (i) => (policy(i).policy = readPolicy("kv/data/nexus/svc-orchestrator")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci "kv/data/nexus/svc-orchestrator", not an exact secret/data/<path>'],
   ["POL-001", "a parent reference", (i) => (policy(i).policy = readPolicy("secret/data/nexus/../x")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci "secret/data/nexus/../x", not an exact secret/data/<path>'],
+  ["POL-001", "a one-segment glob", (i) => (policy(i).policy = readPolicy("secret/data/nexus/+")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci "secret/data/nexus/+", not an exact secret/data/<path>'],
+  ["POL-001", "upper case", (i) => (policy(i).policy = readPolicy("secret/data/nexus/SVC-orchestrator")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci "secret/data/nexus/SVC-orchestrator", not an exact secret/data/<path>'],
+  ["POL-001", "an empty segment", (i) => (policy(i).policy = readPolicy("secret/data/nexus//svc-orchestrator")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci "secret/data/nexus//svc-orchestrator", not an exact secret/data/<path>'],
+  ["POL-001", "a trailing slash", (i) => (policy(i).policy = readPolicy("secret/data/nexus/svc-orchestrator/")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci "secret/data/nexus/svc-orchestrator/", not an exact secret/data/<path>'],
+  ["POL-001", "a leading slash", (i) => (policy(i).policy = readPolicy("/secret/data/nexus/svc-orchestrator")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci "/secret/data/nexus/svc-orchestrator", not an exact secret/data/<path>'],
   ["POL-001", "the data/ root itself", (i) => (policy(i).policy = readPolicy("secret/data")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci "secret/data", not an exact secret/data/<path>'],
   ["POL-002", "list beside read", (i) => (policy(i).policy = readPolicy("secret/data/nexus/svc-orchestrator", '"read", "list"')), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci ["read","list"] on "secret/data/nexus/svc-orchestrator", must be exactly ["read"]'],
+  ...(["create", "update", "patch", "delete", "deny"] as const).map((cap): [string, string, (i: MutableInput) => void, string] => [
+    "POL-002",
+    `${cap} beside read`,
+    (i) => (policy(i).policy = readPolicy("secret/data/nexus/svc-orchestrator", `"read", "${cap}"`)),
+    `vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci ["read","${cap}"] on "secret/data/nexus/svc-orchestrator", must be exactly ["read"]`,
+  ]),
   ["POL-002", "sudo", (i) => (policy(i).policy = readPolicy("secret/data/nexus/svc-orchestrator", '"sudo"')), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci ["sudo"] on "secret/data/nexus/svc-orchestrator", must be exactly ["read"]'],
   ["POL-003", "sys/", (i) => (policy(i).policy = readPolicy("sys/mounts")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci the administrative path "sys/mounts"'],
   ["POL-003", "a metadata path", (i) => (policy(i).policy = readPolicy("secret/metadata/nexus/svc-orchestrator")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci the administrative path "secret/metadata/nexus/svc-orchestrator"'],
+  ...["auth/token/create", "identity/entity", "secret/delete/nexus/svc-orchestrator", "secret/undelete/nexus/svc-orchestrator"].map((path): [string, string, (i: MutableInput) => void, string] => [
+    "POL-003",
+    path.split("/").find((s) => s !== "secret") ?? path,
+    (i) => (policy(i).policy = readPolicy(path)),
+    `vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci the administrative path "${path}"`,
+  ]),
   ["POL-003", "a destroy path", (i) => (policy(i).policy = readPolicy("secret/destroy/nexus/svc-orchestrator")), 'vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: grants nexus-ci the administrative path "secret/destroy/nexus/svc-orchestrator"'],
   ["POL-004", "a parameter constraint", (i) => (policy(i).policy = 'path "secret/data/a" {\n  capabilities = ["read"]\n  allowed_parameters = { "*" = [] }\n}\n'), "vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: is not a list of path blocks with capabilities"],
   ["POL-004", "an empty policy", (i) => (policy(i).policy = "# nothing\n"), "vault_policy.kv-read_secret_nexus_svc-orchestrator.policy: is not a list of path blocks with capabilities"],
@@ -186,6 +207,10 @@ const NON_COMPLIANT: [string, string, (i: MutableInput) => void, string | string
   ["VAR-003", "a key that starts with a digit", (i) => (i.tf.resource.gitlab_group_variable.x = { ...vaultAddr(i), key: "2FA_SEED" }), 'gitlab_group_variable.x.key: "2FA_SEED" is not an allowed key'],
   ["VAR-003", "a hyphen in the key", (i) => (i.tf.resource.gitlab_group_variable.x = { ...vaultAddr(i), key: "VAULT-ADDR" }), 'gitlab_group_variable.x.key: "VAULT-ADDR" is not an allowed key'],
   ["DATA-001", "a secret without prevent_destroy", (i) => delete secret(i).lifecycle, "vault_kv_secret_v2.svc-executor.lifecycle.prevent_destroy: is not true"],
+  ["DATA-001", "a managed KV mount without prevent_destroy", (i) => {
+    inData((c) => (c.vault.manageKvMount = true))(i);
+    delete i.tf.resource.vault_mount.kv_secret.lifecycle;
+  }, "vault_mount.kv_secret.lifecycle.prevent_destroy: is not true"],
   ["DATA-001", "the auth backend without prevent_destroy", (i) => (backend(i).lifecycle.prevent_destroy = false), "vault_jwt_auth_backend.jwt.lifecycle.prevent_destroy: is not true"],
   ["POL-007", "a project-scoped role's secret also read by the group-wide role", inData((c) => {
     c.roles.push({ ...c.roles[0], name: "executor-ci", boundClaims: { project_id: "77" }, reads: [] });
@@ -312,6 +337,14 @@ describe("compliant variations", () => {
     const atCeiling = (i: MutableInput) => Object.assign(role(i), { token_ttl: 3600, token_max_ttl: 3600, token_explicit_max_ttl: 3600 });
     expect(findings("JWT-009", atCeiling)).toEqual([]);
     expect(findings("JWT-010", atCeiling)).toEqual([]);
+  });
+
+  it("JWT-010 accepts exactly as many uses as the role has paths", () => {
+    expect(findings("JWT-010", (i) => (role(i).token_num_uses = 6))).toEqual([]);
+  });
+
+  it("JWT-013 accepts a project id that is not the group id, and the group id as namespace_id", () => {
+    expect(findings("JWT-013", (i) => (role(i).bound_claims = { project_id: "90", namespace_id: "9" }))).toEqual([]);
   });
 
   it("JWT-011 leaves root and default to JWT-008 instead of reporting them twice", () => {

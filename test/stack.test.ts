@@ -55,6 +55,7 @@ describe("the default stack (CWIQ)", () => {
       token_no_default_policy: true,
       token_ttl: 900,
       token_max_ttl: 1800,
+      token_num_uses: 20,
     });
     expect(role.token_policies).toEqual(CI_PATHS.map(policyOf));
     expect(Object.keys(role.claim_mappings).sort()).toEqual(["job_id", "pipeline_id", "project_path", "ref", "user_login"]);
@@ -138,15 +139,32 @@ describe("variations", () => {
     expect(synthStack(configFrom(data)).terraform.backend.local.path).toBe("../../../terraform.staging.tfstate");
   });
 
-  it("produces byte-identical JSON when roles, reads, accounts, readers and workloads are reordered", () => {
+  it("produces byte-identical JSON when roles, reads, accounts, readers and workloads are reordered, and the lists and maps inside them", () => {
     const data = defaultData();
-    data.roles.push({ name: "release-ci", audiences: [GITLAB], boundClaims: { project_id: "42" }, reads: [{ path: "release/signing", keys: ["key"] }] });
+    data.roles.push({
+      name: "release-ci",
+      audiences: [GITLAB, "https://vault.shared.cwiq.io"],
+      boundClaims: { project_id: "42", ref_protected: "true" },
+      reads: [{ path: "release/signing", keys: ["key", "cert"] }],
+    });
     const reordered = structuredClone(data);
+    const reverseKeys = (record: Record<string, unknown>) => Object.fromEntries(Object.entries(record).reverse());
     reordered.roles.reverse();
-    reordered.roles.forEach((r: any) => r.reads.reverse());
+    reordered.roles.forEach((r: any) => {
+      r.reads.reverse();
+      r.reads.forEach((read: any) => read.keys.reverse());
+      r.audiences.reverse();
+      r.boundClaims = reverseKeys(r.boundClaims);
+      r.claimMappings = [...(r.claimMappings ?? ["project_path", "ref", "pipeline_id", "job_id", "user_login"])].reverse();
+    });
+    data.roles.at(-1).claimMappings = ["project_path", "ref", "pipeline_id", "job_id", "user_login"];
     reordered.accounts.reverse();
-    reordered.accounts.forEach((a: any) => a.readers.reverse());
+    reordered.accounts.forEach((a: any) => {
+      a.readers.reverse();
+      a.permissions.reverse();
+    });
     reordered.workloads.reverse();
+    expect(JSON.stringify(reordered)).not.toBe(JSON.stringify(data));
     expect(JSON.stringify(synthStack(configFrom(reordered)))).toBe(JSON.stringify(synthStack(configFrom(data))));
   });
 });

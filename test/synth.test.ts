@@ -104,7 +104,7 @@ describe("synth with guardrails", () => {
     expect(existsSync(outdir)).toBe(false);
   });
 
-  it("writes the stack when each violation is suppressed or justified on its entry, and lists the suppressions", () => {
+  it("writes the stack when each violation is suppressed or justified on its entry, and lists the suppressions and justifications", () => {
     const data = unsafeData();
     data.roles[0].tokenMaxTtl = "30m";
     data.roles[0].suppress = [{ rule: "JWT-005", reason: "release-* refs during the migration, see INFRA-42" }];
@@ -113,9 +113,10 @@ describe("synth with guardrails", () => {
     const result = run();
     const written = JSON.parse(readFileSync(join(outdir, "stacks", "cwiq", "cdk.tf.json"), "utf8"));
     expect(written.resource.vault_jwt_auth_backend_role["nexus-ci"].bound_claims_type).toBe("glob");
-    expect(summarize("access.yaml", source.config, { kind: "local" }, result).split("\n").slice(-2)).toEqual([
+    expect(summarize("access.yaml", source.config, { kind: "local" }, result).split("\n").slice(-3)).toEqual([
       "  checks    every guardrail passed; 1 suppressed:",
       "    JWT-005 on roles/nexus-ci: release-* refs during the migration, see INFRA-42",
+      `  justified ${data.accounts[3].name} (a permission scope another account may have): RPM-only uploads for the legacy build farm, audited separately`,
     ]);
   });
 

@@ -1,7 +1,13 @@
 /**
  * A fake Vault (JWT login and KV v2 reads) and a fake GitLab notes API on 127.0.0.1, so that the generated CI
  * scripts run for real (curl, jq, sh) against every answer the JWT page's troubleshooting table lists.
- * What a login returns is chosen by the JWT the script sends; what a read returns by the token it got.
+ *
+ * A login is answered the way Vault's JWT auth plugin answers it (hashicorp/vault-plugin-auth-jwt, path_login.go):
+ * the checks in its order (role named, role found, role_type jwt, token present, then the token), and every refusal
+ * of the login itself with HTTP 400 and the plugin's error text, which alone tells the causes apart (a job that is not
+ * bound to the role is a 400 too, not the 403 of the JWT page). 403 is Vault's "permission denied", given before the
+ * token is looked at (token_bound_cidrs). What a login with a known role returns is chosen by the JWT the script
+ * sends; what a read returns by the token it got.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,6 +20,26 @@ export const JWT = {
   noToken: "jwt-no-token",
   limited: "jwt-limited",
   partial: "jwt-partial",
+  expired: "jwt-expired",
+  wrongIssuer: "jwt-wrong-iss",
+  /** The audience refused by a plugin older than its move to hashicorp/cap (the other wording). */
+  wrongAudienceOld: "jwt-wrong-aud-old",
+  /** A login from an address outside the role's token_bound_cidrs. */
+  outsideCidrs: "jwt-outside-cidrs",
+} as const;
+
+/**
+ * Vault's error text for each refused JWT (HTTP 400), as the plugin words it: role_type jwt with OIDC discovery,
+ * validated by hashicorp/cap (jwt.go) and wrapped by path_login.go ("error validating token: %s",
+ * "error validating claims: %s"); the older wording of the audience from claims.go validateAudience.
+ */
+export const LOGIN_ERRORS = {
+  wrongAudience: "error validating token: invalid audience (aud) claim: audience claim does not match any expected audience",
+  wrongAudienceOld: "error validating claims: aud claim does not match any bound audience",
+  notBound: 'error validating claims: claim "namespace_id" does not match any associated bound claim values',
+  expired: "error validating token: invalid expiration time (exp) claim: token is expired",
+  wrongIssuer: "error validating token: invalid issuer (iss) claim",
+  unknown: "error validating token: error verifying token signature: no known key verifies it (fake Vault)",
 } as const;
 
 export interface FakeServers {
@@ -35,6 +61,8 @@ export interface FakeServerOptions {
   readonly partialSecrets: Record<string, Record<string, string>>;
   /** The Vault token a successful login returns. */
   readonly token: string;
+  /** The roles on the JWT auth method, by name, with their role_type (a login to any other is refused). */
+  readonly roles: Readonly<Record<string, "jwt" | "oidc">>;
   /** The token the GitLab notes API accepts, and the merge request it serves. */
   readonly gitlabToken: string;
   readonly mergeRequest: { project: string; iid: string };
@@ -54,14 +82,19 @@ export async function startFakeServers(options: FakeServerOptions): Promise<Fake
 
     const login = /^\/v1\/auth\/([^/]+)\/login$/.exec(path);
     if (login && req.method === "POST") {
-      const { jwt } = JSON.parse(body || "{}") as { jwt?: string };
+      const { role = "", jwt = "" } = JSON.parse(body || "{}") as { role?: string; jwt?: string };
+      // path_login.go's order. The auth method has no default_role, so an empty role is "missing role".
+      if (!role) return reply(400, { errors: ["missing role"] });
+      if (!Object.hasOwn(options.roles, role)) return reply(400, { errors: [`role "${role}" could not be found`] });
+      if (options.roles[role] === "oidc") return reply(400, { errors: ["role with oidc role_type is not allowed"] });
+      if (!jwt) return reply(400, { errors: ["missing token"] });
+      if (jwt === JWT.outsideCidrs) return reply(403, { errors: ["permission denied"] });
       if (jwt === JWT.ok) return reply(200, { auth: { client_token: options.token, policies: ["x"] } });
       if (jwt === JWT.limited) return reply(200, { auth: { client_token: "limited-token" } });
       if (jwt === JWT.partial) return reply(200, { auth: { client_token: "partial-token" } });
       if (jwt === JWT.noToken) return reply(200, { auth: null, warnings: ["no token for you"] });
-      if (jwt === JWT.wrongAudience) return reply(400, { errors: ["error validating token: invalid audience (aud) claim: audience claim does not match any expected audience"] });
-      if (jwt === JWT.notBound) return reply(403, { errors: ['error validating claims: claim "namespace_id" does not match any associated bound claim values'] });
-      return reply(400, { errors: ["missing or unknown jwt"] });
+      const refused = (Object.keys(LOGIN_ERRORS) as (keyof typeof LOGIN_ERRORS)[]).find((k) => k !== "unknown" && JWT[k] === jwt);
+      return reply(400, { errors: [LOGIN_ERRORS[refused ?? "unknown"]] });
     }
 
     const read = /^\/v1\/secret\/data\/(.+)$/.exec(path);
