@@ -292,8 +292,10 @@ function loginScript(t: LoginTarget): string[] {
     // Vault answers most refused logins with 400 and names the cause only in its error text (lib/ci-template.ts).
     `vs_login_error() { printf '%s' "$vs_body" | jq -r '(.errors // []) | join("; ") | ${classify} else "" end' 2>/dev/null || true; }`,
     `vs_rc=0`,
-    // A JWT is three base64url segments, so it can be put into JSON as it is (and a role name is [a-z0-9-]).
+    // A JWT is three base64url segments and a role name is [a-z0-9-], so both go into the JSON as they are: checked
+    // here, because a job may override VAULT_AUTH_ROLE (an empty one is Vault's to refuse: "missing role").
     `case "$${ID_TOKEN_VARIABLE}" in *[!A-Za-z0-9._-]*) vs_fail "${ID_TOKEN_VARIABLE} is not a JWT (only letters, digits, '.', '_' and '-' are expected)." ;; esac`,
+    `case "$VAULT_AUTH_ROLE" in *[!a-z0-9-]*) vs_fail "VAULT_AUTH_ROLE='$VAULT_AUTH_ROLE' is not a role name (lower-case letters, digits and '-'): this template logs in as ${t.role}; do not override it." ;; esac`,
     `vs_response=$(printf '{"role": "%s", "jwt": "%s"}' "$VAULT_AUTH_ROLE" "$${ID_TOKEN_VARIABLE}" | curl -sS -w '\\n%{http_code}' -X POST -H 'Content-Type: application/json' --data @- "\${VAULT_ADDR%/}/v1/auth/\${VAULT_AUTH_MOUNT}/login") || vs_rc=$?`,
     `case "$vs_rc" in`,
     `  0) ;;`,

@@ -278,7 +278,7 @@ describe("the generated shell, run against a fake Vault and GitLab", () => {
   const SENSITIVE = [TOKEN, NOTE_TOKEN, "limited-token", "partial-token", ...Object.values(JWT), ...Object.values(secrets).flatMap((s) => Object.values(s)).filter((v) => !v.startsWith("svc-") && v !== "e2e")];
 
   const SHELL_SCENARIOS = [
-    "ok", "no_curl", "no_jq", "no_addr", "no_id_token", "bad_jwt", "wrong_aud", "wrong_aud_old", "not_bound", "expired", "wrong_issuer", "role_missing", "no_role",
+    "ok", "no_curl", "no_jq", "no_addr", "no_id_token", "bad_jwt", "bad_role", "wrong_aud", "wrong_aud_old", "not_bound", "expired", "wrong_issuer", "role_missing", "no_role",
     "oidc_role", "outside_cidrs", "no_token", "forbidden", "missing_key", "missing_secret", "unknown_path", "unreachable", "plan", "apply",
   ];
   let servers: FakeServers;
@@ -327,6 +327,7 @@ no_jq() { secrets_job "${JWT.ok}"; PATH="$dir/bin-curl"; read_secrets; }
 no_addr() { secrets_job "${JWT.ok}"; unset VAULT_ADDR; read_secrets; }
 no_id_token() { secrets_job ""; read_secrets; }
 bad_jwt() { secrets_job 'x", "role": "other'; read_secrets; }
+bad_role() { secrets_job "${JWT.ok}"; VAULT_AUTH_ROLE='nexus-ci", "jwt": "x'; read_secrets; }
 wrong_aud() { secrets_job "${JWT.wrongAudience}"; read_secrets; }
 wrong_aud_old() { secrets_job "${JWT.wrongAudienceOld}"; read_secrets; }
 not_bound() { secrets_job "${JWT.notBound}"; read_secrets; }
@@ -396,6 +397,7 @@ wait
     ["VAULT_ADDR is not set", "no_addr", /VAULT_ADDR is not set or empty\. It comes from the CI\/CD variable VAULT_ADDR of group 9.*'Could not resolve host'/],
     ["the ID token is empty", "no_id_token", /VAULT_ID_TOKEN is empty: the job has no ID token/],
     ["the ID token is not a JWT (it goes into the login JSON as it is)", "bad_jwt", /VAULT_ID_TOKEN is not a JWT/],
+    ["an overridden role that is not a role name (it goes into the login JSON as it is)", "bad_role", /VAULT_AUTH_ROLE='nexus-ci", "jwt": "x' is not a role name .*this template logs in as nexus-ci/],
     ["the audience does not match (HTTP 400)", "wrong_aud", /Vault refused the ID token's audience for role nexus-ci \(HTTP 400 from \/v1\/auth\/jwt\/login\): the job's id_tokens VAULT_ID_TOKEN aud must be https:\/\/gitlab\.shared\.cwiq\.io, the role's bound audience\./],
     ["the audience does not match, in an older plugin's words", "wrong_aud_old", /Vault refused the ID token's audience for role nexus-ci \(HTTP 400 from \/v1\/auth\/jwt\/login\): the job's id_tokens VAULT_ID_TOKEN aud must be https:\/\/gitlab\.shared\.cwiq\.io/],
     ["the job is not bound to the role (HTTP 400 on login, not the JWT page's 403)", "not_bound", /Vault refused the login \(HTTP 400 from \/v1\/auth\/jwt\/login\): this job is not bound to role nexus-ci, which accepts jobs with namespace_id=9; this job has namespace_id=77\. namespace_id is the project's own group: projects in its subgroups do not match\./],
@@ -434,7 +436,7 @@ wait
   });
 
   it("checks tools, variables, the ID token and VAULT_SECRETS before it calls Vault", () => {
-    const early = ["no_curl", "no_jq", "no_addr", "no_id_token", "bad_jwt", "unknown_path"];
+    const early = ["no_curl", "no_jq", "no_addr", "no_id_token", "bad_jwt", "bad_role", "unknown_path"];
     expect(servers.requests.filter((r) => early.includes(r.scenario))).toEqual([]);
     for (const scenario of early) expect([scenario, out(scenario).rc]).toEqual([scenario, 1]);
   });
