@@ -177,10 +177,13 @@ export const projectIsNotTheGroup: Rule = {
   id: "JWT-013",
   explanation: "A project_id binding never equals gitlab.groupId: group 9 and project 9 are unrelated, and a group id written as a project id trusts some other project's jobs.",
   fix: "bind the group as namespace_id, or the project by its own id (Settings > General); suppress JWT-013 on the role only if that project really is meant",
-  check: (input) =>
-    ciRoles(input)
-      .filter(({ role }) => role.bound_claims?.project_id === String(input.config.gitlab.groupId))
-      .map(({ address, role, entry }) => stackFinding(`${address}.bound_claims.project_id`, `is ${JSON.stringify(role.bound_claims?.project_id)}, which is gitlab.groupId: project ${input.config.gitlab.groupId} is not group ${input.config.gitlab.groupId}`, entry)),
+  check: (input) => {
+    const group = String(input.config.gitlab.groupId);
+    return ciRoles(input).flatMap(({ address, role, entry }) => {
+      const project = role.bound_claims?.project_id;
+      return project === group ? [stackFinding(`${address}.bound_claims.project_id`, `is ${JSON.stringify(project)}, which is gitlab.groupId: project ${group} is not group ${group}`, entry)] : [];
+    });
+  },
 };
 
 export const ROLE_RULES: readonly Rule[] = [

@@ -134,6 +134,12 @@ describe("bad data is refused with the file, the field path, the value and what 
     ]);
   });
 
+  it("accepts one secret read by two roles with its keys in another order", () => {
+    const data = defaultData();
+    data.roles.push({ name: "release-ci", audiences: ["https://gitlab.shared.cwiq.io"], boundClaims: { project_id: "42" }, reads: [{ path: "sonarqube/svc-orchestrator", keys: ["url", "token"] }] });
+    expect(configFrom(data).roles[1].reads[0].keys).toEqual(["url", "token"]);
+  });
+
   it("rejects token uses that are not a positive count (Vault reads 0 as unlimited)", () => {
     expect(problemsOf((d) => (d.roles[0].tokenNumUses = 0))).toEqual(["roles[0].tokenNumUses: 0: must be a positive number of uses (Vault reads 0 as unlimited)"]);
   });

@@ -347,6 +347,10 @@ describe("compliant variations", () => {
     expect(findings("JWT-013", (i) => (role(i).bound_claims = { project_id: "90", namespace_id: "9" }))).toEqual([]);
   });
 
+  it("JWT-013 leaves a role without bound claims to JWT-003", () => {
+    expect(findings("JWT-013", (i) => delete role(i).bound_claims)).toEqual([]);
+  });
+
   it("JWT-011 leaves root and default to JWT-008 instead of reporting them twice", () => {
     expect(findings("JWT-011", (i) => role(i).token_policies.push("root", "default"))).toEqual([]);
   });
