@@ -56,6 +56,11 @@ out();
 out("Written by `npm run bench` (scripts/bench.ts). Wall times are medians after a warm-up; memory is peak RSS.");
 out();
 out(`Machine: ${machine}.`);
+// Machines of one kind differ several-fold in speed from day to day (the same commit's 3000-account synth took 1.34 s
+// on one and 4.2 s on another), so each run records a yardstick that involves none of this project's code.
+const yardstick = medianOf(5, () => timed(process.execPath, ["-e", "let s = 0; for (let i = 0; i < 3e7; i++) s += i;"]));
+out();
+out(`Speed of this machine: a bare \`node -e\` loop of 3e7 additions takes ${fmt(yardstick.ms)} (median of 5); compare it before comparing two runs.`);
 out();
 
 // 1. The README's synth against the cdktf CLI, on the default data.

@@ -120,6 +120,13 @@ describe("synth with guardrails", () => {
     ]);
   });
 
+  it("lists at most ten justifications, then how many more", () => {
+    const config = configFrom(generateData({ accounts: 12, roles: 1 }));
+    const lines = summarize("big.yaml", config, { kind: "local" }, { outdir: "o", stackFile: "o/s.json", report: { violations: [], suppressed: [] }, imports: 0 }).split("\n");
+    expect(lines.filter((l) => l.startsWith("  justified svc-"))).toHaveLength(10);
+    expect(lines.at(-1)).toBe("  justified ... and 2 more accounts (their justification fields in big.yaml)");
+  });
+
   it("rejects a suppression without a written reason at load time", () => {
     const data = defaultData();
     data.roles[0].suppress = [{ rule: "JWT-005", reason: "ok" }];
