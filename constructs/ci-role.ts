@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { JwtAuthBackendRole } from "@cdktf/provider-vault/lib/jwt-auth-backend-role";
 import type { RoleConfig } from "../lib/config";
 import { parseDuration } from "../lib/duration";
+import { sortedByKey } from "../lib/order";
 
 export interface CiRoleProps {
   /** Mount path of the JWT auth method (a reference to it, so the role is created after the mount). */
@@ -14,8 +15,6 @@ export interface CiRoleProps {
    */
   readonly policies: readonly string[];
 }
-
-const sortedRecord = (record: Readonly<Record<string, string>>) => Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /** A Vault JWT role that GitLab CI jobs log in to with their ID token. */
 export class CiRole extends Construct {
@@ -31,7 +30,7 @@ export class CiRole extends Construct {
       roleType: "jwt",
       // Sets and maps in Vault: sorted, so that reordering them in the data file changes nothing in the stack.
       boundAudiences: [...role.audiences].sort(),
-      boundClaims: sortedRecord(role.boundClaims),
+      boundClaims: Object.fromEntries(sortedByKey(Object.entries(role.boundClaims))),
       boundClaimsType: role.boundClaimsType,
       userClaim: role.userClaim,
       // Copied into token metadata so that Vault's audit log shows which job read what.

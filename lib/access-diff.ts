@@ -18,7 +18,6 @@ import type { TerraformJson } from "../rules/terraform-json";
 import { describeClaim, formatCapabilities, formatTtl } from "./access-report";
 import { blocks, diffStacks, isObject, same } from "./stack-diff";
 import {
-  compareText,
   readGrantedAccess,
   type AuthMethod,
   type BoundClaim,
@@ -29,6 +28,7 @@ import {
   type PathGrant,
   type StoredSecret,
 } from "./granted-access";
+import { compareText } from "./order";
 
 /** `unclassified`: the Terraform differs where the access diff does not model it; it needs review like a widening. */
 export type Impact = "widening" | "narrowing" | "neutral" | "unclassified";

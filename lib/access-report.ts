@@ -5,7 +5,6 @@
 import type { TerraformJson } from "../rules/terraform-json";
 import {
   capabilitiesOn,
-  compareText,
   readGrantedAccess,
   type BoundClaim,
   type CiVariable,
@@ -14,6 +13,7 @@ import {
   type GrantedRole,
   type StoredSecret,
 } from "./granted-access";
+import { compareText } from "./order";
 
 export const ACCESS_REPORT_FILE = "ACCESS.md";
 

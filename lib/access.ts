@@ -4,6 +4,7 @@
  */
 import type { Config } from "./config";
 import { accountSecretPath, kvDataPath, readPolicyName } from "./naming";
+import { sortedByKey } from "./order";
 
 /** What a Nexus service account's secret holds (the construct writes exactly these two keys). */
 export const ACCOUNT_SECRET_KEYS: readonly string[] = ["username", "password"];
@@ -43,9 +44,8 @@ export function deriveAccess(config: Config): AccessModel {
     const found = entry(accountSecretPath(account.name), ACCOUNT_SECRET_KEYS, account.name);
     for (const reader of account.readers) found.readers.add(reader);
   }
-  const grants = [...byPath.entries()]
+  const grants = sortedByKey(byPath)
     .filter(([, g]) => g.readers.size > 0)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([path, g]): ReadGrant => ({
       path,
       dataPath: kvDataPath(mount, path),
@@ -68,7 +68,7 @@ export function deriveAccess(config: Config): AccessModel {
 export function secretKeys(config: Config, access: AccessModel = deriveAccess(config)): Record<string, readonly string[]> {
   const keys = new Map(access.grants.map((grant) => [grant.dataPath, grant.keys]));
   for (const account of config.accounts) keys.set(kvDataPath(config.vault.kvMount, accountSecretPath(account.name)), [...ACCOUNT_SECRET_KEYS].sort());
-  return Object.fromEntries([...keys].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(sortedByKey(keys));
 }
 
 /**
@@ -82,5 +82,5 @@ export function accountMetadata(config: Config): Record<string, Readonly<Record<
     kvDataPath(config.vault.kvMount, accountSecretPath(account.name)),
     { nexus_permissions: [...account.permissions].sort().join(" "), used_by: account.usedBy, readers: [...account.readers].sort().join(" ") || "(none)" },
   ]);
-  return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(sortedByKey(entries));
 }

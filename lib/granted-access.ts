@@ -14,6 +14,7 @@ import {
   type TfPolicy,
   type TfRole,
 } from "../rules/terraform-json";
+import { compareText } from "./order";
 
 /** A JWT auth method (`vault_jwt_auth_backend`). */
 export interface AuthMethod {
@@ -138,8 +139,6 @@ export interface GrantedAccess {
   readonly variables: readonly CiVariable[];
 }
 
-/** Byte order, not locale order: the same on every machine. */
-export const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const sorted = (items: Iterable<string>): string[] => [...new Set(items)].sort(compareText);
 const byName = <T extends { name: string }>(a: T, b: T) => compareText(a.name, b.name);
 
