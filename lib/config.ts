@@ -49,13 +49,19 @@ const claimValue = z.union([z.string().min(1), z.int().positive().transform(Stri
  * permission listed twice), so that a reviewer could not tell which of the two lines a change must touch.
  */
 function uniqueList<T extends z.ZodType>(item: T) {
-  return z.array(item).superRefine((items, ctx) => {
-    const first = new Map<string, number>();
-    items.forEach((value, i) => {
-      const key = JSON.stringify(value);
-      if (first.has(key)) addProblem(ctx, [i], value, `repeats item ${first.get(key)} of this list: list each once`);
-      else first.set(key, i);
-    });
+  return z.array(item).superRefine((items, ctx) =>
+    forEachRepeat(items, (value) => JSON.stringify(value), (value, i, first) => addProblem(ctx, [i], value, `repeats item ${first} of this list: list each once`)),
+  );
+}
+
+/** Calls `repeated` for every item whose key an earlier item already had, with both indexes. */
+function forEachRepeat<T>(items: readonly T[], keyOf: (item: T) => string, repeated: (item: T, index: number, firstIndex: number) => void): void {
+  const first = new Map<string, number>();
+  items.forEach((item, i) => {
+    const key = keyOf(item);
+    const earlier = first.get(key);
+    if (earlier === undefined) first.set(key, i);
+    else repeated(item, i, earlier);
   });
 }
 
@@ -179,13 +185,7 @@ export const configSchema = z
   })
   .superRefine((c, ctx) => {
     const seen = (items: { name: string }[], field: string, fold = (s: string) => s) => {
-      const first = new Map<string, number>();
-      items.forEach((item, i) => {
-        const key = fold(item.name);
-        if (first.has(key)) {
-          addProblem(ctx, [field, i, "name"], item.name, `duplicates ${field}[${first.get(key)}]: names must be unique`);
-        } else first.set(key, i);
-      });
+      forEachRepeat(items, (item) => fold(item.name), (item, i, first) => addProblem(ctx, [field, i, "name"], item.name, `duplicates ${field}[${first}]: names must be unique`));
     };
     seen(c.roles, "roles");
     seen(c.workloads, "workloads");
@@ -203,11 +203,10 @@ export const configSchema = z
     const accountPaths = new Set(c.accounts.map((a) => accountSecretPath(a.name)));
     if (c.pipeline) checkPipeline(c.pipeline, c, accountPaths, ctx);
     c.roles.forEach((r, i) => {
-      const firstRead = new Map<string, number>();
+      forEachRepeat(r.reads, (read) => read.path, (read, j, first) =>
+        addProblem(ctx, ["roles", i, "reads", j, "path"], read.path, `repeats roles[${i}].reads[${first}]: declare each path once, with all its keys`),
+      );
       r.reads.forEach((read, j) => {
-        const earlier = firstRead.get(read.path);
-        if (earlier !== undefined) addProblem(ctx, ["roles", i, "reads", j, "path"], read.path, `repeats roles[${i}].reads[${earlier}]: declare each path once, with all its keys`);
-        else firstRead.set(read.path, j);
         if (accountPaths.has(read.path)) {
           addProblem(ctx, ["roles", i, "reads", j, "path"], read.path, "is a service account's secret: grant it by listing the role in that account's readers");
         }
