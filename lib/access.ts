@@ -7,7 +7,7 @@ import { accountSecretPath, kvDataPath, readPolicyName } from "./naming";
 import { sortedByKey } from "./order";
 
 /** What a Nexus service account's secret holds (the construct writes exactly these two keys). */
-export const ACCOUNT_SECRET_KEYS: readonly string[] = ["username", "password"];
+export const ACCOUNT_SECRET_KEYS: readonly string[] = ["password", "username"]; // sorted, like every key list here
 
 export interface ReadGrant {
   /** Path inside the KV mount, CLI form: `nexus/svc-orchestrator`. */
@@ -67,7 +67,7 @@ export function deriveAccess(config: Config): AccessModel {
  */
 export function secretKeys(config: Config, access: AccessModel = deriveAccess(config)): Record<string, readonly string[]> {
   const keys = new Map(access.grants.map((grant) => [grant.dataPath, grant.keys]));
-  for (const account of config.accounts) keys.set(kvDataPath(config.vault.kvMount, accountSecretPath(account.name)), [...ACCOUNT_SECRET_KEYS].sort());
+  for (const account of config.accounts) keys.set(kvDataPath(config.vault.kvMount, accountSecretPath(account.name)), ACCOUNT_SECRET_KEYS);
   return Object.fromEntries(sortedByKey(keys));
 }
 
