@@ -7,16 +7,21 @@
  * same table to the names in the synthesized Terraform JSON, so the two derivations check each other.
  *
  * Sources (Vault provider 5.x, HashiCorp Vault API docs):
- * - vault_jwt_auth_backend reads the mount with GET sys/auth/<path> (provider mountutil.GetAuthMount ->
- *   Sys().GetAuth), its config at auth/<path>/config and its tune at sys/mounts/auth/<path>/tune, and enables it with
- *   POST sys/auth/<path>. Vault's /sys/auth API: enabling requires `sudo`; the system backend root-protects
- *   sys/auth/*, so the read needs `sudo` as well. `sudo` adds no operation by itself: with ["read", "sudo"] the plan
- *   role can only read that one path.
+ * - vault_jwt_auth_backend (terraform-provider-vault v5.6.0, vault/resource_jwt_auth_backend.go): its read (~271-356)
+ *   calls mountutil.GetAuthMount -> Sys().GetAuthWithContext, which is GET sys/mounts/auth/<path> (vault/api v1.22.0
+ *   sys_auth.go ~19-25: "use sys/mounts/auth/:path so we don't require sudo permissions"), then reads
+ *   auth/<path>/config and the tune at sys/mounts/auth/<path>/tune (Sys().MountConfigWithContext, sys_mounts.go
+ *   ~362-366). An update writes auth/<path>/config (~382-423) and the tune only when `tune` changes (this stack sets
+ *   none). Only a create enables the method (POST sys/auth/<path>, `sudo`), and only a delete disables it. The
+ *   backend is created once by the bootstrap apply (or imported in adoption mode), its address never changes, a path
+ *   change is a replacement that prevent_destroy refuses (disable_remount), and it is never destroyed, so neither
+ *   role gets anything on sys/auth/<path>: the pipeline can neither enable, disable nor remount an auth method.
  * - vault_jwt_auth_backend_role reads, writes and deletes auth/<mount>/role/<name>.
  * - vault_policy uses sys/policies/acl/<name> (Vault api Sys().GetPolicy / PutPolicy / DeletePolicy).
- * - vault_kv_secret_v2 with disable_read = true makes no read at all on refresh (kvSecretV2Read returns before
- *   calling Vault when disable_read is set), writes the value to <mount>/data/<path> and custom_metadata to
- *   <mount>/metadata/<path>. So neither role needs `read` on a secret's data path.
+ * - vault_kv_secret_v2 with disable_read = true makes no call at all on refresh (kvSecretV2Read returns before
+ *   calling Vault when disable_read is set, resource_kv_secret_v2.go ~298-300), and a write (create, rotation) writes
+ *   <mount>/data/<path> and then custom_metadata to <mount>/metadata/<path> (~213-245), reading nothing back. So the
+ *   plan role needs nothing on a secret, and the apply role only create and update.
  * - vault_mount reads GET sys/mounts/<path>, creates with POST sys/mounts/<path>, tunes at sys/mounts/<path>/tune.
  * - Setting up its client, before any resource, the provider looks its own token up: ProviderMeta.setClient in
  *   terraform-provider-vault internal/provider/meta.go calls client.Auth().Token().LookupSelf() (GET
@@ -60,7 +65,7 @@ export const PROVIDER_NEEDS = {
     need("auth/token/lookup-self", ["read"], ["read"], "the Vault provider looks up its own token when it sets up its client (no default policy grants it here)"),
   ],
   jwtAuthMount: (mount: string): PathNeed[] => [
-    need(`sys/auth/${mount}`, ["read", "sudo"], ["create", "read", "update", "sudo"], `vault_jwt_auth_backend ${mount}: the mount (sys/auth/* is root-protected: sudo); never disabled (prevent_destroy)`),
+    need(`sys/mounts/auth/${mount}`, ["read"], ["read"], `vault_jwt_auth_backend ${mount}: the mount, read on refresh (never enabled, remounted or disabled by the pipeline)`),
     need(`auth/${mount}/config`, ["read"], ["create", "read", "update"], `vault_jwt_auth_backend ${mount}: issuer and OIDC discovery URL`),
     need(`sys/mounts/auth/${mount}/tune`, ["read"], ["read"], `vault_jwt_auth_backend ${mount}: tune settings are read on refresh; this stack sets none`),
   ],
@@ -70,7 +75,7 @@ export const PROVIDER_NEEDS = {
   aclPolicy: (name: string): PathNeed[] => [need(`sys/policies/acl/${name}`, ["read"], ["create", "read", "update", "delete"], `vault_policy ${name}`)],
   kvSecret: (mount: string, path: string): PathNeed[] => [
     need(kvDataPath(mount, path), [], ["create", "update"], `vault_kv_secret_v2 ${path}: write-only value, never read back (disable_read), never deleted (prevent_destroy)`),
-    need(kvMetadataPath(mount, path), ["read"], ["create", "read", "update"], `vault_kv_secret_v2 ${path}: custom metadata and versions, no value`),
+    need(kvMetadataPath(mount, path), [], ["create", "update"], `vault_kv_secret_v2 ${path}: custom metadata, written after the value, never read back (disable_read)`),
   ],
   kvMount: (path: string): PathNeed[] => [
     need(`sys/mounts/${path}`, ["read"], ["create", "read", "update"], `vault_mount ${path}: KV v2 mount, never disabled (prevent_destroy)`),

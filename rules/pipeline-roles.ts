@@ -75,7 +75,8 @@ export const applyOnProtectedRefs: Rule = {
       .map(({ address, role }) => stackFinding(`${address}.bound_claims.ref_protected`, `is ${JSON.stringify(role.bound_claims?.ref_protected ?? null)}, must be "true"`)),
 };
 
-const PLAN_CAPABILITIES = ["read", "sudo"];
+/** A refresh only reads; no call the provider makes on refresh needs sudo (lib/pipeline-access.ts cites each). */
+const PLAN_CAPABILITIES = ["read"];
 
 /** Does this exact policy path reach a secret's value (a KV v2 data path, raw storage, a cubbyhole)? */
 function reachesSecretValue(path: string, kvMount: string): boolean {
@@ -86,7 +87,7 @@ function reachesSecretValue(path: string, kvMount: string): boolean {
 export const planReadsNoSecret: Rule = {
   id: "PIPE-005",
   explanation:
-    "The plan role (usable by any merge request) reads configuration only: capabilities read (and sudo with read), exact paths without * or +, and never a secret value (no <mount>/data/ path, raw storage or cubbyhole).",
+    "The plan role (usable by any merge request) reads configuration only: capability read only (no sudo: no refresh call needs it), exact paths without * or +, and never a secret value (no <mount>/data/ path, raw storage or cubbyhole).",
   fix: "keep secret values out of the plan policy: kv secrets are refreshed with disable_read, so a plan needs none",
   check: (input) =>
     pipelineRoles(input)
@@ -100,7 +101,6 @@ export const planReadsNoSecret: Rule = {
             if (reachesSecretValue(path, input.config.vault.kvMount)) problems.push(`${JSON.stringify(path)} reaches a secret value`);
             const extra = capabilities.filter((c) => !PLAN_CAPABILITIES.includes(c));
             if (extra.length > 0) problems.push(`grants ${JSON.stringify(extra)} on ${JSON.stringify(path)}, only read`);
-            if (capabilities.includes("sudo") && !capabilities.includes("read")) problems.push(`grants sudo without read on ${JSON.stringify(path)}`);
             return problems.map((p) => stackFinding(`${address}.policy`, `plan role ${view.name}: ${p}`));
           });
         }),

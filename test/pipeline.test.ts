@@ -127,24 +127,29 @@ describe("the pipeline roles of the example stack", () => {
     expect(checkConfiguration(input).violations).toEqual([]);
   });
 
-  it("keeps the plan policy to reads of configuration: read, and sudo only on the root-protected auth mount", () => {
+  it("keeps the plan policy to reads of configuration: read only, where the provider's refresh reads", () => {
     const grants = grantsIn(planPolicy);
-    expect(grants["sys/auth/jwt"]).toEqual(["read", "sudo"]);
-    for (const [path, capabilities] of Object.entries(grants).filter(([p]) => p !== "sys/auth/jwt")) {
-      expect([path, capabilities]).toEqual([path, ["read"]]);
-    }
+    for (const [path, capabilities] of Object.entries(grants)) expect([path, capabilities]).toEqual([path, ["read"]]);
+    // The jwt backend's refresh reads the mount at sys/mounts/auth/<path> (vault/api GetAuthWithContext), not sys/auth.
+    expect(grants["sys/mounts/auth/jwt"]).toEqual(["read"]);
+    expect(Object.keys(grants).filter((p) => p.startsWith("sys/auth"))).toEqual([]);
+    // disable_read: a secret's refresh makes no call, so the plan role reads neither its data nor its metadata.
+    expect(Object.keys(grants).filter((p) => p.startsWith("secret/"))).toEqual([]);
     expect(Object.keys(grants).filter((p) => p.includes("/data/") || /[*+]/.test(p))).toEqual([]);
   });
 
   it("gives the apply role writes on exact paths, no delete where the stack prevents destroy, and no secret read but the GitLab token", () => {
     const grants = grantsIn(applyPolicy);
     expect(Object.keys(grants).filter((p) => /[*+]/.test(p))).toEqual([]);
-    expect(grants["sys/auth/jwt"]).toEqual(["create", "read", "update", "sudo"]);
+    // The pipeline never enables, remounts or disables the auth method (lib/pipeline-access.ts): nothing on sys/auth.
+    expect(Object.keys(grants).filter((p) => p.startsWith("sys/auth"))).toEqual([]);
+    expect(grants["sys/mounts/auth/jwt"]).toEqual(["read"]);
+    expect(grants["auth/jwt/config"]).toEqual(["create", "read", "update"]);
     expect(grants["auth/jwt/role/nexus-ci"]).toEqual(["create", "read", "update", "delete"]);
     expect(grants["sys/policies/acl/kv-read.secret.nexus.svc-executor"]).toEqual(["create", "read", "update", "delete"]);
     for (const account of ["svc-orchestrator", "svc-executor", "svc-deployer"]) {
       expect(grants[`secret/data/nexus/${account}`]).toEqual(["create", "update"]);
-      expect(grants[`secret/metadata/nexus/${account}`]).toEqual(["create", "read", "update"]);
+      expect(grants[`secret/metadata/nexus/${account}`]).toEqual(["create", "update"]);
     }
     const reads = Object.entries(grants).filter(([p, c]) => p.startsWith("secret/data/") && c.includes("read"));
     expect(reads).toEqual([["secret/data/ci/vault-ci-access/gitlab-token", ["read"]]]);
