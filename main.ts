@@ -1,14 +1,13 @@
 /** Reads the access data file, builds the stack, checks it against the guardrails, and writes cdk.tf.json. */
 import { loadDataFile } from "./lib/config";
-import { backendFromEnv, configFileFrom, exitWithError, summarize } from "./lib/cli";
+import { exitWithError, summarize, synthOptionsFrom } from "./lib/cli";
 import { synthesize } from "./lib/synth";
 import { skipCreationStackTraces } from "./lib/creation-stacks";
 
 skipCreationStackTraces();
 try {
-  const file = configFileFrom(process.argv.slice(2), process.env);
+  const { file, backend } = synthOptionsFrom(process.argv.slice(2), process.env);
   const source = loadDataFile(file);
-  const backend = backendFromEnv(process.env);
   const result = synthesize(source, backend);
   console.log(summarize(file, source.config, backend, result));
 } catch (error) {

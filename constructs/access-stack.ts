@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { HttpBackend, LocalBackend, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
+import { LocalBackend, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
 import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
 import { GitlabProvider } from "@cdktf/provider-gitlab/lib/provider";
 import { Mount } from "@cdktf/provider-vault/lib/mount";
@@ -17,12 +17,16 @@ import { derivePipelineNeeds } from "../lib/pipeline-access";
 /** Where Terraform keeps state. */
 export type StateBackend =
   | { readonly kind: "local" }
-  /** GitLab-managed Terraform state; credentials stay in TF_HTTP_USERNAME / TF_HTTP_PASSWORD at `terraform init`. */
-  | { readonly kind: "gitlab"; readonly address: string };
+  /**
+   * GitLab-managed Terraform state: an http backend whose address and credentials `terraform init` reads from
+   * TF_HTTP_ADDRESS, TF_HTTP_LOCK_ADDRESS, TF_HTTP_UNLOCK_ADDRESS, TF_HTTP_USERNAME and TF_HTTP_PASSWORD, so none of
+   * them is ever in cdk.tf.json; without TF_HTTP_ADDRESS, init fails ("address argument is required").
+   */
+  | { readonly kind: "gitlab" };
 
 export interface VaultCiAccessStackProps {
   readonly config: Config;
-  /** @default local state beside the data file, outside cdktf.out */
+  /** @default GitLab-managed state (an http backend configured at terraform init) */
   readonly backend?: StateBackend;
 }
 
@@ -34,7 +38,7 @@ export class VaultCiAccessStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: VaultCiAccessStackProps) {
     super(scope, id);
     const { config } = props;
-    configureBackend(this, id, props.backend ?? { kind: "local" });
+    configureBackend(this, id, props.backend ?? { kind: "gitlab" });
     // Write-only arguments (the passwords) and ephemeral variables need Terraform 1.11.
     this.addOverride("terraform.required_version", ">= 1.11.0");
 
@@ -114,15 +118,12 @@ export class VaultCiAccessStack extends TerraformStack {
 
 function configureBackend(stack: TerraformStack, stackName: string, backend: StateBackend): void {
   if (backend.kind === "gitlab") {
-    // GitLab's documented settings for its Terraform state API; locking uses the same address.
-    new HttpBackend(stack, {
-      address: backend.address,
-      lockAddress: `${backend.address}/lock`,
-      unlockAddress: `${backend.address}/lock`,
-      lockMethod: "POST",
-      unlockMethod: "DELETE",
-      retryWaitMin: 5,
-    });
+    // A partial configuration (Terraform docs, "Backend Configuration: partial configuration"): only GitLab's
+    // constant settings for its state API are here. Every address, and the credentials, come from the TF_HTTP_*
+    // variables at `terraform init`, as GitLab documents, so a token in an address can never reach cdk.tf.json, a
+    // printed line or the CI artifact; a forgotten TF_HTTP_ADDRESS fails init instead of falling back to local state.
+    // (cdktf's HttpBackend construct requires an address, hence the override.)
+    stack.addOverride("terraform.backend", { http: { lock_method: "POST", unlock_method: "DELETE", retry_wait_min: 5 } });
   } else {
     // Relative to cdktf.out/stacks/<stack>: state lives at the repository root, so cleaning cdktf.out never loses it.
     new LocalBackend(stack, { path: `../../../terraform.${stackName}.tfstate` });

@@ -11,25 +11,36 @@ export const CONFIG_ENV = "ACCESS_CONFIG";
 
 /** `--config <file>` or `--config=<file>`, else $ACCESS_CONFIG, else access.yaml. */
 export function configFileFrom(args: readonly string[], env: NodeJS.ProcessEnv): string {
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === "--config") {
-      const value = args[i + 1];
-      if (!value || value.startsWith("--")) throw new UsageError("--config needs a file: --config <file>");
-      return value;
-    }
-    if (arg.startsWith("--config=")) return arg.slice("--config=".length);
-    throw new UsageError(`unknown argument ${JSON.stringify(arg)}: the only option is --config <file>`);
-  }
-  return env[CONFIG_ENV] || DEFAULT_CONFIG_FILE;
+  return optionsFrom(args, ["config"]).config ?? (env[CONFIG_ENV] || DEFAULT_CONFIG_FILE);
 }
 
-/** GitLab-managed state when the environment names it (TF_HTTP_ADDRESS, as GitLab's docs use), else local. */
-export function backendFromEnv(env: NodeJS.ProcessEnv): StateBackend {
-  const address = env.TF_HTTP_ADDRESS;
-  if (!address) return { kind: "local" };
-  if (!/^https:\/\/[^\s@]+$/.test(address)) throw new UsageError(`TF_HTTP_ADDRESS ${JSON.stringify(address)}: must be an https URL without credentials`);
-  return { kind: "gitlab", address };
+/** For the cdktf CLI, which cannot pass arguments to the app: `ACCESS_STATE=local cdktf synth`. */
+export const STATE_ENV = "ACCESS_STATE";
+const STATE_KINDS = ["gitlab", "local"] as const;
+
+/** The synth command's options: `--config <file>` and `--state gitlab|local` (else $ACCESS_STATE, else gitlab). */
+export function synthOptionsFrom(args: readonly string[], env: NodeJS.ProcessEnv): { file: string; backend: StateBackend } {
+  const options = optionsFrom(args, ["config", "state"]);
+  const state = options.state ?? (env[STATE_ENV] || "gitlab");
+  if (!(STATE_KINDS as readonly string[]).includes(state)) {
+    throw new UsageError(`--state ${JSON.stringify(state)}: must be one of ${STATE_KINDS.join(", ")} (gitlab: GitLab-managed state, configured at terraform init by TF_HTTP_*; local: a state file, for experiments)`);
+  }
+  return { file: options.config ?? (env[CONFIG_ENV] || DEFAULT_CONFIG_FILE), backend: { kind: state as StateBackend["kind"] } };
+}
+
+/** `--name value` or `--name=value` for each allowed name; anything else is a usage error. */
+function optionsFrom<N extends string>(args: readonly string[], names: readonly N[]): Partial<Record<N, string>> {
+  const options: Partial<Record<N, string>> = {};
+  const usage = names.map((n) => `--${n} <${n === "config" ? "file" : n}>`).join(", ");
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const name = names.find((n) => arg === `--${n}` || arg.startsWith(`--${n}=`));
+    if (!name) throw new UsageError(`unknown argument ${JSON.stringify(arg)}: the options are ${usage}`);
+    const value = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : args[++i];
+    if (!value || value.startsWith("--")) throw new UsageError(`--${name} needs a value: ${usage}`);
+    options[name] = value;
+  }
+  return options;
 }
 
 export class UsageError extends Error {}
@@ -57,7 +68,7 @@ export function summarize(file: string, config: Config, backend: StateBackend, r
     ...(handSet.length > 0 ? [`            password set by hand, not written until rotated (passwordVersion 0): ${handSet.join(", ")}`] : []),
     `  gitlab    VAULT_ADDR=${config.vault.url} on group ${config.gitlab.groupId}`,
     ...(config.adopt ? [`  adopt     ${imports} existing objects imported, not created${config.adopt.create.length > 0 ? `; created: ${config.adopt.create.join(", ")}` : ""}`] : []),
-    `  state     ${backend.kind === "gitlab" ? `GitLab-managed (${backend.address})` : `local (terraform.${config.stack}.tfstate)`}`,
+    `  state     ${backend.kind === "gitlab" ? "GitLab-managed (http backend: terraform init reads TF_HTTP_ADDRESS and the rest from the environment)" : `local (terraform.${config.stack}.tfstate; --state local)`}`,
     `  checks    ${result.report.suppressed.length === 0 ? "every guardrail passed, none suppressed" : `every guardrail passed; ${result.report.suppressed.length} suppressed:`}`,
     ...result.report.suppressed.map((s) => `    ${s.rule.id} on ${s.entry?.list}/${s.entry?.name}: ${s.reason}`),
     // ACC-004's house rule is waived by a justification rather than a suppression: reviewers see those here too

@@ -64,7 +64,7 @@ function sortKeys(value: unknown): unknown {
  * The Terraform JSON that synth would write, checked by the same guardrails, without writing anything (for the
  * access report and diff). Refuses with GuardrailError on any violation, like synth.
  */
-export function synthesizeInMemory(source: DataFile, backend: StateBackend = { kind: "local" }): TerraformJson {
+export function synthesizeInMemory(source: DataFile, backend: StateBackend = { kind: "gitlab" }): TerraformJson {
   // cdktf's App creates its outdir at once: give it a scratch one and remove it, so cdktf.out is never touched.
   const outdir = mkdtempSync(join(tmpdir(), "cwiq-synth-"));
   try {

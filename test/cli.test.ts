@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { backendFromEnv, configFileFrom } from "../lib/cli";
+import { configFileFrom, synthOptionsFrom } from "../lib/cli";
 import { loadDataFile } from "../lib/config";
 import { synthesize } from "../lib/synth";
 import { DEFAULT_TEXT, ROOT } from "./support/data";
@@ -26,7 +26,7 @@ describe("npm run synth (scripts/synth.mjs + main.ts)", () => {
     expect(Object.keys(JSON.parse(written).resource.vault_kv_secret_v2)).toHaveLength(3);
     // The command skips cdktf's creation stack traces (lib/creation-stacks.ts); an in-process synth keeps them.
     const inProcess = join(mkdtempSync(join(tmpdir(), "synth-in-process-")), "cdktf.out");
-    synthesize(loadDataFile(join(cwd, "staging.yaml")), { kind: "local" }, inProcess);
+    synthesize(loadDataFile(join(cwd, "staging.yaml")), { kind: "gitlab" }, inProcess);
     expect(written).toBe(readFileSync(join(inProcess, "stacks", "staging", "cdk.tf.json"), "utf8"));
   });
 
@@ -57,20 +57,27 @@ describe("configFileFrom", () => {
   });
 
   it("rejects a missing file name and unknown arguments", () => {
-    expect(() => configFileFrom(["--config"], {})).toThrow("--config needs a file");
+    expect(() => configFileFrom(["--config"], {})).toThrow("--config needs a value");
     expect(() => configFileFrom(["--conf", "x"], {})).toThrow('unknown argument "--conf"');
   });
 });
 
-describe("backendFromEnv", () => {
-  it("is local unless TF_HTTP_ADDRESS names GitLab-managed state", () => {
-    expect(backendFromEnv({})).toEqual({ kind: "local" });
-    const address = "https://gitlab.shared.cwiq.io/api/v4/projects/42/terraform/state/cwiq";
-    expect(backendFromEnv({ TF_HTTP_ADDRESS: address })).toEqual({ kind: "gitlab", address });
+describe("synthOptionsFrom", () => {
+  it("uses GitLab-managed state unless --state local or ACCESS_STATE=local asks for a state file", () => {
+    expect(synthOptionsFrom([], {})).toEqual({ file: "access.yaml", backend: { kind: "gitlab" } });
+    expect(synthOptionsFrom(["--state", "local"], {}).backend).toEqual({ kind: "local" });
+    expect(synthOptionsFrom(["--state=local", "--config", "a.yaml"], {})).toEqual({ file: "a.yaml", backend: { kind: "local" } });
+    expect(synthOptionsFrom([], { ACCESS_STATE: "local", ACCESS_CONFIG: "b.yaml" })).toEqual({ file: "b.yaml", backend: { kind: "local" } });
   });
 
-  it("refuses a state address that is not https or carries credentials", () => {
-    expect(() => backendFromEnv({ TF_HTTP_ADDRESS: "http://gitlab/state" })).toThrow(/must be an https URL/);
-    expect(() => backendFromEnv({ TF_HTTP_ADDRESS: "https://user:tok@gitlab/state" })).toThrow(/without credentials/);
+  it("ignores TF_HTTP_ADDRESS: terraform init reads it, synth never does", () => {
+    expect(synthOptionsFrom([], { TF_HTTP_ADDRESS: "https://user:tok@gitlab/state?private_token=x" }).backend).toEqual({ kind: "gitlab" });
+  });
+
+  it("refuses an unknown state kind, a missing value and unknown arguments", () => {
+    expect(() => synthOptionsFrom(["--state", "s3"], {})).toThrow('--state "s3": must be one of gitlab, local');
+    expect(() => synthOptionsFrom(["--state"], {})).toThrow("--state needs a value");
+    expect(() => synthOptionsFrom(["--stat", "local"], {})).toThrow('unknown argument "--stat"');
   });
 });
+

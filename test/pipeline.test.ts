@@ -242,6 +242,14 @@ describe("a merge-request plan with the plan role reads no secret value", () => 
     expect(terraformJob.variables).toMatchObject({ TERRAFORM_VAULT_SKIP_CHILD_TOKEN: "true", TF_HTTP_USERNAME: "gitlab-ci-token" });
     expect(gitlabCi).toContain('export TF_HTTP_PASSWORD="$CI_JOB_TOKEN"');
   });
+
+  it("configures GitLab-managed state at terraform init, in the Terraform jobs only; synth bakes nothing in", () => {
+    const jobs = parse(gitlabCi.replace(/!reference/g, ""));
+    const state = "${CI_API_V4_URL}/projects/${CI_PROJECT_ID}/terraform/state/${ACCESS_STACK}";
+    expect(jobs[".terraform"].variables).toMatchObject({ TF_HTTP_ADDRESS: state, TF_HTTP_LOCK_ADDRESS: `${state}/lock`, TF_HTTP_UNLOCK_ADDRESS: `${state}/lock` });
+    expect(JSON.stringify(jobs.synth)).not.toContain("TF_HTTP");
+    expect(tf.terraform.backend).toEqual({ http: { lock_method: "POST", unlock_method: "DELETE", retry_wait_min: 5 } });
+  });
 });
 
 describe("the pipeline's jq programs (.ci/*.jq, run with jq)", () => {

@@ -107,8 +107,10 @@ describe("the default stack (CWIQ)", () => {
     expect(Object.keys(json.output.read_policies.value)).toEqual([...CI_PATHS, "nexus/svc-deployer"].sort());
   });
 
-  it("keeps local state at the repository root, outside cdktf.out, and needs Terraform 1.11 for write-only arguments", () => {
-    expect(json.terraform.backend).toEqual({ local: { path: "../../../terraform.cwiq.tfstate" } });
+  it("uses GitLab-managed state whose address and credentials terraform init reads from TF_HTTP_*, and needs Terraform 1.11", () => {
+    // No address in the JSON: nothing from the environment is baked in at synth, and init without TF_HTTP_ADDRESS
+    // fails instead of silently using local state.
+    expect(json.terraform.backend).toEqual({ http: { lock_method: "POST", unlock_method: "DELETE", retry_wait_min: 5 } });
     expect(json.terraform.required_version).toBe(">= 1.11.0");
   });
 
@@ -118,11 +120,18 @@ describe("the default stack (CWIQ)", () => {
 });
 
 describe("variations", () => {
-  it("uses GitLab-managed state with locking when given its address", () => {
-    const address = "https://gitlab.shared.cwiq.io/api/v4/projects/42/terraform/state/cwiq";
-    expect(synthStack(defaultConfig(), { kind: "gitlab", address }).terraform.backend).toEqual({
-      http: { address, lock_address: `${address}/lock`, unlock_address: `${address}/lock`, lock_method: "POST", unlock_method: "DELETE", retry_wait_min: 5 },
-    });
+  it("keeps local state at the repository root, outside cdktf.out, only when asked for (--state local)", () => {
+    expect(synthStack(defaultConfig(), { kind: "local" }).terraform.backend).toEqual({ local: { path: "../../../terraform.cwiq.tfstate" } });
+  });
+
+  it("never puts an address or credential from the environment into the JSON", () => {
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, { TF_HTTP_ADDRESS: "https://gitlab.example/api/v4/projects/1/terraform/state/x?private_token=leak-me", TF_HTTP_PASSWORD: "leak-me-too" });
+      expect(JSON.stringify(synthStack(defaultConfig()))).not.toMatch(/leak-me|TF_HTTP|private_token/);
+    } finally {
+      process.env = saved;
+    }
   });
 
   it("creates and protects the KV v2 mount only when the data file asks for it", () => {
@@ -136,7 +145,7 @@ describe("variations", () => {
   it("takes the stack name, and so the state file, from the data file", () => {
     const data = defaultData();
     data.stack = "staging";
-    expect(synthStack(configFrom(data)).terraform.backend.local.path).toBe("../../../terraform.staging.tfstate");
+    expect(synthStack(configFrom(data), { kind: "local" }).terraform.backend.local.path).toBe("../../../terraform.staging.tfstate");
   });
 
   it("produces byte-identical JSON when roles, reads, accounts, readers and workloads are reordered, and the lists and maps inside them", () => {
