@@ -12,7 +12,9 @@ import { ReadPolicy } from "./read-policy";
 import { ServiceAccountSecret } from "./service-account-secret";
 import { VAULT_ADDR_KEY, VAULT_ADDR_SCOPE, VaultAddrVariable } from "./vault-addr-variable";
 import { PipelineRole } from "./pipeline-role";
+import { AccountGuard } from "./account-guard";
 import { derivePipelineNeeds } from "../lib/pipeline-access";
+import { terraformId } from "../lib/naming";
 
 /** Where Terraform keeps state. */
 export type StateBackend =
@@ -78,9 +80,17 @@ export class VaultCiAccessStack extends TerraformStack {
     }
     // An account whose password was set by hand (passwordVersion 0) has no secret here: Terraform neither imports
     // nor writes it until its first rotation (lib/adoption.ts says why a KV secret is never imported).
-    for (const account of config.accounts.filter(writesPassword)) {
-      new ServiceAccountSecret(this, `account-${account.name}`, { mount: kvMount, account });
+    const removed: Removed[] = [];
+    for (const account of config.accounts) {
+      if (writesPassword(account)) new ServiceAccountSecret(this, `account-${account.name}`, { mount: kvMount, account });
+      // Back to passwordVersion 0 (or never managed): stop managing the secret and keep it in Vault. A removed block
+      // for an address that is not in state does nothing (Terraform 1.7+; the end-to-end suite runs both cases).
+      else removed.push(keep(`vault_kv_secret_v2.${terraformId(account.name)}`));
     }
+    new AccountGuard(this, "account-guard", { accounts: config.accounts.map((a) => a.name) });
+    // manageKvMount back to false: stop managing the mount, never delete it (and every secret in it).
+    if (!config.vault.manageKvMount) removed.push(keep(`vault_mount.${KV_MOUNT_ID}`));
+    if (removed.length > 0) this.addOverride("removed", removed);
     const vaultAddr = new VaultAddrVariable(this, "vault-addr", { groupId: config.gitlab.groupId, vaultUrl: config.vault.url });
     mayExist(vaultAddr.resource, groupVariableImportId(config.gitlab.groupId, VAULT_ADDR_KEY, VAULT_ADDR_SCOPE));
 
@@ -135,6 +145,16 @@ function addressOf(resource: TerraformResource): string {
   return `${resource.terraformResourceType}.${resource.friendlyUniqueId}`;
 }
 
+/** A Terraform 1.7+ `removed` block that stops managing an object and keeps it (`destroy = false`). */
+interface Removed {
+  readonly from: string;
+  readonly lifecycle: { readonly destroy: false };
+}
+const keep = (from: string): Removed => ({ from, lifecycle: { destroy: false } });
+
+/** The managed KV mount's address, whatever its path: a new path is a replacement, which prevent_destroy refuses. */
+const KV_MOUNT_ID = "kv";
+
 function managedKvMount(scope: Construct, path: string): Mount {
   const mount = new Mount(scope, "kv-mount", {
     path,
@@ -144,6 +164,6 @@ function managedKvMount(scope: Construct, path: string): Mount {
     // Deleting a mount deletes every secret in it.
     lifecycle: { preventDestroy: true },
   });
-  mount.overrideLogicalId(`kv_${path}`);
+  mount.overrideLogicalId(KV_MOUNT_ID);
   return mount;
 }

@@ -1,6 +1,8 @@
 import { Construct } from "constructs";
 import { JwtAuthBackend } from "@cdktf/provider-vault/lib/jwt-auth-backend";
-import { terraformId } from "../lib/naming";
+
+/** The auth backend's Terraform address: `vault_jwt_auth_backend.jwt`, whatever its mount path. */
+export const JWT_BACKEND_ID = "jwt";
 
 export interface GitlabJwtAuthProps {
   /** Mount path of the auth method (`jwt` -> `auth/jwt/login`). */
@@ -29,10 +31,17 @@ export class GitlabJwtAuth extends Construct {
       oidcDiscoveryUrl: props.gitlabUrl,
       // Vault compares this string with the token's `iss` exactly: no trailing slash.
       boundIssuer: props.gitlabUrl,
+      // A new path replaces the method instead of moving it (sys/remount), so prevent_destroy below refuses it at
+      // plan: a remount would need sudo on sys/remount and break every pipeline's login URL at once. (Without this the
+      // provider remounts in place: util/util.go Remount, resource_jwt_auth_backend.go ~392-397.)
+      disableRemount: true,
       // Every pipeline in the company logs in here; deleting it must be a deliberate act, not a side effect.
       lifecycle: { preventDestroy: true },
     });
-    this.backend.overrideLogicalId(terraformId(props.path));
+    // One address whatever the path, so that no edit of the data file removes this block: prevent_destroy is checked
+    // only for a resource still in the configuration (Terraform internal/terraform/node_resource_abstract_instance.go
+    // ~182-185), and an address derived from the path would turn a renamed mount into "destroy old, create new".
+    this.backend.overrideLogicalId(JWT_BACKEND_ID);
     this.path = this.backend.path;
   }
 }

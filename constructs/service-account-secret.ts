@@ -4,6 +4,32 @@ import { KvSecretV2 } from "@cdktf/provider-vault/lib/kv-secret-v2";
 import type { AccountConfig } from "../lib/config";
 import { accountSecretPath, passwordVariableName, terraformId } from "../lib/naming";
 
+/**
+ * The value of `data_json_wo`: the account's username and password as JSON, or, when the password variable is not
+ * set, a text that is not JSON.
+ *
+ * Why never null: the provider declares `data_json_wo_version` with `RequiredWith: [data_json_wo]`
+ * (resource_kv_secret_v2.go ~118-123), the plugin SDK drops null attributes from the configuration it validates
+ * (terraform-plugin-sdk v2.38.1 internal/configs/hcl2shim/values.go ~57-61) and enforces RequiredWith on it
+ * (helper/schema/schema.go ~1985-2004), and Terraform validates the evaluated configuration again during plan
+ * (internal/terraform/node_resource_abstract_instance.go ~856-878): a null value failed every plan without the
+ * password ("Missing required argument").
+ *
+ * Why the marker is safe: the provider reads `data_json_wo` only when it creates the secret or the version changes
+ * (~209-214), and it decodes the JSON before it sends anything (~216-222, the write is ~229). So a plan or apply
+ * without the password changes nothing while the version is unchanged, and a create or rotation without it stops at
+ * that decode (`data_json "" syntax error: invalid character 'T' looking for beginning of value`) with nothing
+ * written; the pipeline's plan check (.ci/plan-guard.jq) refuses it earlier, at plan, by name. Nothing empty and
+ * no placeholder can ever reach Vault.
+ */
+export function writeOnlyData(account: string, variable: string): string {
+  const missing = `TF_VAR_${variable} is not set: no password to write`;
+  return `\${var.${variable} == null ? "${missing}" : jsonencode({ username = "${account}", password = var.${variable} })}`;
+}
+
+/** Every argument of a secret but its version: ignored after creation (the lifecycle below says why). */
+export const SECRET_IGNORED_CHANGES = ["custom_metadata", "disable_read", "delete_all_versions", "cas", "options"] as const;
+
 /** KV versions Vault keeps of each account secret: Vault's own default, made explicit so a rotation can always be rolled back. */
 export const KEPT_PASSWORD_VERSIONS = 10;
 
@@ -50,10 +76,7 @@ export class ServiceAccountSecret extends Construct {
     this.secret = new KvSecretV2(this, "secret", {
       mount: props.mount,
       name: accountSecretPath(account.name),
-      // Without a password there is nothing to write: plans that neither create nor rotate the secret plan no change to
-      // it and need no password (a rotation without one is the operator's error: README "Rotate a password").
-      // Written as an expression (cdktf renders a null comparison as "undefined"); the account name is schema-checked.
-      dataJsonWo: `\${var.${variable} == null ? null : jsonencode({ username = "${account.name}", password = var.${variable} })}`,
+      dataJsonWo: writeOnlyData(account.name, variable),
       dataJsonWoVersion: account.passwordVersion,
       // Reading would copy the password into state on every refresh, and would need `read` on the secret at plan.
       disableRead: true,
@@ -61,17 +84,26 @@ export class ServiceAccountSecret extends Construct {
         // The rollback window of a rotation. Pinned per secret because the mount's own setting is not managed here
         // (production's secret/ exists), and a key's max_versions overrides the mount's (Vault KV v2 metadata API).
         maxVersions: KEPT_PASSWORD_VERSIONS,
-        // Nothing here follows the data file's readers, usedBy or permissions, on purpose: the provider writes the
-        // secret's data again on every in-place update, metadata-only ones included (create and update share one
-        // write function, hashicorp/terraform-provider-vault#3020), so an access change would rewrite the password,
-        // or write an empty one when no password variable is set. Those facts go to the account_metadata output.
+        // Nothing here follows the data file's readers, usedBy or permissions, on purpose (the account_metadata output
+        // holds those): see ignoreChanges below.
         data: {
           managed_by: "terraform: access data file",
           rotation: "raise passwordVersion in the data file; never write this secret by hand",
         },
       },
-      // Holds a live credential: removing the entry must fail the plan instead of deleting the secret.
-      lifecycle: { preventDestroy: true },
+      lifecycle: {
+        // Holds a live credential: a change that would replace it (a new mount or name) must fail the plan. Removing
+        // the entry is stopped by the account guard (constructs/account-guard.ts), which prevent_destroy cannot do once
+        // the block is gone (Terraform checks it only for resources still in the configuration).
+        preventDestroy: true,
+        // The only update this resource may ever plan is a rotation (data_json_wo_version). The provider writes the
+        // secret's data on every update, with one function for create and update (resource_kv_secret_v2.go ~51-52),
+        // and for an update that does not raise the version the body is empty, so the apply fails at the JSON decode
+        // (~213-222: `data_json "" syntax error: unexpected end of JSON input`, provider issue #2588). Ignoring every
+        // other argument makes such an update impossible: a changed metadata text or flag takes effect only for a new
+        // secret. (The refresh never reads metadata back, disable_read ~298-300, so there is no drift to ignore.)
+        ignoreChanges: [...SECRET_IGNORED_CHANGES],
+      },
     });
     this.secret.overrideLogicalId(terraformId(account.name));
   }

@@ -17,6 +17,7 @@
 import type { TerraformJson } from "../rules/terraform-json";
 import { describeClaim, formatCapabilities, formatTtl } from "./access-report";
 import { blocks, diffStacks, isObject, same } from "./stack-diff";
+import { SECRET_IGNORED_CHANGES } from "../constructs/service-account-secret";
 import {
   readGrantedAccess,
   type AuthMethod,
@@ -431,7 +432,7 @@ const RESOURCE_MODELS: Readonly<Record<string, BlockModel>> = {
     // jwt_validation_pubkeys is read as a count only: a key swapped for another is unclassified.
     modelled: ["path", "bound_issuer", "oidc_discovery_url", "jwks_url", "default_role"],
     neutral: { description: "documentation" },
-    whenNew: { type: "jwt", lifecycle: { prevent_destroy: true } },
+    whenNew: { type: "jwt", disable_remount: true, lifecycle: { prevent_destroy: true } },
     freeWhenNew: ["jwt_validation_pubkeys"],
   },
   vault_jwt_auth_backend_role: {
@@ -446,8 +447,15 @@ const RESOURCE_MODELS: Readonly<Record<string, BlockModel>> = {
     neutral: { custom_metadata: "secret metadata (versions kept, check-and-set), no one's access" },
     // data_json (plaintext in state), disable_read false (values read back into state and plans), no prevent_destroy:
     // listed, new or changed.
-    whenNew: { disable_read: true, lifecycle: { prevent_destroy: true } },
+    whenNew: { disable_read: true, lifecycle: { prevent_destroy: true, ignore_changes: [...SECRET_IGNORED_CHANGES] } },
     freeWhenNew: ["data_json_wo"],
+  },
+  // The account guard (constructs/account-guard.ts): one instance per declared account, holding its secret's path.
+  // It grants nothing; it makes deleting an account fail the plan. Any other terraform_data is not modelled.
+  "terraform_data.account_guard": {
+    modelled: [],
+    neutral: { input: "the account guard's record of a secret path, which grants nothing" },
+    whenNew: { lifecycle: { prevent_destroy: true } },
   },
   gitlab_group_variable: GITLAB_VARIABLE,
   gitlab_project_variable: GITLAB_VARIABLE,
@@ -465,9 +473,11 @@ const VARIABLE_MODEL: BlockModel = {
 /** Top-level blocks that are not resources, variables or outputs. Any other (import, moved, check, ...) is listed. */
 const SECTION_MODELS: Readonly<Record<string, BlockModel>> = {
   provider: { modelled: ["vault.0.address"] },
-  // The state holds no secret value (write-only passwords, disable_read); the pipeline's backend comes from
-  // TF_HTTP_ADDRESS at synth, not from what this diff compares. Provider versions and sources are listed.
+  // The state holds no secret value (write-only passwords, disable_read); the backend's address comes from
+  // TF_HTTP_ADDRESS at terraform init, not from what this diff compares. Provider versions and sources are listed.
   terraform: { modelled: [], neutral: { backend: "where Terraform keeps its state, which holds no secret value" } },
+  // Objects Terraform stops managing and keeps (destroy = false): a secret or the KV mount stays as it was.
+  removed: { modelled: [], neutral: { "(value)": "objects Terraform stops managing and keeps as they are" } },
 };
 
 /** Outputs restate what the resources say (key names, metadata); the sections above read the ones that matter. */
@@ -478,7 +488,8 @@ function modelOf(address: string): BlockModel | typeof DERIVED | undefined {
   if (address.startsWith("var.")) return VARIABLE_MODEL;
   if (address.startsWith("data.")) return undefined;
   const dot = address.indexOf(".");
-  return dot === -1 ? SECTION_MODELS[address] : RESOURCE_MODELS[address.slice(0, dot)];
+  if (dot === -1) return SECTION_MODELS[address];
+  return RESOURCE_MODELS[address.slice(0, dot)] ?? RESOURCE_MODELS[address.replace(/\[.*\]$/, "")];
 }
 
 function kindOf(address: string): string {

@@ -14,7 +14,10 @@ export interface BlockChange {
 
 export interface StackDiff {
   readonly added: readonly string[];
+  /** Resources Terraform destroys: gone from the second stack, and not kept by a `removed` block. */
   readonly removed: readonly string[];
+  /** Resources gone from the second stack that a `removed` block keeps: Terraform forgets them, Vault keeps them. */
+  readonly forgotten: readonly string[];
   readonly changed: readonly BlockChange[];
 }
 
@@ -32,7 +35,9 @@ export function blocks(tf: TerraformJson): Map<string, unknown> {
     if (section === METADATA_KEY) continue;
     if (section in prefixes && isObject(body)) {
       for (const [type, byName] of Object.entries(body)) {
-        for (const [name, block] of Object.entries(byName as object)) found.set(prefixes[section](`${type}.${name}`), block);
+        for (const [name, block] of Object.entries(byName as object)) {
+          for (const [address, instance] of instancesOf(prefixes[section](`${type}.${name}`), block)) found.set(address, instance);
+        }
       }
     } else if ((section === "variable" || section === "output") && isObject(body)) {
       for (const [name, block] of Object.entries(body)) found.set(`${section === "variable" ? "var" : "output"}.${name}`, block);
@@ -43,13 +48,35 @@ export function blocks(tf: TerraformJson): Map<string, unknown> {
   return found;
 }
 
+/**
+ * A block with a literal `for_each` map is one instance per key, as Terraform plans it (`terraform_data.x["key"]`),
+ * each with `${each.key}` and `${each.value}` put in where they are a whole value; any other block is itself.
+ */
+function instancesOf(address: string, block: unknown): [string, unknown][] {
+  if (!isObject(block) || !isObject(block.for_each)) return [[address, block]];
+  const { for_each: forEach, ...body } = block;
+  return Object.entries(forEach).map(([key, value]) => {
+    const put = (v: unknown): unknown => (v === "${each.key}" ? key : v === "${each.value}" ? value : v);
+    return [`${address}[${JSON.stringify(key)}]`, Object.fromEntries(Object.entries(body).map(([k, v]) => [k, put(v)]))];
+  });
+}
+
+/** The addresses that `removed` blocks stop managing without destroying them (Terraform 1.7+, `destroy = false`). */
+export function forgotten(tf: TerraformJson): Set<string> {
+  const removed = (tf as { removed?: { from?: string; lifecycle?: { destroy?: boolean } }[] }).removed ?? [];
+  return new Set(removed.filter((r) => r.lifecycle?.destroy === false && r.from).map((r) => r.from as string));
+}
+
 export function diffStacks(before: TerraformJson, after: TerraformJson): StackDiff {
   const a = blocks(before);
   const b = blocks(after);
   const sorted = (items: Iterable<string>) => [...items].sort();
+  const kept = forgotten(after);
+  const gone = [...a.keys()].filter((address) => !b.has(address));
   return {
     added: sorted([...b.keys()].filter((address) => !a.has(address))),
-    removed: sorted([...a.keys()].filter((address) => !b.has(address))),
+    removed: sorted(gone.filter((address) => !kept.has(address))),
+    forgotten: sorted(gone.filter((address) => kept.has(address))),
     changed: sorted([...b.keys()].filter((address) => a.has(address)))
       .map((address) => ({ address, attributes: changedAttributes(a.get(address), b.get(address)) }))
       .filter((change) => change.attributes.length > 0),
@@ -98,6 +125,8 @@ export function describePlan(diff: StackDiff): string[] {
     ...added.map((address) => `+ ${address}`),
     ...changed.map(({ address, attributes }) => `~ ${address} (${attributes.join(", ")})`),
     ...removed.map((address) => `- ${address}`),
+    // Terraform 1.11: "will no longer be managed by Terraform, but will not be destroyed"; not in the summary line.
+    ...diff.forgotten.map((address) => `. ${address} (no longer managed; kept, not destroyed)`),
     `Plan: ${added.length} to add, ${changed.length} to change, ${removed.length} to destroy.`,
     ...(outputs.length > 0 ? [`Changes to Outputs: ${[...new Set(outputs)].sort().join(", ")}`] : []),
   ];

@@ -455,7 +455,7 @@ describe("changes the access diff does not model (every structural difference is
     expect(added(() => {})).toEqual([]);
     expect(added((s) => (s.disable_read = false))).toEqual([unclassified('+ vault_kv_secret_v2.svc-new is new with disable_read is not true (set otherwise): not modelled by the access diff')]);
     expect(added((s) => (delete s.disable_read, delete s.lifecycle, (s.data_json = "{}")))).toEqual([
-      unclassified('+ vault_kv_secret_v2.svc-new is new with data_json, disable_read is not true (unset), lifecycle is not {"prevent_destroy":true} (unset): not modelled by the access diff'),
+      unclassified('+ vault_kv_secret_v2.svc-new is new with data_json, disable_read is not true (unset), lifecycle is not {"prevent_destroy":true,"ignore_changes":["custom_metadata","disable_read","delete_all_versions","cas","options"]} (unset): not modelled by the access diff'),
     ]);
   });
 

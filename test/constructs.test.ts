@@ -127,9 +127,18 @@ describe("ServiceAccountSecret", () => {
   it("writes username and password only through the write-only data_json_wo, versioned by passwordVersion", () => {
     expect(secret).not.toHaveProperty("data_json");
     expect(secret.data_json_wo).toBe(
-      '${var.svc_executor_password == null ? null : jsonencode({ username = "svc-executor", password = var.svc_executor_password })}',
+      '${var.svc_executor_password == null ? "TF_VAR_svc_executor_password is not set: no password to write" : jsonencode({ username = "svc-executor", password = var.svc_executor_password })}',
     );
     expect(secret.data_json_wo_version).toBe(1);
+  });
+
+  it("never gives data_json_wo a null (the SDK would then refuse data_json_wo_version: every plan without the password failed)", () => {
+    // Without its password the value is a text the provider cannot decode as JSON: it decodes before it writes
+    // (resource_kv_secret_v2.go ~216-229), so a create or rotation without the password stops with nothing written.
+    const [, whenMissing] = /== null \? (".*?") :/.exec(secret.data_json_wo)!;
+    expect(whenMissing).not.toBe("null");
+    expect(() => JSON.parse(JSON.parse(whenMissing))).toThrow(SyntaxError);
+    expect(JSON.parse(whenMissing)).toContain("TF_VAR_svc_executor_password");
   });
 
   it("never reads the secret back, so its value cannot reach state", () => {
@@ -154,8 +163,14 @@ describe("ServiceAccountSecret", () => {
     expect(other.resource.vault_kv_secret_v2["svc-executor"]).toEqual(secret);
   });
 
-  it("is protected from destroy", () => {
-    expect(secret.lifecycle).toEqual({ prevent_destroy: true });
+  it("is protected from destroy and can only ever plan a rotation as an update", () => {
+    // Every argument but the version is ignored after creation: an update without a new version would send an empty
+    // body and fail the apply (provider issue #2588), so Terraform must never plan one.
+    expect(secret.lifecycle).toEqual({ prevent_destroy: true, ignore_changes: ["custom_metadata", "disable_read", "delete_all_versions", "cas", "options"] });
+    const ignored = new Set(secret.lifecycle.ignore_changes);
+    const updatable = Object.keys(secret).filter((k) => !ignored.has(k) && !["lifecycle", "mount", "name", "data_json_wo"].includes(k));
+    // mount and name force a replacement (refused by prevent_destroy); data_json_wo is write-only (never diffed).
+    expect(updatable).toEqual(["data_json_wo_version"]);
   });
 
   it("rotates by raising passwordVersion: only data_json_wo_version changes", () => {

@@ -109,8 +109,9 @@ describe("adding svc-datastore (Docker read/write, read by nexus-ci) to the defa
 
   it("adds one secret, one policy and one password variable, and changes only nexus-ci's token_policies and the outputs listing them", () => {
     expect(diffStacks(before, after)).toEqual({
-      added: ["var.svc_datastore_password", "vault_kv_secret_v2.svc-datastore", "vault_policy.kv-read_secret_nexus_svc-datastore"],
+      added: ['terraform_data.account_guard["svc-datastore"]', "var.svc_datastore_password", "vault_kv_secret_v2.svc-datastore", "vault_policy.kv-read_secret_nexus_svc-datastore"],
       removed: [],
+      forgotten: [],
       changed: [
         { address: "output.account_metadata", attributes: ["value"] },
         { address: "output.ci_roles", attributes: ["value"] },
@@ -131,6 +132,7 @@ describe("adding svc-datastore (Docker read/write, read by nexus-ci) to the defa
 
     const stripped = structuredClone(after);
     delete stripped.resource.vault_kv_secret_v2["svc-datastore"];
+    delete stripped.resource.terraform_data.account_guard.for_each["svc-datastore"];
     delete stripped.resource.vault_policy["kv-read_secret_nexus_svc-datastore"];
     delete stripped.variable.svc_datastore_password;
     delete stripped.output.read_policies.value["nexus/svc-datastore"];
@@ -155,10 +157,11 @@ describe("adding svc-datastore (Docker read/write, read by nexus-ci) to the defa
     expect(added.nextSteps).toContain("npm run access and npm run ci-template");
     expect(added.nextSteps).toContain(
       [
+        '     + terraform_data.account_guard["svc-datastore"]',
         "     + vault_kv_secret_v2.svc-datastore",
         "     + vault_policy.kv-read_secret_nexus_svc-datastore",
         "     ~ vault_jwt_auth_backend_role.nexus-ci (token_policies)",
-        "     Plan: 2 to add, 1 to change, 0 to destroy.",
+        "     Plan: 3 to add, 1 to change, 0 to destroy.",
         "     Changes to Outputs: account_metadata, ci_roles, read_policies, secret_keys",
       ].join("\n"),
     );
@@ -167,7 +170,7 @@ describe("adding svc-datastore (Docker read/write, read by nexus-ci) to the defa
   it("tells who must attach the policy by hand when the readers are AppRole workloads", () => {
     const pullOnly = addAccount(DEFAULT_TEXT, "access.yaml", { name: "svc-puller", permissions: ["helm:read"], readers: ["kubernetes"] });
     expect(pullOnly.nextSteps).toContain("kubernetes authenticate with AppRole, which is not managed here: attach the policy kv-read.secret.nexus.svc-puller");
-    expect(pullOnly.nextSteps).toContain("Plan: 2 to add, 0 to change, 0 to destroy.");
+    expect(pullOnly.nextSteps).toContain("Plan: 3 to add, 0 to change, 0 to destroy.");
   });
 });
 
@@ -265,6 +268,7 @@ describe("rotating svc-executor (passwordVersion 1 -> 2)", () => {
     expect(diffStacks(before, after)).toEqual({
       added: [],
       removed: [],
+      forgotten: [],
       changed: [{ address: "vault_kv_secret_v2.svc-executor", attributes: ["data_json_wo_version"] }],
     });
     expect(after.resource.vault_kv_secret_v2["svc-executor"].data_json_wo_version).toBe(2);
@@ -344,7 +348,7 @@ describe("adoption mode on CWIQ's data (adopt: true, hand-set passwords)", () =>
   });
 
   it("adds only the import blocks: turning adoption off afterwards changes nothing else", () => {
-    expect(diffStacks(synthStack(configFrom(handSetData(false))), json)).toEqual({ added: ["import"], removed: [], changed: [] });
+    expect(diffStacks(synthStack(configFrom(handSetData(false))), json)).toEqual({ added: ["import"], removed: [], forgotten: [], changed: [] });
   });
 
   it("passes every guardrail", () => {
@@ -364,14 +368,15 @@ describe("adoption variations", () => {
   it("imports a managed KV mount by its path", () => {
     const data = handSetData();
     data.vault.manageKvMount = true;
-    expect(synthStack(configFrom(data)).import).toContainEqual({ to: "vault_mount.kv_secret", id: "secret" });
+    expect(synthStack(configFrom(data)).import).toContainEqual({ to: "vault_mount.kv", id: "secret" });
   });
 
   it("ends adoption of an account with its first rotation: passwordVersion 0 -> 1 adds its secret and variable, nothing else", () => {
     const data = handSetData(false);
     const before = synthStack(configFrom(data));
     data.accounts[1].passwordVersion = 1;
-    expect(diffStacks(before, synthStack(configFrom(data)))).toEqual({ added: ["var.svc_executor_password", "vault_kv_secret_v2.svc-executor"], removed: [], changed: [] });
+    // The removed block that kept it out of Terraform while it was hand-set goes; its guard instance stays.
+    expect(diffStacks(before, synthStack(configFrom(data)))).toEqual({ added: ["var.svc_executor_password", "vault_kv_secret_v2.svc-executor"], removed: [], forgotten: [], changed: [{ address: "removed", attributes: ["(value)"] }] });
   });
 
   it("says in the synth summary how many objects are imported and whose passwords stay as set by hand", () => {

@@ -212,9 +212,13 @@ const NON_COMPLIANT: [string, string, (i: MutableInput) => void, string | string
   ["DATA-001", "a secret without prevent_destroy", (i) => delete secret(i).lifecycle, "vault_kv_secret_v2.svc-executor.lifecycle.prevent_destroy: is not true"],
   ["DATA-001", "a managed KV mount without prevent_destroy", (i) => {
     inData((c) => (c.vault.manageKvMount = true))(i);
-    delete i.tf.resource.vault_mount.kv_secret.lifecycle;
-  }, "vault_mount.kv_secret.lifecycle.prevent_destroy: is not true"],
+    delete i.tf.resource.vault_mount.kv.lifecycle;
+  }, "vault_mount.kv.lifecycle.prevent_destroy: is not true"],
   ["DATA-001", "the auth backend without prevent_destroy", (i) => (backend(i).lifecycle.prevent_destroy = false), "vault_jwt_auth_backend.jwt.lifecycle.prevent_destroy: is not true"],
+  ["DATA-001", "an auth backend that would remount", (i) => delete backend(i).disable_remount, "vault_jwt_auth_backend.jwt.disable_remount: is not true: a new path would remount the method instead of failing the plan"],
+  ["DATA-001", "no account guard", (i) => delete i.tf.resource.terraform_data, "terraform_data.account_guard: must exist with lifecycle.prevent_destroy: without it, deleting an account entry deletes its secret"],
+  ["DATA-001", "an account the guard does not list", (i) => delete i.tf.resource.terraform_data.account_guard.for_each["svc-executor"], "terraform_data.account_guard.for_each: has no instance for accounts[1] svc-executor"],
+  ["DATA-001", "a removed block that destroys", (i) => ((i.tf as any).removed = [{ from: "vault_mount.kv", lifecycle: { destroy: true } }]), "removed[0].lifecycle.destroy: is not false: Terraform would destroy vault_mount.kv"],
   ["POL-007", "a project-scoped role's secret also read by the group-wide role", inData((c) => {
     c.roles.push({ ...c.roles[0], name: "executor-ci", boundClaims: { project_id: "77" }, reads: [] });
     c.accounts[1].readers.push("executor-ci");
@@ -526,7 +530,7 @@ describe("the runner", () => {
     expect(report.suppressed).toEqual([]);
   });
 
-  it("refuses a stack with no resources and no variables: each account's secret and password variable are missing", () => {
+  it("refuses a stack with no resources and no variables: each account's secret, password variable and guard are missing", () => {
     const input = inputFor();
     input.tf = {};
     expect(checkConfiguration(asInput(input)).violations.map((v) => `${v.rule.id} ${v.path}: ${v.message}`)).toEqual([
@@ -536,6 +540,7 @@ describe("the runner", () => {
       "ACC-005 variable.svc_orchestrator_password: must exist and be sensitive and ephemeral",
       "ACC-005 variable.svc_executor_password: must exist and be sensitive and ephemeral",
       "ACC-005 variable.svc_deployer_password: must exist and be sensitive and ephemeral",
+      "DATA-001 terraform_data.account_guard: must exist with lifecycle.prevent_destroy: without it, deleting an account entry deletes its secret",
     ]);
   });
 

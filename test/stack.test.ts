@@ -30,8 +30,40 @@ describe("the default stack (CWIQ)", () => {
       vault_policy: [...CI_PATHS, "nexus/svc-deployer"].map((p) => policyOf(p).replace(/\./g, "_")).sort(),
       vault_kv_secret_v2: ["svc-deployer", "svc-executor", "svc-orchestrator"],
       gitlab_group_variable: ["VAULT_ADDR"],
+      terraform_data: ["account_guard"],
     });
     expect(json).not.toHaveProperty("data");
+  });
+
+  it("guards every declared account against a deleted or renamed entry, and stops managing what is no longer managed without deleting it", () => {
+    // One built-in terraform_data instance per account, prevent_destroy: deleting an entry fails the plan.
+    expect(resources.terraform_data.account_guard).toEqual({
+      for_each: { "svc-deployer": "nexus/svc-deployer", "svc-executor": "nexus/svc-executor", "svc-orchestrator": "nexus/svc-orchestrator" },
+      input: "${each.value}",
+      lifecycle: { prevent_destroy: true },
+    });
+    // The KV mount is not managed here: were it ever, it is forgotten, never deleted.
+    expect(json.removed).toEqual([{ from: "vault_mount.kv", lifecycle: { destroy: false } }]);
+  });
+
+  it("keeps the auth method at one address whatever its path, and refuses a remount", () => {
+    const data = defaultData();
+    data.vault.jwtMount = "gitlab-jwt";
+    const moved = synthStack(configFrom(data)).resource.vault_jwt_auth_backend;
+    expect(Object.keys(moved)).toEqual(["jwt"]);
+    expect(moved.jwt).toMatchObject({ path: "gitlab-jwt", disable_remount: true, lifecycle: { prevent_destroy: true } });
+  });
+
+  it("stops managing a secret set back to passwordVersion 0, keeping it in Vault and in the guard", () => {
+    const data = defaultData();
+    data.accounts.find((a: any) => a.name === "svc-executor").passwordVersion = 0;
+    const json = synthStack(configFrom(data));
+    expect(json.resource.vault_kv_secret_v2).not.toHaveProperty("svc-executor");
+    expect(json.removed).toEqual([
+      { from: "vault_kv_secret_v2.svc-executor", lifecycle: { destroy: false } },
+      { from: "vault_mount.kv", lifecycle: { destroy: false } },
+    ]);
+    expect(Object.keys(json.resource.terraform_data.account_guard.for_each)).toContain("svc-executor");
   });
 
   it("1. configures both providers by URL only: tokens come from VAULT_TOKEN and GITLAB_TOKEN", () => {
@@ -138,8 +170,9 @@ describe("variations", () => {
     const data = defaultData();
     data.vault.manageKvMount = true;
     const json = synthStack(configFrom(data));
-    expect(json.resource.vault_mount.kv_secret).toMatchObject({ path: "secret", type: "kv", options: { version: "2" }, lifecycle: { prevent_destroy: true } });
-    expect(json.resource.vault_kv_secret_v2["svc-executor"].mount).toBe("${vault_mount.kv_secret.path}");
+    expect(json.resource.vault_mount.kv).toMatchObject({ path: "secret", type: "kv", options: { version: "2" }, lifecycle: { prevent_destroy: true } });
+    expect(json.resource.vault_kv_secret_v2["svc-executor"].mount).toBe("${vault_mount.kv.path}");
+    expect(json).not.toHaveProperty("removed");
   });
 
   it("takes the stack name, and so the state file, from the data file", () => {
@@ -189,8 +222,8 @@ function expressions(node: unknown, path = ""): [string, string][] {
 describe("Terraform expressions in the synthesized stack", () => {
   it("parse with HashiCorp's HCL parser (Terraform reads ${...} in JSON as HCL templates)", async () => {
     const found = expressions(synthStack());
-    // the role's backend reference, three password writes, three password validations
-    expect(found.length).toBe(7);
+    // the role's backend reference, three password writes, three password validations, the account guard's input
+    expect(found.length).toBe(8);
     for (const [path, template] of found) {
       // A heredoc is a template like a JSON string value: its text is parsed exactly as Terraform parses the JSON's.
       const parsed = await parse(`${path}.hcl`, `value = <<EOT\n${template}\nEOT\n`).catch((e: Error) => e);
