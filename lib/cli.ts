@@ -3,6 +3,7 @@ import type { Config } from "./config";
 import { ConfigError, writesPassword } from "./config";
 import { GuardrailError, type SynthResult } from "./synth";
 import { deriveAccess } from "./access";
+import { carriesCredentials, redactCredentials } from "./text";
 import type { StateBackend } from "../constructs/access-stack";
 
 export const DEFAULT_CONFIG_FILE = "access.yaml";
@@ -28,6 +29,10 @@ export function configFileFrom(args: readonly string[], env: NodeJS.ProcessEnv):
 export function backendFromEnv(env: NodeJS.ProcessEnv): StateBackend {
   const address = env.TF_HTTP_ADDRESS;
   if (!address) return { kind: "local" };
+  // The address goes into cdk.tf.json (the backend block): a token in it would be committed to every plan's input.
+  if (carriesCredentials(address)) {
+    throw new UsageError(`TF_HTTP_ADDRESS ${JSON.stringify(redactCredentials(address))} carries credentials (shown as ***): give them to terraform init as TF_HTTP_USERNAME and TF_HTTP_PASSWORD, never in the address`);
+  }
   if (!/^https:\/\/[^\s@]+$/.test(address)) throw new UsageError(`TF_HTTP_ADDRESS ${JSON.stringify(address)}: must be an https URL without credentials`);
   return { kind: "gitlab", address };
 }
