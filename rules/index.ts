@@ -37,7 +37,7 @@ export const suppressionsApply: Rule = {
 export const onlyWaivableRulesSuppressed: Rule = {
   id: "SUP-002",
   explanation:
-    "Only the rules whose waiver is documented as safe (README \"Which rules can be waived\") can be suppressed; every other rule holds whatever the data file says, so the merge request that makes a mistake cannot also waive it.",
+    "Only the rules whose waiver is documented as safe (the waivable column of the README rule table) can be suppressed; every other rule holds whatever the data file says, so the merge request that makes a mistake cannot also waive it.",
   fix: "remove the suppression and fix the finding it was meant to hide",
   check: () => [],
 };
