@@ -4,7 +4,7 @@ import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
 import { GitlabProvider } from "@cdktf/provider-gitlab/lib/provider";
 import { Mount } from "@cdktf/provider-vault/lib/mount";
 import { type Config, writesPassword } from "../lib/config";
-import { accountMetadata, deriveAccess, secretKeys } from "../lib/access";
+import { accountMetadata, deriveAccess, guardrailWaivers, secretKeys } from "../lib/access";
 import { groupVariableImportId, importBlocks, jwtAuthBackendImportId, jwtRoleImportId, mountImportId, policyImportId, type Importable } from "../lib/adoption";
 import { GitlabJwtAuth } from "./gitlab-jwt-auth";
 import { CiRole } from "./ci-role";
@@ -123,6 +123,11 @@ export class VaultCiAccessStack extends TerraformStack {
       description: "Per Nexus account secret: its Nexus permissions, who uses it and who reads it (roles and workloads)",
       value: accountMetadata(config),
     });
+    // Only when the data file waives a guardrail: the access diff reads it, so a new or changed waiver widens.
+    const waivers = guardrailWaivers(config);
+    if (Object.keys(waivers).length > 0) {
+      new TerraformOutput(this, "guardrail_waivers", { description: "Guardrails waived in the data file: <list>/<entry>/<rule> -> the written reason", value: waivers });
+    }
   }
 }
 

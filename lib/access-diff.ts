@@ -30,6 +30,7 @@ import {
   type StoredSecret,
 } from "./granted-access";
 import { compareText } from "./order";
+import { codeBlock } from "./text";
 
 /** `unclassified`: the Terraform differs where the access diff does not model it; it needs review like a widening. */
 export type Impact = "widening" | "narrowing" | "neutral" | "unclassified";
@@ -66,6 +67,8 @@ export function diffAccess(base: GrantedAccess, head: GrantedAccess): AccessChan
     ...diffPoliciesWithoutRole(base, head),
     ...diffSecrets(base, head),
     ...diffVariables(base, head),
+    ...diffAccountNotes(base, head),
+    ...diffWaivers(base, head),
   ];
 }
 
@@ -103,7 +106,8 @@ export function renderAccessDiff(changes: readonly AccessChange[], base: string)
         ? `**Access may widen: ${needs(unclassified, " that the access diff cannot classify")} a security owner's approval.** ${rest}`
         : `**No widening.** ${rest}`;
   const sections = SECTIONS.filter(({ impact }) => count(impact) > 0).map(({ impact, title: name, intro }) =>
-    [`### ${name} (${count(impact)})`, "", ...(intro ? [intro, ""] : []), "```diff", ...changes.filter((c) => c.impact === impact).map((c) => c.line), "```"].join("\n"),
+    // Lines carry data-file text (reasons, paths): one line each, in a fence no line can close (lib/text.ts).
+    [`### ${name} (${count(impact)})`, "", ...(intro ? [intro, ""] : []), codeBlock("diff", changes.filter((c) => c.impact === impact).map((c) => c.line))].join("\n"),
   );
   return `${[title, summary, ...sections, "Computed from the synthesized Terraform JSON of both sides (`npm run access:diff`); `ACCESS.md`'s diff shows the whole picture."].join("\n\n")}\n`;
 }
@@ -180,8 +184,9 @@ function diffAuthMethods(base: GrantedAccess, head: GrantedAccess): AccessChange
   const { added, removed, both } = pair(base.authMethods, head.authMethods, (a) => a.path);
   const rolesOn = (path: string) => head.roles.filter((r) => r.authPath === path).map((r) => r.name);
   return [
-    ...added.map((auth) => change("neutral", `+ JWT auth method auth/${auth.path}/ (issuer ${issuerWords(auth)}; keys from ${auth.keySource})`)),
-    ...removed.map((auth) => change("neutral", `- JWT auth method auth/${auth.path}/ removed`)),
+    // A new mount is a new login endpoint trusting these tokens (vault.jwtMount changed, or a second method).
+    ...added.map((auth) => change("widening", `+ JWT auth method auth/${auth.path}/ (issuer ${issuerWords(auth)}; keys from ${auth.keySource}): tokens of that issuer can log in there`)),
+    ...removed.map((auth) => change("narrowing", `- JWT auth method auth/${auth.path}/ removed`)),
     ...both.flatMap(([b, h]) => {
       const roles = rolesOn(h.path);
       const onRoles = roles.length > 0 ? `roles ${roles.join(", ")}` : "no role logs in there";
@@ -233,8 +238,9 @@ function diffRole(b: GrantedRole, h: GrantedRole, base: GrantedAccess, head: Gra
   const name = h.name;
   const out: AccessChange[] = [];
   if (b.authPath !== h.authPath) {
-    const impact = trustImpact(b.auth, h.auth) ?? "neutral";
-    out.push(changed(impact, `${name} logs in at`, `auth/${b.authPath}/`, `auth/${h.authPath}/`, impact === "neutral" ? "same issuer and keys" : `issuer ${issuerWords(h.auth)}`));
+    // Another login endpoint for the same role (vault.jwtMount changed): wider even with the same issuer and keys.
+    const impact = trustImpact(b.auth, h.auth) ?? "widening";
+    out.push(changed(impact, `${name} logs in at`, `auth/${b.authPath}/`, `auth/${h.authPath}/`, `issuer ${issuerWords(h.auth)}`));
   }
   if (b.roleType !== h.roleType) out.push(changed("widening", `${name} role_type`, b.roleType, h.roleType, "a different login flow"));
   out.push(...diffRestriction(name, "audience", b.audiences, h.audiences));
@@ -256,7 +262,9 @@ function diffRole(b: GrantedRole, h: GrantedRole, base: GrantedAccess, head: Gra
   if (b.defaultPolicy !== h.defaultPolicy) {
     out.push(h.defaultPolicy ? change("widening", `+ ${name} tokens now also carry Vault's default policy`) : change("narrowing", `- ${name} tokens no longer carry Vault's default policy`));
   }
-  if (b.userClaim !== h.userClaim) out.push(changed("neutral", `${name} user_claim`, b.userClaim ?? "(none)", h.userClaim ?? "(none)", "names the entity, grants nothing"));
+  // The entity a token maps to: identity groups, entity-templated policies and the audit trail follow it, and a claim
+  // the job's user can choose (sub, user_email) lets one caller pass as another.
+  if (b.userClaim !== h.userClaim) out.push(changed("widening", `${name} user_claim`, b.userClaim ?? "(none)", h.userClaim ?? "(none)", "the Vault entity, its groups and the audit trail follow this claim"));
   if (!sameList(b.claimMappings, h.claimMappings)) out.push(changed("neutral", `${name} claim_mappings`, listOrNone(b.claimMappings), listOrNone(h.claimMappings), "audit metadata"));
   out.push(
     ...missingFrom(h.undeclaredPolicies, b.undeclaredPolicies).map((p) => change("widening", `+ ${name} now carries policy ${p}, not declared in this configuration (its rules are not visible here)`)),
@@ -370,6 +378,48 @@ function diffSecrets(base: GrantedAccess, head: GrantedAccess): AccessChange[] {
       return out;
     }),
   ];
+}
+
+// ---- account notes: workload-only marks and workload readers ----
+
+const noteReaders = (notes: Readonly<Record<string, string>> | undefined): string[] => (notes?.readers ?? "").split(/\s+/).filter((r) => r && r !== "(none)");
+
+/**
+ * What the account_metadata output says beyond the policies: a secret that loses its workloadOnly mark may be handed
+ * to CI by the next change, and a new workload reader (outside this configuration, AppRole) is a new holder.
+ */
+function diffAccountNotes(base: GrantedAccess, head: GrantedAccess): AccessChange[] {
+  const roles = new Set([...base.roles, ...head.roles].map((r) => r.name));
+  const paths = [...new Set([...Object.keys(base.accountNotes), ...Object.keys(head.accountNotes)])].sort(compareText);
+  return paths.flatMap((path) => {
+    const [b, h] = [base.accountNotes[path], head.accountNotes[path]];
+    const out: AccessChange[] = [];
+    const [wasOnly, isOnly] = [b?.workload_only === "true", h?.workload_only === "true"];
+    if (wasOnly && !isOnly) out.push(change("widening", `- secret ${path} is no longer workloadOnly: CI roles may be granted it`));
+    if (!wasOnly && isOnly) out.push(change("narrowing", `+ secret ${path} is now workloadOnly: no CI role may read it`));
+    const [bw, hw] = [noteReaders(b).filter((r) => !roles.has(r)), noteReaders(h).filter((r) => !roles.has(r))];
+    out.push(
+      ...missingFrom(hw, bw).map((w) => change("widening", `+ workload ${w} may now read ${path} (attach its policy by hand: AppRole is not managed here)`)),
+      ...missingFrom(bw, hw).map((w) => change("narrowing", `- workload ${w} may no longer read ${path}`)),
+    );
+    return out;
+  });
+}
+
+// ---- guardrail waivers ----
+
+/** A new or changed waiver lets the pack accept what it refused: wider, with the reason for the reviewer. */
+function diffWaivers(base: GrantedAccess, head: GrantedAccess): AccessChange[] {
+  const keys = [...new Set([...Object.keys(base.waivers), ...Object.keys(head.waivers)])].sort(compareText);
+  return keys.flatMap((key) => {
+    const [b, h] = [base.waivers[key], head.waivers[key]];
+    const [list, entry, rule] = key.split("/");
+    const what = `guardrail ${rule} waived on ${list} ${entry}`;
+    if (b === h) return [];
+    if (b === undefined) return [change("widening", `+ ${what}: ${JSON.stringify(h)}`)];
+    if (h === undefined) return [change("narrowing", `- ${what} no longer`)];
+    return [change("widening", `~ ${what}, reason changed to ${JSON.stringify(h)}`)];
+  });
 }
 
 // ---- GitLab variables ----

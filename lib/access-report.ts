@@ -14,6 +14,7 @@ import {
   type StoredSecret,
 } from "./granted-access";
 import { compareText } from "./order";
+import { escapeMarkdown, oneLine } from "./text";
 
 export const ACCESS_REPORT_FILE = "ACCESS.md";
 
@@ -96,8 +97,13 @@ export const formatCapabilities = (capabilities: readonly string[]): string => c
 
 // ---- sections ----
 
-const code = (text: string): string => `\`${text.replace(/\|/g, "\\|")}\``;
-const cell = (text: string): string => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+/** A code span its text cannot close (a longer fence than any backtick run inside), on one line. */
+const code = (text: string): string => {
+  const safe = oneLine(text).replace(/\|/g, "\\|");
+  const fence = "`".repeat(Math.max(0, ...(safe.match(/`+/g) ?? []).map((run) => run.length)) + 1);
+  return fence.length > 1 ? `${fence} ${safe} ${fence}` : `${fence}${safe}${fence}`;
+};
+const cell = (text: string): string => oneLine(text).replace(/\|/g, "\\|");
 const table = (head: readonly string[], rows: readonly (readonly string[])[]): string =>
   [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((row) => `| ${row.join(" | ")} |`)].join("\n");
 const plural = (n: number, word: string, words = `${word}s`): string => `${n} ${n === 1 ? word : words}`;
@@ -238,7 +244,8 @@ function secretsSection(access: GrantedAccess): string {
             ...Object.entries(secret.written.metadata)
               .filter(([key]) => key !== "readers" && key !== "managed_by" && key !== "rotation")
               .sort(([a], [b]) => compareText(a, b))
-              .map(([key, value]) => `${key}: ${value}`),
+              // Data-file text (used_by): escaped, so that it can neither format nor inject.
+              .map(([key, value]) => `${key}: ${escapeMarkdown(value)}`),
           ].join("; "),
         )
       : "no (written outside this configuration)",

@@ -80,7 +80,26 @@ export function secretKeys(config: Config, access: AccessModel = deriveAccess(co
 export function accountMetadata(config: Config): Record<string, Readonly<Record<string, string>>> {
   const entries = config.accounts.map((account): [string, Record<string, string>] => [
     kvDataPath(config.vault.kvMount, accountSecretPath(account.name)),
-    { nexus_permissions: [...account.permissions].sort().join(" "), used_by: account.usedBy, readers: [...account.readers].sort().join(" ") || "(none)" },
+    {
+      nexus_permissions: [...account.permissions].sort().join(" "),
+      used_by: account.usedBy,
+      readers: [...account.readers].sort().join(" ") || "(none)",
+      ...(account.workloadOnly ? { workload_only: "true" } : {}),
+    },
   ]);
+  return Object.fromEntries(sortedByKey(entries));
+}
+
+/**
+ * `roles/nexus-ci/JWT-013` -> the written reason, for every suppression in the data file. Published as the
+ * `guardrail_waivers` output so that the access diff, which compares synthesized stacks, reports a new or changed
+ * waiver as a widening (README "Which rules can be waived").
+ */
+export function guardrailWaivers(config: Config): Record<string, string> {
+  const entries = (["roles", "accounts"] as const).flatMap((list) =>
+    (config[list] as readonly { name: string; suppress: readonly { rule: string; reason: string }[] }[]).flatMap((item) =>
+      item.suppress.map((s): [string, string] => [`${list}/${item.name}/${s.rule}`, s.reason]),
+    ),
+  );
   return Object.fromEntries(sortedByKey(entries));
 }

@@ -5,10 +5,13 @@
  * (policy names, token policies, the VAULT_ADDR value, the issuer) is derived from it, never typed twice.
  */
 import { readFileSync } from "node:fs";
-import { parseDocument } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from "yaml";
 import { z } from "zod";
 import { parseDuration } from "./duration";
 import { accountSecretPath } from "./naming";
+import { readTrustText, trustFileFor, validateTrust, type Trust } from "./trust";
+import { redactCredentials } from "./text";
+import { parse as parseYaml } from "yaml";
 
 /** A name that is safe as a Vault role name, a Terraform address and a GitLab/Vault identifier. */
 const ROLE_NAME = /^[a-z][a-z0-9-]*[a-z0-9]$/;
@@ -38,9 +41,13 @@ function isHttpsOrigin(value: string): boolean {
   return url.protocol === "https:" && !url.username && !url.password && `${url.protocol}//${url.host}` === value;
 }
 
-const duration = z
-  .string()
-  .refine((v) => parseDuration(v) !== undefined, { message: "must be a duration such as 15m, 1h or 900s" });
+const DURATION_HELP = "must be a duration with its unit, such as 15m, 1h or 900s (s, m or h)";
+const duration = z.string({ error: DURATION_HELP }).superRefine((v, ctx) => {
+  if (parseDuration(v) !== undefined) return;
+  // "86400" is not 86400 seconds: say the unit is missing instead of comparing it with a ceiling.
+  const message = /^[0-9]+$/.test(v) ? `has no unit: write ${v}s for seconds (or m, h); ${DURATION_HELP}` : DURATION_HELP;
+  ctx.addIssue({ code: "custom", input: v, message });
+});
 
 const claimValue = z.union([z.string().min(1), z.int().positive().transform(String)]);
 
@@ -85,7 +92,10 @@ const role = z
     name: z.string().regex(ROLE_NAME, { message: `must match ${ROLE_NAME.source}` }),
     description: z.string().min(1).optional(),
     audiences: uniqueList(https).min(1, { message: "must list at least one audience (a role without bound_audiences accepts any token audience, CVE-2024-5798)" }),
-    boundClaims: z.record(z.string().regex(CLAIM_NAME), claimValue),
+    // The id binding is checked on the claims alone, so that another field's problem (a missing audience) never hides it.
+    boundClaims: z.record(z.string().regex(CLAIM_NAME), claimValue).refine((claims) => "namespace_id" in claims || "project_id" in claims, {
+      message: "must bind namespace_id or project_id: without one, every CI job on the GitLab instance can log in",
+    }),
     boundClaimsType: z.enum(["string", "glob"]).default("string"),
     userClaim: z.string().regex(CLAIM_NAME).default("project_id"),
     claimMappings: uniqueList(z.string().regex(CLAIM_NAME))
@@ -99,10 +109,6 @@ const role = z
     tokenNumUses: z.int().positive({ message: "must be a positive number of uses (Vault reads 0 as unlimited)" }).default(DEFAULT_TOKEN_NUM_USES),
     reads: z.array(secretRead).default([]),
     suppress: z.array(suppression).default([]),
-  })
-  .refine((r) => "namespace_id" in r.boundClaims || "project_id" in r.boundClaims, {
-    message: "must bind namespace_id or project_id: without one, every CI job on the GitLab instance can log in",
-    path: ["boundClaims"],
   });
 
 /** What both of this repository's own pipeline roles (plan, apply) declare: who may log in, and for how long. */
@@ -148,6 +154,11 @@ const account = z.strictObject({
    * How many times Terraform has written this account's password; raise by one to rotate (a new KV version).
    * 0: the password in Vault was set by hand and Terraform leaves the secret alone (README "Adopt the existing setup").
    */
+  /**
+   * CI may never read this account's secret (a deploy credential of workloads): POL-008 refuses any CI or pipeline
+   * role among its readers, whatever else the file says, and the access diff reports a change of it as widening.
+   */
+  workloadOnly: z.boolean().default(false),
   passwordVersion: z.int().nonnegative({ message: "must be 0 (password set by hand, not written by Terraform) or a positive version" }).default(1),
   /** Why this account exists although another has the same permission scope (house rule: no account per service). */
   justification: z.string().trim().min(20, { message: "must explain in at least 20 characters why a separate account is needed" }).optional(),
@@ -283,36 +294,123 @@ export class ConfigError extends Error {
   }
 }
 
-/** A validated data file: where it came from, the validated config, and the YAML as written (for the guardrails). */
+/** Where a field is in the data file, 1-based; undefined for data that was not read from YAML text. */
+export type Locator = (path: readonly PropertyKey[]) => { line: number; col: number } | undefined;
+
+/** A validated data file: where it came from, the validated config, the YAML as written, and its trust anchors. */
 export interface DataFile {
   readonly file: string;
   readonly config: Config;
   readonly data: unknown;
+  /** trust.yaml beside the data file (lib/trust.ts), checked by the TRUST-* guardrails. */
+  readonly trust: Trust;
+  /** Line and column of a field, for messages (`access.yaml:12:7: roles[0].tokenTtl: ...`). */
+  readonly locate?: Locator;
 }
 
-/** Parses and validates data-file text. `file` only labels the errors. */
+/** Parses and validates data-file text. `file` labels the errors and says where trust.yaml is (beside it). */
 export function parseConfig(text: string, file: string): Config {
   return parseDataFile(text, file).config;
 }
 
+/** yaml's limit on alias expansions while building the data (its default): more is an alias bomb, refused. */
+const MAX_ALIAS_COUNT = 100;
+
 /** Same as parseConfig, keeping the YAML as written. */
-export function parseDataFile(text: string, file: string): DataFile {
+export function parseDataFile(text: string, file: string, trust: Trust = loadTrust(file)): DataFile {
+  const lineCounter = new LineCounter();
   // yaml's defaults: a duplicate key is an error, and errors carry their line.
-  const doc = parseDocument(text);
+  const doc = parseDocument(text, { lineCounter });
+  const at = (offset: number) => lineCounter.linePos(offset);
   if (doc.errors.length > 0) {
-    throw new ConfigError(file, doc.errors.map((e) => `${e.linePos?.[0].line ?? 1}: YAML: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`));
+    throw new ConfigError(file, doc.errors.map((e) => `${at(e.pos[0]).line}:${at(e.pos[0]).col}: YAML: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`));
   }
-  return validateData(doc.toJS(), file);
+  const locate: Locator = (path) => {
+    const node = nodeAt(doc, path);
+    return node?.range ? at(node.range[0]) : undefined;
+  };
+  const where = (path: readonly PropertyKey[]) => {
+    const pos = locate(path);
+    return pos ? `${pos.line}:${pos.col}: ` : "";
+  };
+  const scalarProblems = unsupportedScalars(doc).map(({ path, message }) => `${where(path)}${formatPath(path)}: ${message}`);
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch {
+    throw new ConfigError(file, [`${where([])}YAML: more than ${MAX_ALIAS_COUNT} alias expansions (an alias bomb?): write the values out instead of nesting aliases`]);
+  }
+  if (scalarProblems.length > 0) throw new ConfigError(file, scalarProblems);
+  return validateData(data, file, trust, locate);
 }
 
-/** Validates data already read from YAML (or built by a tool); `file` only labels the errors. */
-export function validateData(data: unknown, file: string): DataFile {
+/** The YAML node at a data path (`["roles", 0, "tokenTtl"]`), for its position. */
+function nodeAt(doc: Document, path: readonly PropertyKey[]): { range?: [number, number, number] | null } | undefined {
+  const node = path.length === 0 ? doc.contents : (doc.getIn(path as unknown[], true) as unknown);
+  if (node && typeof node === "object" && "range" in node) return node as { range?: [number, number, number] | null };
+  // A missing field: point at its parent.
+  return path.length > 0 ? nodeAt(doc, path.slice(0, -1)) : undefined;
+}
+
+/**
+ * Scalars the schema cannot describe honestly: `!!binary` (bytes, not text), `.inf` and `.nan`, and integers beyond
+ * 2^53, which JavaScript would round (the message shows the value as written, never the rounded one).
+ */
+function unsupportedScalars(doc: Document): { path: PropertyKey[]; message: string }[] {
+  const problems: { path: PropertyKey[]; message: string }[] = [];
+  visit(doc, {
+    Scalar(_key, node, ancestors) {
+      const path = pathOf(ancestors, node);
+      const written = node.source ?? String(node.value);
+      if (node.value instanceof Uint8Array || node.tag === "tag:yaml.org,2002:binary") problems.push({ path, message: "is a !!binary value: write plain text" });
+      else if (typeof node.value === "number" && !Number.isFinite(node.value)) problems.push({ path, message: `${written}: infinity and NaN are not allowed here: write a finite number` });
+      else if (typeof node.value === "number" && Number.isInteger(node.value) && !Number.isSafeInteger(node.value)) {
+        problems.push({ path, message: `${written}: beyond 2^53, it cannot be read exactly: use a real id or count` });
+      }
+    },
+  });
+  return problems;
+}
+
+/** The data path of a node from the ancestors yaml's visit passes (maps by key, sequences by index). */
+function pathOf(ancestors: readonly unknown[], node: unknown): PropertyKey[] {
+  const path: PropertyKey[] = [];
+  const chain = [...ancestors, node];
+  for (let i = 0; i < chain.length - 1; i++) {
+    const [parent, child] = [chain[i], chain[i + 1]];
+    if (isSeq(parent)) path.push(parent.items.indexOf(child as never));
+    else if (isMap(parent)) {
+      const pair = child as { key?: unknown };
+      if (isScalar(pair.key)) path.push(String(pair.key.value));
+    }
+  }
+  return path;
+}
+
+/** The trust anchors beside a data file; a missing or invalid trust file is a ConfigError naming it. */
+export function loadTrust(dataFile: string): Trust {
+  const file = trustFileFor(dataFile);
+  const text = readTrustText(file);
+  if (text === undefined) throw new ConfigError(file, [" cannot read the trust file: every data file needs trust.yaml beside it (README \"Trust anchors\")"]);
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (e) {
+    throw new ConfigError(file, [` YAML: ${(e as Error).message.split("\n")[0]}`]);
+  }
+  const { trust, problems } = validateTrust(data);
+  if (!trust) throw new ConfigError(file, problems);
+  return trust;
+}
+
+/** Validates data already read from YAML (or built by a tool); `file` labels the errors and locates trust.yaml. */
+export function validateData(data: unknown, file: string, trust: Trust = loadTrust(file), locate?: Locator): DataFile {
   // reportInput: an issue on a default value (not in the file) can still show the value.
   const result = configSchema.safeParse(data, { reportInput: true });
   if (!result.success) {
-    throw new ConfigError(file, result.error.issues.map((issue) => describeIssue(issue, data)));
+    throw new ConfigError(file, result.error.issues.map((issue) => describeIssue(issue, data, locate)));
   }
-  return { file, config: result.data, data };
+  return { file, config: result.data, data, trust, ...(locate ? { locate } : {}) };
 }
 
 /** Reads, parses and validates a data file. */
@@ -334,15 +432,77 @@ export function readDataFileText(file: string): string {
   }
 }
 
-/** `field.path: value: what is allowed`, with the value as written in the file (not as transformed), else its default. */
-function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
+/**
+ * `line:col: field.path: value: what is allowed` (no position for data not read from text), with the value as written
+ * in the file (not as transformed), else its default.
+ */
+function describeIssue(issue: z.core.$ZodIssue, data: unknown, locate?: Locator): string {
+  const pos = locate?.(issue.path);
+  return `${pos ? `${pos.line}:${pos.col}: ` : ""}${describeIssueAt(issue, data)}`;
+}
+
+function describeIssueAt(issue: z.core.$ZodIssue, data: unknown): string {
   const where = formatPath(issue.path);
-  if (issue.code === "unrecognized_keys") return `${where}: unknown field(s) ${issue.keys.join(", ")}: remove or correct them`;
+  if (issue.code === "unrecognized_keys") {
+    const known = knownKeys(issue.path);
+    const hints = issue.keys.map((key) => {
+      const guess = closest(key, known);
+      return guess ? `${key} (did you mean ${guess}?)` : key;
+    });
+    return `${where}: unknown field(s) ${hints.join(", ")}: remove or correct them${known.length > 0 ? ` (allowed here: ${known.join(", ")})` : ""}`;
+  }
   const written = valueAt(data, issue.path);
-  if (written !== undefined) return `${where}: ${JSON.stringify(written)}: ${issue.message}`;
+  // A URL with user:password@ or ?private_token= is shown with those parts as ***.
+  if (written !== undefined) return `${where}: ${redactCredentials(JSON.stringify(written))}: ${issue.message}`;
   // Not in the file, but checked: a default that another field contradicts (tokenTtl 15m with tokenMaxTtl 10m).
   if (issue.input !== undefined) return `${where}: ${JSON.stringify(issue.input)} (the default): ${issue.message}`;
   return `${where} (missing): is required${issue.code === "invalid_type" ? ` (${issue.expected})` : ""}`;
+}
+
+/** The field names the schema allows at a data path (an object's keys), for "did you mean". */
+function knownKeys(path: readonly PropertyKey[]): string[] {
+  let schema: unknown = configSchema;
+  for (const key of path) schema = childSchema(unwrapSchema(schema), key);
+  const shape = (unwrapSchema(schema) as { shape?: Record<string, unknown> } | undefined)?.shape;
+  return shape ? Object.keys(shape) : [];
+}
+
+type SchemaDef = { type?: string; innerType?: unknown; in?: unknown; element?: unknown; options?: unknown[] };
+const defOf = (schema: unknown): SchemaDef | undefined => (schema as { _zod?: { def?: SchemaDef } } | undefined)?._zod?.def;
+
+/** Through defaults, optionals and transforms to the schema that parses; a union's object option. */
+function unwrapSchema(schema: unknown): unknown {
+  const def = defOf(schema);
+  if (!def) return schema;
+  if (def.type === "optional" || def.type === "default" || def.type === "nullable") return unwrapSchema(def.innerType);
+  if (def.type === "pipe") return unwrapSchema(def.in);
+  if (def.type === "union") return (def.options ?? []).map(unwrapSchema).find((option) => (option as { shape?: unknown }).shape);
+  return schema;
+}
+
+function childSchema(schema: unknown, key: PropertyKey): unknown {
+  if (typeof key === "number") return defOf(schema)?.element;
+  return (schema as { shape?: Record<string, unknown> } | undefined)?.shape?.[String(key)];
+}
+
+/** The known name a mistyped one most likely meant: same letters in another case, or at most a third of it edited. */
+export function closest(key: string, known: readonly string[]): string | undefined {
+  const folded = known.find((name) => name.toLowerCase() === key.toLowerCase());
+  if (folded) return folded;
+  const scored = known.map((name) => [name, editDistance(key.toLowerCase(), name.toLowerCase())] as const).sort((a, b) => a[1] - b[1]);
+  const best = scored[0];
+  return best && best[1] <= Math.max(1, Math.floor(best[0].length / 3)) ? best[0] : undefined;
+}
+
+/** Levenshtein distance. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length];
 }
 
 /** The value at `path` in the YAML as written; undefined where the path leaves it. */

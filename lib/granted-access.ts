@@ -137,6 +137,10 @@ export interface GrantedAccess {
   readonly policies: readonly GrantedPolicy[];
   readonly secrets: readonly StoredSecret[];
   readonly variables: readonly CiVariable[];
+  /** The `account_metadata` output: per account secret's data path, its notes (readers, used_by, workload_only). */
+  readonly accountNotes: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** The `guardrail_waivers` output: `<list>/<entry>/<rule>` -> the written reason. */
+  readonly waivers: Readonly<Record<string, string>>;
 }
 
 const sorted = (items: Iterable<string>): string[] => [...new Set(items)].sort(compareText);
@@ -207,6 +211,8 @@ export function readGrantedAccess(tf: TerraformJson): GrantedAccess {
     policies,
     secrets,
     variables: readVariables(tf),
+    accountNotes,
+    waivers: readWaivers(tf),
   };
 }
 
@@ -354,6 +360,12 @@ function readAccountMetadata(tf: TerraformJson): Record<string, Readonly<Record<
   return Object.fromEntries(
     Object.entries(output as Record<string, unknown>).filter((entry): entry is [string, Record<string, string>] => !!entry[1] && typeof entry[1] === "object"),
   );
+}
+
+function readWaivers(tf: TerraformJson): Record<string, string> {
+  const output = (tf.output as Record<string, { value?: unknown }> | undefined)?.guardrail_waivers?.value;
+  if (!output || typeof output !== "object") return {};
+  return Object.fromEntries(Object.entries(output as Record<string, unknown>).map(([key, reason]) => [key, String(reason)]));
 }
 
 function readSecretKeys(tf: TerraformJson): Record<string, readonly string[]> {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App } from "cdktf";
-import type { DataFile } from "./config";
+import type { DataFile, Locator } from "./config";
 import { VaultCiAccessStack, type StateBackend } from "../constructs/access-stack";
 import { checkConfiguration } from "../rules";
 import { formatViolation, type RuleReport } from "../rules/rule";
@@ -24,8 +24,9 @@ export class GuardrailError extends Error {
     readonly report: RuleReport,
     readonly file: string,
     readonly stackFile: string,
+    locate?: Locator,
   ) {
-    super(report.violations.map((v) => formatViolation(v, file, stackFile)).join("\n"));
+    super(report.violations.map((v) => formatViolation(v, file, stackFile, locate)).join("\n"));
     this.name = "GuardrailError";
   }
 }
@@ -35,7 +36,7 @@ export function buildAndCheck(source: DataFile, app: App, backend: StateBackend)
   const stack = new VaultCiAccessStack(app, source.config.stack, { config: source.config, backend });
   stack.runAllValidations();
   const tf = stackJson(stack);
-  return { stack, tf, report: checkConfiguration({ file: source.file, config: source.config, data: source.data, tf }) };
+  return { stack, tf, report: checkConfiguration({ file: source.file, config: source.config, data: source.data, tf, trust: source.trust }) };
 }
 
 /**
@@ -69,7 +70,7 @@ export function synthesizeInMemory(source: DataFile, backend: StateBackend = { k
   const outdir = mkdtempSync(join(tmpdir(), "cwiq-synth-"));
   try {
     const { tf, report } = buildAndCheck(source, new App({ outdir }), backend);
-    if (report.violations.length > 0) throw new GuardrailError(report, source.file, `cdktf.out/stacks/${source.config.stack}/cdk.tf.json`);
+    if (report.violations.length > 0) throw new GuardrailError(report, source.file, `cdktf.out/stacks/${source.config.stack}/cdk.tf.json`, source.locate);
     return tf;
   } finally {
     rmSync(outdir, { recursive: true, force: true });
@@ -84,7 +85,7 @@ export function synthesize(source: DataFile, backend: StateBackend, outdir = pro
   const app = new App({ outdir });
   try {
     const { stack, tf, report } = buildAndCheck(source, app, backend);
-    if (report.violations.length > 0) throw new GuardrailError(report, source.file, stackFile);
+    if (report.violations.length > 0) throw new GuardrailError(report, source.file, stackFile, source.locate);
     writeSynthesized(app, stack, tf);
     return { outdir, stackFile, report, imports: tf.import?.length ?? 0 };
   } catch (error) {

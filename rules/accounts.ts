@@ -69,6 +69,12 @@ const CREDENTIAL_PATTERNS: readonly [string, RegExp][] = [
   ["a GitHub token", /\bgh[pousr]_[A-Za-z0-9]{36}\b/],
   ["a password assignment", /\b(pass(word)?|passwd|pwd|secret|token|api[_-]?key)\s*[:=]\s*\S+/i],
   ["credentials in a URL", /[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:[^\s/@]+@/i],
+  ["a credential in a URL query", /[?&](private_token|job_token|access_token|token|password|api_key)=[^&\s]+/i],
+  // Prose: "the password is Winter2024!", "pwd for svc-x was s3cret": a credential word, a verb or sign, then a value
+  // with a digit or a symbol (plain words such as "is rotated monthly" pass).
+  ["a password written as prose", /\b(pass(word|phrase)?s?|passwd|pwd|secret|token|api[ _-]?key|credentials?)\b[^.;,]{0,30}?\b(is|was|are|were|equals|set to)\b\s*[:=]?\s*["'`]?(?=[^\s"'`]*[0-9!@#$%^&*+=~?])[^\s"'`]{6,}/i],
+  // A long random-looking token (upper and lower case letters and digits): a key or token pasted without its name.
+  ["a random-looking string (a key or token?)", /(?<![A-Za-z0-9+/_-])(?=[A-Za-z0-9+/_=-]*[A-Z])(?=[A-Za-z0-9+/_=-]*[a-z])(?=[A-Za-z0-9+/_=-]*[0-9])[A-Za-z0-9+/_=-]{24,}/],
 ];
 const SECRET_KEY = /^(pass(word)?|passwd|pwd|secret|token|api[_-]?key|private[_-]?key|credentials?)$/i;
 

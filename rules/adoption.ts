@@ -10,6 +10,7 @@ export const adoptionKeepsPasswords: Rule = {
   id: "ADOPT-001",
   explanation: "In adoption mode no password is written: an account whose secret exists in production keeps passwordVersion 0 until its first rotation.",
   fix: "set the account's passwordVersion to 0; if it has no secret in production yet (a new account), suppress ADOPT-001 on it with that reason",
+  waivable: "a new account has no secret in production that adoption could overwrite; the waiver changes what is written, never who may read it",
   check: (input) =>
     input.config.adopt
       ? input.config.accounts.flatMap((account, i): Finding[] =>

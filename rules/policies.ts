@@ -1,9 +1,11 @@
 /** Rules for the policies that CI reader roles carry. */
 import type { Finding, Rule, RuleInput } from "./rule";
 import { dataFinding, stackFinding } from "./rule";
-import { ciRoles, policiesByName } from "./context";
+import { ciRoles, pipelineRoles, policiesByName } from "./context";
+import { closest } from "../lib/config";
+import { pathMatches } from "../lib/granted-access";
 import { parsePolicyRules } from "./terraform-json";
-import { accountSecretPath, kvDataPath } from "../lib/naming";
+import { accountSecretPath, kvDataPath, NEXUS_SECRET_FOLDER } from "../lib/naming";
 import type { EntryRef } from "./rule";
 
 interface Grant {
@@ -137,6 +139,7 @@ export const projectSecretsStayInProject: Rule = {
   id: "POL-007",
   explanation: "A secret that a project-scoped role reads (bound by project_id) is not also readable by a group-wide role (namespace_id only): every project of the group could read it, and the project binding would protect nothing.",
   fix: "remove the path from the group-wide role (its reads, or the account's readers), or suppress POL-007 on that role with the reason the whole group needs it",
+  waivable: "a secret the whole group needs may also be read by one project's role; the group-wide role's own binding is still held by every JWT and TRUST rule, and the grant is a widening line in the access diff",
   check: (input) => {
     const projectScoped = new Set(ciRoles(input).filter(({ role }) => role.bound_claims?.project_id !== undefined).map(({ name }) => name));
     const grants = ciGrants(input);
@@ -154,6 +157,71 @@ export const projectSecretsStayInProject: Rule = {
   },
 };
 
+export const workloadOnlyNeverCi: Rule = {
+  id: "POL-008",
+  explanation:
+    "An account marked workloadOnly (a deploy credential) is never read by a CI or pipeline role, whoever its readers are today: the mark, not the current readers, says who owns the secret.",
+  fix: "remove the role from the account's readers; if CI really needs such a credential, give CI its own account (removing workloadOnly is a widening a security owner must approve)",
+  check: (input) => {
+    const roleNames = new Set([...input.config.roles.map((r) => r.name), ...pipelineRoles(input).map((r) => r.name)]);
+    const findings: Finding[] = [];
+    const guarded = new Map<string, string>();
+    input.config.accounts.forEach((account, i) => {
+      if (!account.workloadOnly) return;
+      guarded.set(kvDataPath(input.config.vault.kvMount, accountSecretPath(account.name)), account.name);
+      account.readers.forEach((reader, j) => {
+        if (roleNames.has(reader)) findings.push(dataFinding(`accounts[${i}].readers[${j}]`, `CI role ${reader} may not read ${account.name}, which is workloadOnly`));
+      });
+    });
+    // The stack as well: a policy path that covers the secret (a glob, a code change) is caught even if readers look right.
+    const policies = policiesByName(input);
+    for (const { address, name, role } of [...ciRoles(input), ...pipelineRoles(input)]) {
+      for (const policyName of role.token_policies ?? []) {
+        for (const [policyAddress, policy] of policies.get(policyName) ?? []) {
+          // Reading is what is refused: the apply role writes the password (create, update) and never reads it.
+          for (const rule of (parsePolicyRules(policy.policy ?? "") ?? []).filter((r) => r.capabilities.includes("read"))) {
+            for (const [dataPath, account] of guarded) {
+              if (pathMatches(rule.path, dataPath)) findings.push(stackFinding(`${policyAddress}.policy`, `lets ${name} (${address}) read ${account}'s secret, which is workloadOnly`));
+            }
+          }
+        }
+      }
+    }
+    return findings;
+  },
+};
+
+/** The path a `reads` entry most likely meant, when it repeats the mount, `data/` or `metadata/`. */
+function intendedPath(path: string, kvMount: string): string | undefined {
+  const segments = path.split("/");
+  if (segments[0] === kvMount) segments.shift();
+  if (segments[0] === "data" || segments[0] === "metadata") segments.shift();
+  const meant = segments.join("/");
+  return meant !== path && meant !== "" ? meant : undefined;
+}
+
+export const readPathsRelative: Rule = {
+  id: "POL-009",
+  explanation: `A read path is relative to the KV mount, in CLI form (no <mount>/, data/ or metadata/ prefix: the policy adds <mount>/data/), and ${NEXUS_SECRET_FOLDER}/ holds only declared accounts' secrets, granted through their readers.`,
+  fix: `write the path as the vault kv CLI shows it (sonarqube/svc-orchestrator); for a ${NEXUS_SECRET_FOLDER}/ secret, declare the account and list the role in its readers`,
+  check: (input) => {
+    const { kvMount } = input.config.vault;
+    const accounts = input.config.accounts.map((a) => a.name);
+    const paths: [string, string][] = [
+      ...input.config.roles.flatMap((role, i) => role.reads.map((read, j): [string, string] => [`roles[${i}].reads[${j}].path`, read.path])),
+      ...(input.config.pipeline ? [["pipeline.gitlabTokenPath", input.config.pipeline.gitlabTokenPath] as [string, string]] : []),
+    ];
+    return paths.flatMap(([at, path]) => {
+      const meant = intendedPath(path, kvMount);
+      if (meant) return [dataFinding(at, `${JSON.stringify(path)} would be read at ${kvDataPath(kvMount, path)}: did you mean ${JSON.stringify(meant)}?`)];
+      const [folder, name, ...rest] = path.split("/");
+      if (folder !== NEXUS_SECRET_FOLDER) return [];
+      const guess = rest.length === 0 && name ? closest(name, accounts) : undefined;
+      return [dataFinding(at, `${JSON.stringify(path)} is under ${NEXUS_SECRET_FOLDER}/, which holds only declared accounts' secrets${guess ? `: did you mean account ${guess} (list the role in its readers)?` : ` (accounts: ${accounts.join(", ") || "none"})`}`)];
+    });
+  },
+};
+
 export const POLICY_RULES: readonly Rule[] = [
   exactDataPaths,
   readOnly,
@@ -162,4 +230,6 @@ export const POLICY_RULES: readonly Rule[] = [
   noPathTwice,
   workloadSecretsNotForCi,
   projectSecretsStayInProject,
+  workloadOnlyNeverCi,
+  readPathsRelative,
 ];

@@ -66,7 +66,7 @@ export const noMutableBindingAlone: Rule = {
 export const noGlobClaims: Rule = {
   id: "JWT-005",
   explanation: 'bound_claims_type glob turns "*" in a claim value into a wildcard; one careless value admits whole namespaces.',
-  fix: 'use boundClaimsType "string", or suppress JWT-005 on this role with a written reason',
+  fix: 'use boundClaimsType "string" (one exact value per claim)',
   check: (input) =>
     ciRoles(input)
       .filter(({ role }) => role.bound_claims_type !== "string")
@@ -177,6 +177,8 @@ export const projectIsNotTheGroup: Rule = {
   id: "JWT-013",
   explanation: "A project_id binding never equals gitlab.groupId: group 9 and project 9 are unrelated, and a group id written as a project id trusts some other project's jobs.",
   fix: "bind the group as namespace_id, or the project by its own id (Settings > General); suppress JWT-013 on the role only if that project really is meant",
+  waivable:
+    "GitLab numbers groups and projects separately, so a project whose id happens to equal the group's is legitimate; the role stays bound to one exact project id, within trust.yaml's allowed projects",
   check: (input) => {
     const group = String(input.config.gitlab.groupId);
     return ciRoles(input).flatMap(({ address, role, entry }) => {

@@ -3,7 +3,8 @@
  * the Terraform JSON the stack synthesizes. It returns findings; the runner turns them into violations, applies the
  * data file's suppressions, and synth refuses to write anything while a violation remains.
  */
-import type { Config } from "../lib/config";
+import type { Config, Locator } from "../lib/config";
+import type { Trust } from "../lib/trust";
 import type { TerraformJson } from "./terraform-json";
 
 export interface RuleInput {
@@ -15,6 +16,8 @@ export interface RuleInput {
   readonly data: unknown;
   /** The synthesized stack, before it is written. */
   readonly tf: TerraformJson;
+  /** The trust anchors (trust.yaml beside the data file): what the data file may not step outside. */
+  readonly trust: Trust;
 }
 
 /** A data-file entry that can carry a suppression: `roles[].suppress`, `accounts[].suppress`. */
@@ -40,6 +43,11 @@ export interface Rule {
   readonly explanation: string;
   /** One line: how to comply. */
   readonly fix: string;
+  /**
+   * Present only on the few rules a `suppress` entry may waive, with why waiving them is safe (README "Guardrails").
+   * Every other rule cannot be suppressed: a waiver written in the same merge request as the mistake is no guardrail.
+   */
+  readonly waivable?: string;
   readonly check: (input: RuleInput) => Finding[];
 }
 
@@ -62,7 +70,7 @@ export function runRules(rules: readonly Rule[], input: RuleInput): RuleReport {
   const suppressed: Suppressed[] = [];
   for (const rule of rules) {
     for (const finding of rule.check(input)) {
-      const reason = finding.entry && suppressionReason(input.config, finding.entry, rule.id);
+      const reason = rule.waivable !== undefined && finding.entry && suppressionReason(input.config, finding.entry, rule.id);
       if (reason) suppressed.push({ ...finding, rule, reason });
       else violations.push({ ...finding, rule });
     }
@@ -77,9 +85,16 @@ function suppressionReason(config: Config, entry: EntryRef, ruleId: string): str
   return item?.suppress.find((s) => s.rule === ruleId)?.reason;
 }
 
-/** `JWT-005 access.yaml:roles[0].boundClaimsType: ... (fix: ...)` */
-export function formatViolation(violation: Violation, file: string, stackFile: string): string {
-  return `${violation.rule.id} ${violation.in === "data" ? file : stackFile}:${violation.path}: ${violation.message} (fix: ${violation.rule.fix})`;
+/** `JWT-005 access.yaml:roles[0].boundClaimsType: ... (fix: ...)`, with `12:7: ` after the file when it is known. */
+export function formatViolation(violation: Violation, file: string, stackFile: string, locate?: Locator): string {
+  const pos = violation.in === "data" ? locate?.(dataPathKeys(violation.path)) : undefined;
+  const where = `${violation.in === "data" ? file : stackFile}:${pos ? `${pos.line}:${pos.col}: ` : ""}`;
+  return `${violation.rule.id} ${where}${violation.path}: ${violation.message} (fix: ${violation.rule.fix})`;
+}
+
+/** `roles[0].reads[1].path` -> `["roles", 0, "reads", 1, "path"]` (the inverse of lib/config.ts formatPath). */
+export function dataPathKeys(path: string): PropertyKey[] {
+  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]));
 }
 
 /** Helper for rules: a data-file finding. */

@@ -1,9 +1,12 @@
-// `npm run rules`: rewrites the README's rule table from the rule pack.
+// `npm run rules`: rewrites the README's rule table from the rule pack and the attack corpus's counts.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { RULES, suppressionsApply } from "../rules";
-import { withRuleTable } from "../rules/table";
+import { parse } from "yaml";
+import { DOCUMENTED_RULES } from "../rules";
+import { withRuleTable, type AttackSummary } from "../rules/table";
 
-const readme = join(__dirname, "..", "README.md");
-writeFileSync(readme, withRuleTable(readFileSync(readme, "utf8"), [...RULES, suppressionsApply]));
-console.log(`README.md: rule table rewritten (${RULES.length + 1} rules)`);
+const root = join(__dirname, "..");
+const readme = join(root, "README.md");
+const attacks = parse(readFileSync(join(root, "test", "fixtures", "attacks", "attacks.yaml"), "utf8")) as AttackSummary[];
+writeFileSync(readme, withRuleTable(readFileSync(readme, "utf8"), DOCUMENTED_RULES, attacks));
+console.log(`README.md: rule table rewritten (${DOCUMENTED_RULES.length} rules, ${attacks.length} attacks)`);

@@ -269,7 +269,7 @@ describe("classifying each kind of change", () => {
     ["an unset max TTL (Vault's default) widens", (j) => delete role(j).token_max_ttl, [widening("~ nexus-ci token_max_ttl 30m -> unset (Vault's default, 32 days unless tuned) (wider)")]],
     ["a token period widens", (j) => (role(j).token_period = 3600), [widening("~ nexus-ci token_period none -> 60m (wider)")]],
     ["the default policy widens", (j) => (role(j).token_no_default_policy = false), [widening("+ nexus-ci tokens now also carry Vault's default policy")]],
-    ["another user_claim is neutral", (j) => (role(j).user_claim = "user_id"), [neutral("~ nexus-ci user_claim project_id -> user_id (neutral: names the entity, grants nothing)")]],
+    ["another user_claim widens (the entity, its groups and the audit trail follow it)", (j) => (role(j).user_claim = "user_id"), [widening("~ nexus-ci user_claim project_id -> user_id (wider: the Vault entity, its groups and the audit trail follow this claim)")]],
     ["another role type widens", (j) => (role(j).role_type = "oidc"), [widening("~ nexus-ci role_type jwt -> oidc (wider: a different login flow)")]],
     [
       "an added capability widens",

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -15,6 +15,7 @@ describe("npm run synth (scripts/synth.mjs + main.ts)", () => {
   it("writes cdktf.out/stacks/<stack>/cdk.tf.json for --config and prints a summary, never a password from the environment", () => {
     const cwd = mkdtempSync(join(tmpdir(), "synth-ok-"));
     writeFileSync(join(cwd, "staging.yaml"), DEFAULT_TEXT.replace("stack: cwiq", "stack: staging"));
+    copyFileSync(join(ROOT, "trust.yaml"), join(cwd, "trust.yaml"));
     const canary = "canary-Pa55word-cli-4e1b";
     const run = synthIn(cwd, ["--config", "staging.yaml"], { TF_VAR_svc_executor_password: canary, TF_VAR_svc_orchestrator_password: canary });
     expect(run.stdout + readFileSync(join(cwd, "cdktf.out", "stacks", "staging", "cdk.tf.json"), "utf8")).not.toContain(canary);
@@ -32,6 +33,7 @@ describe("npm run synth (scripts/synth.mjs + main.ts)", () => {
 
   it("refuses bad data with every problem, exit code 1, and writes nothing", () => {
     const cwd = mkdtempSync(join(tmpdir(), "synth-bad-"));
+    copyFileSync(join(ROOT, "trust.yaml"), join(cwd, "trust.yaml"));
     writeFileSync(join(cwd, "bad.yaml"), DEFAULT_TEXT.replace("name: svc-executor", "name: svc_executor").replace("url: https://vault", "url: http://vault"));
     const run = synthIn(cwd, [], { ACCESS_CONFIG: "bad.yaml" });
     expect(run.status).toBe(1);
@@ -39,8 +41,8 @@ describe("npm run synth (scripts/synth.mjs + main.ts)", () => {
     expect(run.stderr).toBe(
       [
         "synth refused: bad.yaml is not valid (2 problems); nothing was written.",
-        'bad.yaml:vault.url: "http://vault.shared.cwiq.io": must be an https URL with a host and nothing after it (no path, query, user or trailing slash)',
-        'bad.yaml:accounts[1].name: "svc_executor": must match ^svc-[a-z0-9-]+$',
+        'bad.yaml:15:8: vault.url: "http://vault.shared.cwiq.io": must be an https URL with a host and nothing after it (no path, query, user or trailing slash)',
+        'bad.yaml:85:11: accounts[1].name: "svc_executor": must match ^svc-[a-z0-9-]+$',
         "",
       ].join("\n"),
     );

@@ -184,7 +184,7 @@ describe("bad data is refused with the file, the field path, the value and what 
   it.each(["https://gitlab.shared.cwiq.io/", "https://gitlab.shared.cwiq.io/gitlab", "https://user:pw@gitlab.shared.cwiq.io", "https://gitlab.shared.cwiq.io?x=1"])(
     "rejects a URL with anything after the host (%s): the issuer must match exactly",
     (url) => {
-      expect(problemsOf((d) => (d.gitlab.url = url))).toEqual([`gitlab.url: ${JSON.stringify(url)}: must be an https URL with a host and nothing after it (no path, query, user or trailing slash)`]);
+      expect(problemsOf((d) => (d.gitlab.url = url))).toEqual([`gitlab.url: ${JSON.stringify(url.replace("user:pw@", "***@"))}: must be an https URL with a host and nothing after it (no path, query, user or trailing slash)`]);
     },
   );
 
@@ -208,7 +208,7 @@ describe("bad data is refused with the file, the field path, the value and what 
   });
 
   it("rejects a duration it cannot read", () => {
-    expect(problemsOf((d) => (d.roles[0].tokenTtl = "15 minutes"))).toEqual(['roles[0].tokenTtl: "15 minutes": must be a duration such as 15m, 1h or 900s']);
+    expect(problemsOf((d) => (d.roles[0].tokenTtl = "15 minutes"))).toEqual(['roles[0].tokenTtl: "15 minutes": must be a duration with its unit, such as 15m, 1h or 900s (s, m or h)']);
   });
 
   it("shows a default value that another field contradicts, marked as the default (it is not in the file)", () => {
@@ -222,9 +222,13 @@ describe("bad data is refused with the file, the field path, the value and what 
 
   it("rejects an unknown field instead of ignoring a typo", () => {
     expect(problemsOf((d) => (d.roles[0].boundAudience = ["https://gitlab.shared.cwiq.io"]))).toEqual([
-      "roles[0]: unknown field(s) boundAudience: remove or correct them",
+      "roles[0]: unknown field(s) boundAudience: remove or correct them (allowed here: name, description, audiences, boundClaims, boundClaimsType, userClaim, claimMappings, tokenTtl, tokenMaxTtl, tokenNumUses, reads, suppress)",
     ]);
-    expect(problemsOf((d) => Object.assign(d.vault, { adress: "x", kv_mount: "secret" }))).toEqual(["vault: unknown field(s) adress, kv_mount: remove or correct them"]);
+    expect(problemsOf((d) => Object.assign(d.vault, { adress: "x", kv_mount: "secret" }))).toEqual([
+      "vault: unknown field(s) adress, kv_mount (did you mean kvMount?): remove or correct them (allowed here: url, jwtMount, kvMount, manageKvMount)",
+    ]);
+    expect(problemsOf((d) => (d.roles[0].tokenTTL = "15m"))[0]).toMatch(/^roles\[0\]: unknown field\(s\) tokenTTL \(did you mean tokenTtl\?\)/);
+    expect(problemsOf((d) => (d.accounts[0].readerz = []))[0]).toMatch(/^accounts\[0\]: unknown field\(s\) readerz \(did you mean readers\?\)/);
   });
 
   it("lists every problem at once, one line each, in a ConfigError", () => {
@@ -257,12 +261,12 @@ describe("bad data is refused with the file, the field path, the value and what 
       }
       throw new Error("expected a YAML error");
     };
-    expect(yamlProblems("stack: a\nstack: b\n")).toEqual(["2: YAML: Map keys must be unique"]);
+    expect(yamlProblems("stack: a\nstack: b\n")).toEqual(["2:1: YAML: Map keys must be unique"]);
     // yaml says "... at line 13, column 11:": two-digit positions are cut off as well.
     const elevenLines = Array.from({ length: 11 }, (_, i) => `key${i}: ${i}`).join("\n");
     expect(yamlProblems(`${elevenLines}\nroles:\n  - name: a\n     bad: indent\n`)).toEqual([
-      "13: YAML: Nested mappings are not allowed in compact mappings",
-      "13: YAML: Implicit keys need to be on a single line",
+      "13:11: YAML: Nested mappings are not allowed in compact mappings",
+      "13:11: YAML: Implicit keys need to be on a single line",
     ]);
   });
 

@@ -1,6 +1,6 @@
 // Day-two operations (issue 5): adding an account, rotating a password, adopting the hand-made production setup,
 // and roles for a few projects. One file: every test file reloads cdktf, which costs more than these tests.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { Testing } from "cdktf";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -176,7 +176,7 @@ describe("adding svc-datastore (Docker read/write, read by nexus-ci) to the defa
 
 describe("refusals (nothing is returned to write)", () => {
   it("rejects a bad name with the field, the value and the pattern", () => {
-    expect(refusalOf({ name: "svc_datastore" })).toContain('access.yaml:accounts[3].name: "svc_datastore": must match ^svc-[a-z0-9-]+$');
+    expect(refusalOf({ name: "svc_datastore" })).toContain('access.yaml:97:11: accounts[3].name: "svc_datastore": must match ^svc-[a-z0-9-]+$');
   });
 
   it("rejects a duplicate name, also when it differs only in case", () => {
@@ -194,7 +194,7 @@ describe("refusals (nothing is returned to write)", () => {
 
   it("rejects a permission scope an existing account has (ACC-004), in any order, and says how to justify it", () => {
     const message = refusalOf({ permissions: ["pypi:read-write", "raw:read-write", "docker:read-write", "rpm:read-write"] });
-    expect(message).toContain("ACC-004 access.yaml:accounts[3].permissions:");
+    expect(message).toContain("ACC-004 access.yaml:98:18: accounts[3].permissions:");
     expect(message).toContain("is the same scope as svc-orchestrator");
     expect(message).toContain('--justification "<at least 20 characters>"');
   });
@@ -223,6 +223,7 @@ describe("the command (runAccountAdd, what scripts/account-add.ts runs on the re
   const tempCopy = () => {
     const file = join(mkdtempSync(join(tmpdir(), "account-add-")), "access.yaml");
     writeFileSync(file, DEFAULT_TEXT);
+    copyFileSync(join(ROOT, "trust.yaml"), join(file, "..", "trust.yaml"));
     return file;
   };
 
@@ -239,7 +240,7 @@ describe("the command (runAccountAdd, what scripts/account-add.ts runs on the re
     const result = run(file, ["svc-orchestrator", "--permissions", "docker:read", "--readers", "nexus-ci"]);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toMatch(/^account:add: svc-orchestrator was not added, the data file is unchanged \(1 problem\):\n.*access\.yaml:accounts\[3\]\.name: "svc-orchestrator": duplicates accounts\[0\]/);
+    expect(result.stderr).toMatch(/^account:add: svc-orchestrator was not added, the data file is unchanged \(1 problem\):\n.*access\.yaml:\d+:\d+: accounts\[3\]\.name: "svc-orchestrator": duplicates accounts\[0\]/);
     expect(readFileSync(file, "utf8")).toBe(DEFAULT_TEXT);
   });
 
@@ -430,7 +431,7 @@ const PROJECT_POLICY = "kv-read.secret.security.group-access-token";
 const exampleWith = (change: (data: any) => void = () => {}) => {
   const data = parse(EXAMPLE_TEXT);
   change(data);
-  return checkData(data, "project-role.yaml");
+  return checkData(data, "examples/project-role.yaml");
 };
 
 const policyPaths = (tf: any, role: string): string[] =>

@@ -15,6 +15,7 @@ import { ciRoles } from "../rules/context";
 import { parsePolicyRules } from "../rules/terraform-json";
 import type { RuleInput } from "../rules/rule";
 import { configFrom, defaultConfig, problemsAfter, ROOT, synthStack } from "./support/fixtures";
+import { trustFor } from "./support/data";
 
 /** path -> capabilities of a rendered policy (HashiCorp's HCL parser reads the same text in test/policy.test.ts). */
 const grantsIn = (hcl: string): Record<string, string[]> => Object.fromEntries((parsePolicyRules(hcl) ?? []).map((r) => [r.path, r.capabilities]));
@@ -86,7 +87,7 @@ describe("the pipeline section of the data file", () => {
     const equal = exampleData();
     equal.pipeline.apply.tokenTtl = "1h";
     expect(configFrom(equal).pipeline!.apply).toMatchObject({ tokenTtl: "1h", tokenMaxTtl: "1h" });
-    expect(problemsOf((d) => (d.pipeline.apply.refProtected = false))).toEqual(["pipeline.apply: unknown field(s) refProtected: remove or correct them"]);
+    expect(problemsOf((d) => (d.pipeline.apply.refProtected = false))).toEqual(["pipeline.apply: unknown field(s) refProtected: remove or correct them (allowed here: name, audiences, tokenTtl, tokenMaxTtl, branch)"]);
   });
 });
 
@@ -122,7 +123,7 @@ describe("the pipeline roles of the example stack", () => {
   });
 
   it("is not a CI reader role: the reader rules (JWT-*, POL-*) do not look at it, and the whole pack passes", () => {
-    const input: RuleInput = { file: "examples/with-pipeline.yaml", config: example, data: exampleData(), tf };
+    const input: RuleInput = { file: "examples/with-pipeline.yaml", config: example, data: exampleData(), tf, trust: trustFor("examples/with-pipeline.yaml") };
     expect(ciRoles(input).map((r) => r.name)).toEqual(["nexus-ci"]);
     expect(checkConfiguration(input).violations).toEqual([]);
   });
@@ -167,7 +168,7 @@ describe("the pipeline roles of the example stack", () => {
     const withPolicy = (id: string, edit: (hcl: string) => string): string[] => {
       const changed = structuredClone(tf);
       changed.resource.vault_policy[id].policy = edit(changed.resource.vault_policy[id].policy);
-      const input: RuleInput = { file: "examples/with-pipeline.yaml", config: example, data: exampleData(), tf: changed };
+      const input: RuleInput = { file: "examples/with-pipeline.yaml", config: example, data: exampleData(), tf: changed, trust: trustFor("examples/with-pipeline.yaml") };
       return checkConfiguration(input).violations.filter((v) => v.rule.id === "PIPE-007").map((v) => v.message);
     };
     const lookup = /# the Vault provider looks up its own token[^\n]*\npath "auth\/token\/lookup-self" \{\n  capabilities = \["read"\]\n\}\n/;
@@ -189,7 +190,7 @@ describe("the pipeline roles of the example stack", () => {
       ["sys/mounts/secret", ["read"], ["create", "read", "update"]],
       ["sys/mounts/secret/tune", [], ["update"]],
     ]);
-    const input: RuleInput = { file: "x.yaml", config: managed, data, tf: synthStack(managed) };
+    const input: RuleInput = { file: "x.yaml", config: managed, data, tf: synthStack(managed), trust: trustFor("examples/with-pipeline.yaml") };
     expect(checkConfiguration(input).violations).toEqual([]);
   });
 

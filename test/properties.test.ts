@@ -4,6 +4,7 @@
  */
 import fc from "fast-check";
 import { ConfigError, validateData } from "../lib/config";
+import { trustAllowing } from "./support/data";
 import { kvDataPath, readPolicyName, accountSecretPath } from "../lib/naming";
 import { checkConfiguration } from "../rules";
 import { parsePolicyRules } from "../rules/terraform-json";
@@ -68,7 +69,7 @@ describe("for any valid configuration", () => {
   it("each role's tokens carry exactly the policies of its declared paths, each granting only read on that exact data path, and no guardrail objects", () => {
     fc.assert(
       fc.property(validData, (data) => {
-        const source = validateData(data, "generated.yaml");
+        const source = validateData(data, "generated.yaml", trustAllowing(data));
         const tf = synthesizedJson(source.config);
         const policies = new Map(Object.values(tf.resource.vault_policy ?? {}).map((p: any) => [p.name, p.policy]));
         for (const role of source.config.roles) {
@@ -103,7 +104,7 @@ const badAccountName = fc.oneof(
 
 function rejected(data: unknown): boolean {
   try {
-    validateData(data, "generated.yaml");
+    validateData(data, "generated.yaml", trustAllowing(data));
     return false;
   } catch (e) {
     if (e instanceof ConfigError) return true;

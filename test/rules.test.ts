@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { RULES, checkConfiguration, suppressionsApply } from "../rules";
+import { DOCUMENTED_RULES, RULES, checkConfiguration, suppressionsApply, waivableIds } from "../rules";
+import { ROOT, trustFor } from "./support/data";
 import { withRuleTable } from "../rules/table";
 import { formatViolation, runRules } from "../rules/rule";
 import { parsePolicyRules } from "../rules/terraform-json";
@@ -302,6 +303,60 @@ const NON_COMPLIANT: [string, string, (i: MutableInput) => void, string | string
     `${APPLY_POLICY}: apply role vault-ci-access-apply grants "sys/policies/acl/pipeline.vault-ci-access-plan", which no managed resource needs`,
   ]],
   ["PIPE-007", "the default policy through token_no_default_policy", withPipeline((i) => (pipelineRole(i, "apply").token_no_default_policy = false)), `${APPLY_ROLE}.token_no_default_policy: is not true: tokens would get the default policy`],
+  // Workload-only secrets, read paths, trust anchors, free text (issue 13).
+  ["POL-008", "a CI role among a workloadOnly account's readers", inData((c) => c.accounts[2].readers.push("nexus-ci")), ["accounts[2].readers[2]: CI role nexus-ci may not read svc-deployer, which is workloadOnly", "vault_policy.kv-read_secret_nexus_svc-deployer.policy: lets nexus-ci (vault_jwt_auth_backend_role.nexus-ci) read svc-deployer's secret, which is workloadOnly"]],
+  ["POL-008", "readers emptied, a glob policy path covering the secret", (i) => {
+    i.tf.resource.vault_policy["kv-read_secret_sonarqube_svc-orchestrator"].policy = 'path "secret/data/nexus/*" {\n  capabilities = ["read"]\n}\n';
+  }, "vault_policy.kv-read_secret_sonarqube_svc-orchestrator.policy: lets nexus-ci (vault_jwt_auth_backend_role.nexus-ci) read svc-deployer's secret, which is workloadOnly"],
+  ["POL-009", "a path with data/", inData((c) => (c.roles[0].reads[0].path = "data/sonarqube/svc-orchestrator")), 'roles[0].reads[0].path: "data/sonarqube/svc-orchestrator" would be read at secret/data/data/sonarqube/svc-orchestrator: did you mean "sonarqube/svc-orchestrator"?'],
+  ["POL-009", "a path with the mount and data/", inData((c) => (c.roles[0].reads[0].path = "secret/data/sonarqube/x")), 'roles[0].reads[0].path: "secret/data/sonarqube/x" would be read at secret/data/secret/data/sonarqube/x: did you mean "sonarqube/x"?'],
+  ["POL-009", "a path with metadata/", inData((c) => (c.roles[0].reads[0].path = "metadata/a")), 'roles[0].reads[0].path: "metadata/a" would be read at secret/data/metadata/a: did you mean "a"?'],
+  ["POL-009", "an undeclared nexus/ account", inData((c) => (c.roles[0].reads[0].path = "nexus/svc-deployr")), 'roles[0].reads[0].path: "nexus/svc-deployr" is under nexus/, which holds only declared accounts\' secrets: did you mean account svc-deployer (list the role in its readers)?'],
+  ["POL-009", "a deeper nexus/ path", inData((c) => (c.roles[0].reads[0].path = "nexus/a/b")), 'roles[0].reads[0].path: "nexus/a/b" is under nexus/, which holds only declared accounts\' secrets (accounts: svc-orchestrator, svc-executor, svc-deployer)'],
+  ["TRUST-001", "another GitLab and Vault", (i) => {
+    i.config.gitlab.url = "https://gitlab.evil.example";
+    i.config.vault.url = "https://u:p@vault.evil.example";
+    i.config.gitlab.groupId = 10;
+    i.config.vault.jwtMount = "jwt2";
+  }, [
+    'gitlab.url: "https://gitlab.evil.example" is not trust.yaml\'s "https://gitlab.shared.cwiq.io"',
+    "gitlab.groupId: 10 is not trust.yaml's 9",
+    'vault.url: "https://***@vault.evil.example" is not trust.yaml\'s "https://vault.shared.cwiq.io"',
+    'vault.jwtMount: "jwt2" is not trust.yaml\'s "jwt"',
+  ]],
+  ["TRUST-002", "an audience trust.yaml does not list", (i) => i.config.roles[0].audiences.push("https://other.example"), 'roles[0].audiences[1]: "https://other.example" is not an audience of trust.yaml (https://gitlab.shared.cwiq.io)'],
+  ["TRUST-003", "another namespace, a project, a pipeline project", (i) => {
+    i.config.roles[0].boundClaims = { namespace_id: "10", project_id: "77" };
+    i.config.pipeline = { projectId: 4242, plan: { name: "p", audiences: [], tokenTtl: "15m", tokenMaxTtl: "30m" }, apply: { name: "a", audiences: [], tokenTtl: "15m", tokenMaxTtl: "30m" }, gitlabTokenPath: "x" };
+  }, [
+    'roles[0].boundClaims.namespace_id: "10" is not among trust.yaml\'s namespaceIds (9)',
+    'roles[0].boundClaims.project_id: "77" is not among trust.yaml\'s projectIds (none)',
+    "pipeline.projectId: 4242 is not among trust.yaml's projectIds (none)",
+  ]],
+  ["TRUST-004", "tokens above the limits", (i) => {
+    Object.assign(i.config.roles[0], { tokenTtl: "61m", tokenMaxTtl: "2h", tokenNumUses: 51 });
+    i.config.pipeline = { projectId: 4242, plan: { name: "p", audiences: [], tokenTtl: "15m", tokenMaxTtl: "3601s" }, apply: { name: "a", audiences: [], tokenTtl: "15m", tokenMaxTtl: "1h" }, gitlabTokenPath: "x" };
+  }, [
+    "roles[0].tokenTtl: 61m is above trust.yaml's maxTokenTtl 1h",
+    "roles[0].tokenMaxTtl: 2h is above trust.yaml's maxTokenTtl 1h",
+    "pipeline.plan.tokenMaxTtl: 3601s is above trust.yaml's maxTokenTtl 1h",
+    "roles[0].tokenNumUses: 51 is above trust.yaml's maxTokenNumUses 50",
+  ]],
+  ["TEXT-001", "a line break, a tab and a long text", (i) => {
+    i.config.roles[0].reads[0].usedBy = "scan\n```\ninjected";
+    i.config.workloads[0].description = "a\tb";
+    i.config.accounts[0].justification = "x".repeat(201);
+    i.config.accounts[1].suppress = [{ rule: "ADOPT-001", reason: "new\u2028line" }];
+    i.config.roles[0].suppress = [{ rule: "POL-007", reason: "y".repeat(200) }];
+  }, [
+    "roles[0].reads[0].usedBy: is not one line of printable text (line breaks, tabs and control characters are refused)",
+    "workloads[0].description: is not one line of printable text (line breaks, tabs and control characters are refused)",
+    "accounts[0].justification: is 201 characters long, at most 200 are allowed",
+    "accounts[1].suppress[0].reason: is not one line of printable text (line breaks, tabs and control characters are refused)",
+  ]],
+  ["ACC-003", "a password written as prose", (i) => (i.data.accounts[0].usedBy = "builds; the password is Winter2024!"), "accounts[0].usedBy: looks like a password written as prose"],
+  ["ACC-003", "a random-looking token", (i) => (i.data.roles[0].description = "uses dGhpc2lzYXNlY3JldDEyMwXyZ for login"), "roles[0].description: looks like a random-looking string (a key or token?)"],
+  ["ACC-003", "a token in a URL query", (i) => (i.data.roles[0].description = "see https://x.example/a?private_token=abc"), "roles[0].description: looks like a credential in a URL query"],
 ];
 
 describe("every rule of the pack", () => {
@@ -427,6 +482,7 @@ describe("compliant variations", () => {
   it("PIPE rules find nothing on the example with pipeline roles, and no other rule objects to those roles", () => {
     const input = inputFor();
     withPipeline(() => {})(input);
+    input.trust = trustFor("examples/with-pipeline.yaml");
     expect(checkConfiguration(asInput(input)).violations).toEqual([]);
     for (const rule of RULES.filter((r) => r.id.startsWith("PIPE-"))) expect([rule.id, rule.check(asInput(input))]).toEqual([rule.id, []]);
   });
@@ -493,35 +549,48 @@ describe("the runner", () => {
     role(input).bound_claims_type = "glob";
     const { violations } = checkConfiguration(asInput(input));
     expect(violations.map((v) => formatViolation(v, "access.yaml", "cdktf.out/stacks/cwiq/cdk.tf.json"))).toEqual([
-      'JWT-005 cdktf.out/stacks/cwiq/cdk.tf.json:vault_jwt_auth_backend_role.nexus-ci.bound_claims_type: is "glob", must be "string" (fix: use boundClaimsType "string", or suppress JWT-005 on this role with a written reason)',
+      'JWT-005 cdktf.out/stacks/cwiq/cdk.tf.json:vault_jwt_auth_backend_role.nexus-ci.bound_claims_type: is "glob", must be "string" (fix: use boundClaimsType "string" (one exact value per claim))',
       'ACC-004 access.yaml:accounts[3].permissions: ["rpm:read-write"] is the same scope as svc-executor (fix: reuse the account with that scope, or add justification: "<why a separate account>" to the new entry)',
     ]);
   });
 
-  it("waives a finding only for the entry whose suppression names the rule, and reports it with its reason", () => {
+  it("waives a finding of a waivable rule only for the entry whose suppression names it, and reports it with its reason", () => {
+    const input = inputFor();
+    role(input).bound_claims = { ...role(input).bound_claims, project_id: "9" };
+    input.trust.bindings.projectIds = [9];
+    input.config.roles[0].suppress = [{ rule: "JWT-013", reason: "project 9 is really meant here, see INFRA-42" }];
+    const report = checkConfiguration(asInput(input));
+    expect(report.violations).toEqual([]);
+    expect(report.suppressed.map((s) => [s.rule.id, s.entry, s.reason])).toEqual([["JWT-013", { list: "roles", name: "nexus-ci" }, "project 9 is really meant here, see INFRA-42"]]);
+  });
+
+  it("never waives a rule that is not on the documented allow-list: the finding stays and SUP-002 names the suppression", () => {
     const input = inputFor();
     role(input).bound_claims_type = "glob";
     input.config.roles[0].suppress = [{ rule: "JWT-005", reason: "temporary: release branches matched by glob until #123" }];
     const report = checkConfiguration(asInput(input));
-    expect(report.violations).toEqual([]);
-    expect(report.suppressed.map((s) => [s.rule.id, s.entry, s.reason])).toEqual([
-      ["JWT-005", { list: "roles", name: "nexus-ci" }, "temporary: release branches matched by glob until #123"],
+    expect(report.violations.map((v) => `${v.rule.id} ${v.path}: ${v.message}`)).toEqual([
+      'JWT-005 vault_jwt_auth_backend_role.nexus-ci.bound_claims_type: is "glob", must be "string"',
+      "SUP-002 roles[0].suppress[0].rule: JWT-005 cannot be waived (waivable: JWT-013, POL-007, ADOPT-001)",
     ]);
+    expect(report.suppressed).toEqual([]);
+    expect(waivableIds()).toEqual(["JWT-013", "POL-007", "ADOPT-001"]);
   });
 
   it("does not let a suppression on one entry waive the same rule on another", () => {
     const input = inputFor();
     input.config.accounts.push({ ...input.config.accounts[1], name: "svc-executor2", suppress: [] });
-    input.config.accounts.push({ ...input.config.accounts[1], name: "svc-executor3", suppress: [{ rule: "ACC-004", reason: "a reason that is long enough to pass" }] });
-    const report = runRules(RULES.filter((r) => r.id === "ACC-004"), asInput(input));
-    expect(report.violations.map((v) => v.path)).toEqual(["accounts[3].permissions"]);
-    expect(report.suppressed.map((v) => v.path)).toEqual(["accounts[4].permissions"]);
+    input.config.accounts.push({ ...input.config.accounts[1], name: "svc-executor3", suppress: [{ rule: "ADOPT-001", reason: "a reason that is long enough to pass" }] });
+    input.config.adopt = { create: [] };
+    const report = runRules(RULES.filter((r) => r.id === "ADOPT-001"), asInput(input));
+    expect(report.violations.map((v) => v.path)).toEqual(["accounts[0].passwordVersion", "accounts[1].passwordVersion", "accounts[2].passwordVersion", "accounts[3].passwordVersion"]);
+    expect(report.suppressed.map((v) => v.path)).toEqual(["accounts[4].passwordVersion"]);
   });
 
   it("waives only the rule a suppression names, not every finding on its entry", () => {
     const input = inputFor();
     role(input).bound_claims_type = "glob";
-    input.config.roles[0].suppress = [{ rule: "JWT-009", reason: "names another rule than the glob finding" }];
+    input.config.roles[0].suppress = [{ rule: "JWT-013", reason: "names another rule than the glob finding" }];
     const report = checkConfiguration(asInput(input));
     expect(report.violations.map((v) => `${v.rule.id} ${v.path}`)).toEqual([
       "JWT-005 vault_jwt_auth_backend_role.nexus-ci.bound_claims_type",
@@ -553,11 +622,11 @@ describe("the runner", () => {
   it("rejects a stale suppression and one that names no rule (SUP-001), pointing at the data file", () => {
     const input = inputFor();
     input.config.roles[0].suppress = [
-      { rule: "JWT-005", reason: "nothing to waive any more, glob was removed" },
+      { rule: "POL-007", reason: "nothing to waive any more, the path was removed" },
       { rule: "JWT-999", reason: "typo in the rule id, should be caught" },
     ];
     expect(checkConfiguration(asInput(input)).violations.map((v) => formatViolation(v, "access.yaml", "cdk.tf.json"))).toEqual([
-      `SUP-001 access.yaml:roles[0].suppress[0].rule: JWT-005 finds nothing on nexus-ci: the suppression is stale (fix: ${suppressionsApply.fix})`,
+      `SUP-001 access.yaml:roles[0].suppress[0].rule: POL-007 finds nothing on nexus-ci: the suppression is stale (fix: ${suppressionsApply.fix})`,
       `SUP-001 access.yaml:roles[0].suppress[1].rule: "JWT-999" is not a rule of the pack (fix: ${suppressionsApply.fix})`,
     ]);
     // SUP-001 has no check of its own: checkConfiguration finds stale suppressions, so runRules alone never reports one.
@@ -596,6 +665,6 @@ describe("parsePolicyRules", () => {
 describe("the README's rule table", () => {
   it("is generated from the pack (run `npm run rules` after changing a rule)", () => {
     const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
-    expect(readme).toBe(withRuleTable(readme, [...RULES, suppressionsApply]));
+    expect(readme).toBe(withRuleTable(readme, DOCUMENTED_RULES, parse(readFileSync(join(ROOT, "test", "fixtures", "attacks", "attacks.yaml"), "utf8"))));
   });
 });

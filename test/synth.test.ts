@@ -97,25 +97,24 @@ describe("synth with guardrails", () => {
     }
     expect(error).toBeInstanceOf(GuardrailError);
     const lines = (error as GuardrailError).message.split("\n");
-    expect(lines.map((l) => l.split(" ")[0])).toEqual(["JWT-005", "JWT-009", "ACC-004"]);
+    expect(lines.map((l) => l.split(" ")[0])).toEqual(["JWT-005", "JWT-009", "ACC-004", "TRUST-004"]);
     expect(lines[2]).toBe(
-      'ACC-004 access.yaml:accounts[3].permissions: ["raw:read-write","rpm:read-write"] is the same scope as svc-executor (fix: reuse the account with that scope, or add justification: "<why a separate account>" to the new entry)',
+      'ACC-004 access.yaml:83:7: accounts[3].permissions: ["raw:read-write","rpm:read-write"] is the same scope as svc-executor (fix: reuse the account with that scope, or add justification: "<why a separate account>" to the new entry)',
     );
     expect(existsSync(outdir)).toBe(false);
   });
 
-  it("writes the stack when each violation is suppressed or justified on its entry, and lists the suppressions and justifications", () => {
+  it("writes the stack when each violation is justified on its entry, and lists the justifications", () => {
     const data = unsafeData();
     data.roles[0].tokenMaxTtl = "30m";
-    data.roles[0].suppress = [{ rule: "JWT-005", reason: "release-* refs during the migration, see INFRA-42" }];
+    data.roles[0].boundClaimsType = "string";
     data.accounts[3].justification = "RPM-only uploads for the legacy build farm, audited separately";
     const { outdir, source, run } = synthInTemp(data);
     const result = run();
     const written = JSON.parse(readFileSync(join(outdir, "stacks", "cwiq", "cdk.tf.json"), "utf8"));
-    expect(written.resource.vault_jwt_auth_backend_role["nexus-ci"].bound_claims_type).toBe("glob");
-    expect(summarize("access.yaml", source.config, { kind: "local" }, result).split("\n").slice(-3)).toEqual([
-      "  checks    every guardrail passed; 1 suppressed:",
-      "    JWT-005 on roles/nexus-ci: release-* refs during the migration, see INFRA-42",
+    expect(written.resource.vault_jwt_auth_backend_role["nexus-ci"].bound_claims_type).toBe("string");
+    expect(summarize("access.yaml", source.config, { kind: "local" }, result).split("\n").slice(-2)).toEqual([
+      "  checks    every guardrail passed, none suppressed",
       `  justified ${data.accounts[3].name} (a permission scope another account may have): RPM-only uploads for the legacy build farm, audited separately`,
     ]);
   });
@@ -131,7 +130,7 @@ describe("synth with guardrails", () => {
     const data = defaultData();
     data.roles[0].suppress = [{ rule: "JWT-005", reason: "ok" }];
     expect(() => parseDataFile(stringify(data), "access.yaml")).toThrow(
-      'access.yaml:roles[0].suppress[0].reason: "ok": must explain in at least 20 characters why the rule does not apply',
+      'access.yaml:49:17: roles[0].suppress[0].reason: "ok": must explain in at least 20 characters why the rule does not apply',
     );
   });
 });

@@ -2,7 +2,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { type Config, ConfigError, parseConfig, validateData } from "../../lib/config";
+import { type Config, ConfigError, loadTrust, parseConfig, validateData } from "../../lib/config";
+import type { Trust } from "../../lib/trust";
 
 export const ROOT = join(__dirname, "..", "..");
 export const DEFAULT_FILE = join(ROOT, "access.yaml");
@@ -35,4 +36,25 @@ export function problemsAfter(data: any, change: (data: any) => void): string[] 
     throw e;
   }
   throw new Error("expected the data to be rejected");
+}
+
+/** The trust anchors beside a data file (trust.yaml; examples/trust.yaml for the examples), read once per test file. */
+const trusts = new Map<string, Trust>();
+export function trustFor(dataFile: string = DEFAULT_FILE): Trust {
+  const dir = dataFile.includes("examples/") ? "examples/x.yaml" : DEFAULT_FILE;
+  if (!trusts.has(dir)) trusts.set(dir, loadTrust(dir.startsWith("/") ? dir : join(ROOT, dir)));
+  return structuredClone(trusts.get(dir)!);
+}
+
+/** Trust anchors that allow exactly what `data` declares (for generated data, which uses other URLs and ids). */
+export function trustAllowing(data: any): Trust {
+  const roles: any[] = Array.isArray(data?.roles) ? data.roles : [];
+  const ids = (claim: string) => [...new Set(roles.map((r) => Number(r?.boundClaims?.[claim])).filter((n) => Number.isSafeInteger(n) && n > 0))];
+  return {
+    gitlab: { url: data?.gitlab?.url, groupId: data?.gitlab?.groupId },
+    vault: { url: data?.vault?.url, jwtMount: data?.vault?.jwtMount },
+    audiences: [...new Set(roles.flatMap((r) => (Array.isArray(r?.audiences) ? r.audiences : [])))],
+    bindings: { namespaceIds: ids("namespace_id"), projectIds: ids("project_id") },
+    limits: { maxTokenTtl: "1h", maxTokenNumUses: 1000 },
+  };
 }

@@ -4,7 +4,7 @@ import type { RuleInput } from "../../rules/rule";
 import { VaultCiAccessStack } from "../../constructs/access-stack";
 import type { Config } from "../../lib/config";
 import { stackJson } from "../../lib/stack-json";
-import { defaultConfig, defaultData } from "./data";
+import { defaultConfig, defaultData, trustFor } from "./data";
 import { skipCreationStackTraces } from "../../lib/creation-stacks";
 
 skipCreationStackTraces(); // as in ./fixtures.ts
@@ -15,11 +15,12 @@ export interface MutableInput {
   config: any;
   data: any;
   tf: any;
+  trust: any;
 }
 
 export function inputFor(config?: Config, data: unknown = defaultData()): MutableInput {
   const tf = config ? synthesizedJson(config) : structuredClone((defaultTf ??= synthesizedJson(defaults())));
-  return { file: "access.yaml", config: structuredClone(config ?? defaults()), data: structuredClone(data), tf };
+  return { file: "access.yaml", config: structuredClone(config ?? defaults()), data: structuredClone(data), tf, trust: trustFor() };
 }
 
 /** The default data is parsed and its stack synthesized once per test file; each input gets its own copy. */

@@ -1,0 +1,90 @@
+/**
+ * The attack corpus (issue 13): unsafe or malformed edits of a copy of today's data file, each loaded as synth loads
+ * it (text -> YAML -> schema -> stack -> rule pack) and each refused by the rule it names, at the field it names,
+ * with the file's line and column. None may be accepted.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse, parseDocument } from "yaml";
+import { ConfigError, parseDataFile } from "../lib/config";
+import { GuardrailError, synthesizeInMemory } from "../lib/synth";
+import { skipCreationStackTraces } from "../lib/creation-stacks";
+
+skipCreationStackTraces();
+
+interface Attack {
+  readonly class: string;
+  readonly name: string;
+  readonly rule: string;
+  readonly at: string;
+  readonly set?: [string, unknown][];
+  readonly text?: string[];
+}
+
+const DIR = join(__dirname, "fixtures", "attacks");
+const FILE = join(DIR, "base.yaml");
+const BASE = readFileSync(FILE, "utf8");
+const ATTACKS = parse(readFileSync(join(DIR, "attacks.yaml"), "utf8")) as Attack[];
+
+/**
+ * A value of the corpus as the attack writes it. `{"joined": [a, b]}` is `a-b`, put together only here, so that the
+ * repository holds no string a secret scanner would take for a real credential (a GitLab token, for one).
+ */
+function corpusValue(value: unknown): unknown {
+  const joined = (value as { joined?: unknown } | null)?.joined;
+  return Array.isArray(joined) ? joined.join("-") : value;
+}
+
+/** The base text with the attack's edits: text replacements first, then values set on the YAML document. */
+function edited(attack: Attack): string {
+  let text = BASE;
+  const replacements = attack.text ?? [];
+  for (let i = 0; i < replacements.length; i += 2) {
+    if (!text.includes(replacements[i])) throw new Error(`${attack.name}: ${JSON.stringify(replacements[i])} is not in base.yaml`);
+    text = text.replace(replacements[i], replacements[i + 1]);
+  }
+  if (attack.set) {
+    const doc = parseDocument(text);
+    for (const [path, value] of attack.set) doc.setIn(path.split(".").map((key) => (/^\d+$/.test(key) ? Number(key) : key)), doc.createNode(corpusValue(value)));
+    text = doc.toString();
+  }
+  return text;
+}
+
+/** Every refusal as `RULE location` lines (SCHEMA for the loader), or [] when the edit was accepted. */
+function refusals(text: string): string[] {
+  try {
+    synthesizeInMemory(parseDataFile(text, FILE));
+    return [];
+  } catch (e) {
+    if (e instanceof ConfigError) return e.message.split("\n").map((line) => `SCHEMA ${line}`);
+    if (e instanceof GuardrailError) return e.message.split("\n");
+    throw e;
+  }
+}
+
+describe("the base of the attack corpus", () => {
+  it("is accepted as it is (so each refusal below comes from its edit)", () => {
+    expect(refusals(BASE)).toEqual([]);
+  });
+
+  it("has at least 120 attacks, each with a class, a rule and a location", () => {
+    expect(ATTACKS.length).toBeGreaterThanOrEqual(120);
+    for (const attack of ATTACKS) expect(attack).toEqual(expect.objectContaining({ class: expect.any(String), rule: expect.stringMatching(/^(SCHEMA|[A-Z]+-\d{3})$/), at: expect.any(String) }));
+  });
+});
+
+describe.each(ATTACKS.map((a) => [a.class, a.name, a] as const))("%s: %s", (_class, _name, attack) => {
+  it(`is refused by ${attack.rule} at ${attack.at}, with its line and column in the data file`, () => {
+    const lines = refusals(edited(attack));
+    expect(lines.length).toBeGreaterThan(0);
+    const escaped = attack.at.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const where =
+      attack.rule === "SCHEMA"
+        ? new RegExp(`^SCHEMA .*base\\.yaml:\\d+:\\d+: (${attack.at === "(root)" ? "YAML: " : `${escaped}[ :]`})`)
+        : attack.at.startsWith("vault_")
+          ? new RegExp(`^${attack.rule} cdktf\\.out/stacks/cwiq/cdk\\.tf\\.json:${escaped}: `)
+          : new RegExp(`^${attack.rule} .*base\\.yaml:\\d+:\\d+: ${escaped}: `);
+    expect(lines.filter((line) => where.test(line))).not.toEqual([]);
+  });
+});
