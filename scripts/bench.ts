@@ -152,6 +152,12 @@ const out = (line = "") => {
 progress("copying the working tree to a temporary folder");
 const tree = copyOfTree();
 const work = mkdtempSync(join(tmpdir(), "bench-data-"));
+// The copy and the data go away however the bench ends (Ctrl-C included).
+process.on("exit", () => {
+  rmSync(work, { recursive: true, force: true });
+  rmSync(dirname(tree), { recursive: true, force: true });
+});
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(130));
 // jest's default cache folder is shared by every jest run of this user on the machine: the copy gets its own.
 const jestCache = join(tree, "node_modules", ".cache", "jest");
 const npmTest = () => timed("npm", ["test", "--silent", "--", `--cacheDirectory=${jestCache}`], tree);
@@ -286,8 +292,6 @@ for (const [target, measured, met] of targets) out(`| ${target} | ${measured} | 
 out();
 out("How the synth and the tests are kept fast: README, Speed.");
 
-rmSync(work, { recursive: true, force: true });
-rmSync(dirname(tree), { recursive: true, force: true });
 // Atomic: an interrupted write never leaves a half-written BENCHMARKS.md.
 const target = join(root, "BENCHMARKS.md");
 writeFileSync(`${target}.${process.pid}.tmp`, `${lines.join("\n")}\n`);
