@@ -59,4 +59,4 @@ function requireTestFiles(files) {
   }
 }
 
-module.exports = { testFiles, standaloneFiles, requireGroup, requireTestFiles };
+module.exports = { GROUPS, testFiles, standaloneFiles, groupFiles, requireGroup, requireTestFiles };
