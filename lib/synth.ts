@@ -51,14 +51,13 @@ export function writeSynthesized(app: App, stack: VaultCiAccessStack, tf: Terraf
   app.manifest.writeToFile();
 }
 
+/** A copy with every object's keys in sorted order, assigned one by one (no [key, value] pair per key, as Object.fromEntries needs). */
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(
-    Object.keys(value)
-      .sort()
-      .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
-  );
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) sorted[key] = sortKeys((value as Record<string, unknown>)[key]);
+  return sorted;
 }
 
 /**

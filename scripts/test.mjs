@@ -8,6 +8,10 @@ const require = createRequire(import.meta.url);
 // other core. Two workers let the files share both cores with tsc (and jest.config.js keeps jest from running them in
 // its own process instead).
 const jestArgs = process.argv.slice(2);
+// The whole suite runs with the test files in groups (jest.suite.config.js: cdktf and the providers load once per
+// group, not once per file); named files (`npm test -- test/rules.test.ts`) or a config of the caller's run as given.
+const namesFiles = jestArgs.some((a) => !a.startsWith("-"));
+if (!namesFiles && !jestArgs.some((a) => /^(-c|--config)\b/.test(a))) jestArgs.push("--config=jest.suite.config.js");
 if (!jestArgs.some((a) => /^(-w|--maxWorkers|-i|--runInBand)\b/.test(a))) jestArgs.push("--maxWorkers=2");
 
 function run(name, args, { buffered }) {

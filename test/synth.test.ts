@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { App } from "cdktf";
+import { App, Lazy, TerraformOutput, TerraformStack, Token } from "cdktf";
 import { VaultCiAccessStack } from "../constructs/access-stack";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -66,6 +66,42 @@ describe("stackJson: the stack's Terraform JSON in one pass", () => {
     const theirs = stack.toTerraform();
     expect(ours).toEqual(theirs);
     expect(JSON.stringify(ours)).toBe(JSON.stringify(theirs));
+  });
+
+  it("resolves every kind of token cdktf encodes, wherever it sits, and copies the rest without undefined entries", () => {
+    const stack = new TerraformStack(new App({ outdir: mkdtempSync(join(tmpdir(), "tokens-")) }), "tokens");
+    const lazy = (value: unknown) => Lazy.anyValue({ produce: () => value });
+    // One output per kind: each is a fragment of its own, so each kind alone must send its fragment to cdktf's resolver.
+    const kinds: Record<string, unknown> = {
+      string: `prefix-${Token.asString(lazy("s"))}`,
+      number: Token.asNumber(lazy(7)),
+      numberInString: `n${Token.asNumber(lazy(8))}`,
+      list: Token.asList(lazy(["a", "b"])),
+      numberList: Token.asNumberList(lazy([1, 2])),
+      map: Token.asAnyMap(lazy({ k: "v" })),
+      key: { [Token.asString(lazy("resolved-key"))]: "token as a key" },
+      nested: [{ deep: [lazy({ resolvable: true })] }],
+      plainResolvable: [{ resolve: () => "from a plain object with resolve()" }],
+      plain: ["x", 1, true, "1e5 stays a string"],
+    };
+    for (const [name, value] of Object.entries(kinds)) new TerraformOutput(stack, name, { value });
+    // TerraformOutput cannot hold undefined; an override can, and resolving drops it.
+    stack.addOverride("locals", { kept: "x", none: null, dropped: undefined, holes: [undefined, "y"] });
+    const ours = stackJson(stack);
+    expect(JSON.stringify(ours)).toBe(JSON.stringify(stack.toTerraform()));
+    expect(Object.fromEntries(Object.entries(ours.output ?? {}).map(([name, output]) => [name, output.value]))).toEqual({
+      string: "prefix-s",
+      number: 7,
+      numberInString: "n8",
+      list: ["a", "b"],
+      numberList: [1, 2],
+      map: { k: "v" },
+      key: { "resolved-key": "token as a key" },
+      nested: [{ deep: [{ resolvable: true }] }],
+      plainResolvable: ["from a plain object with resolve()"],
+      plain: ["x", 1, true, "1e5 stays a string"],
+    });
+    expect(ours.locals).toEqual({ kept: "x", none: null, holes: ["y"] });
   });
 });
 

@@ -9,14 +9,8 @@
  * bundle, so it cannot kill a mutant) and properties.test.ts (it runs every rule over generated configurations,
  * seconds each, for every mutant).
  */
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
+const { testFiles, requireTestFiles }: { testFiles(): string[]; requireTestFiles(files: string[]): void } = require("./test-groups");
 
 const LEFT_OUT = new Set(["cli.test.ts", "properties.test.ts"]);
-const TEST_DIR = join(__dirname, "..");
 
-for (const file of readdirSync(TEST_DIR).filter((name) => name.endsWith(".test.ts") && !LEFT_OUT.has(name)).sort()) {
-  describe(file, () => {
-    require(join(TEST_DIR, file));
-  });
-}
+requireTestFiles(testFiles().filter((name) => !LEFT_OUT.has(name)));
