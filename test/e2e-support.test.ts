@@ -7,7 +7,10 @@ import { evaluateString, ExpressionError } from "./e2e/support/hcl-expressions";
 import { planStack, type StackJson } from "./e2e/support/provider-standin";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { ROOT } from "./support/data";
+import { logTail } from "./e2e/support/log-tail";
 
 /** scripts/e2e-tools.mjs's explainBuildFailure for each go output, in one Node of its own (jest here loads no ES modules). */
 function explainBuildFailures(program: { name: string; pkg: string }, outputs: string[]): string[] {
@@ -172,5 +175,17 @@ describe("the e2e tool build's failure messages (scripts/e2e-tools.mjs)", () => 
 
   it("falls back to naming the build", () => {
     expect(messages.other).toBe("go build of github.com/hashicorp/vault failed (test/e2e/tools/vault).");
+  });
+});
+
+describe("the server log tail a failing e2e test prints", () => {
+  it("keeps the last lines, with the dev server's root token and unseal key redacted", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "log-tail-")), "vault.log");
+    const token = ["hvs", "e2e-secret-token"].join(".");
+    writeFileSync(file, `==> Vault server started!\nUnseal Key: c2VjcmV0LXVuc2VhbA==\nRoot Token: ${token}\nline 4\nline 5\n`);
+    expect(logTail(file, 3)).toBe("Root Token: (redacted)\nline 4\nline 5");
+    expect(logTail(file)).toContain("Unseal Key: (redacted)");
+    expect(logTail(file)).not.toContain(token);
+    expect(logTail(join(tmpdir(), "no-such-log"))).toBe("(no log)");
   });
 });

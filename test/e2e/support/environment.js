@@ -2,6 +2,7 @@
 // failure (a failed test or hook), printed when the file ends. test/e2e/support/processes.ts lists each log it opens
 // in $E2E_RUN_DIR/logs-<worker pid>.txt; a worker runs one file at a time.
 const { existsSync, readFileSync, rmSync } = require("node:fs");
+const { logTail } = require("./log-tail");
 const { join } = require("node:path");
 const { TestEnvironment } = require("jest-environment-node");
 
@@ -17,8 +18,7 @@ class E2eEnvironment extends TestEnvironment {
     if (list && existsSync(list)) {
       if (this.failed) {
         for (const file of [...new Set(readFileSync(list, "utf8").split("\n").filter(Boolean))]) {
-          const tail = existsSync(file) ? readFileSync(file, "utf8").trimEnd().split("\n").slice(-40).join("\n") : "(no log)";
-          process.stderr.write(`\n--- last lines of ${file} ---\n${tail}\n--- end of ${file} ---\n`);
+          process.stderr.write(`\n--- last lines of ${file} ---\n${logTail(file)}\n--- end of ${file} ---\n`);
         }
       }
       rmSync(list, { force: true });

@@ -4,9 +4,10 @@
  * server behind. Output goes to a log file, whose tail a failing test prints.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, closeSync, mkdirSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { logTail } from "./log-tail";
 
 export interface ManagedProcess {
   readonly name: string;
@@ -80,7 +81,7 @@ export function startProcess(name: string, command: string, args: string[], opti
     name,
     pgid,
     logFile: options.logFile,
-    logTail: (lines = 40) => (existsSync(options.logFile) ? readFileSync(options.logFile, "utf8").trimEnd().split("\n").slice(-lines).join("\n") : "(no log)"),
+    logTail: (lines = 40) => logTail(options.logFile, lines),
     exited: () => exited,
     async stop(graceMs = 10_000) {
       killGroup(pgid, "SIGTERM");
