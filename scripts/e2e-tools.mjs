@@ -9,7 +9,7 @@
 // Never downloads a release binary and never uses vendored or copied sources: `go build` of the pinned module only.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -57,7 +57,8 @@ function cacheKey(program, go) {
 /** The module and version a binary was built from (its build info), e.g. "github.com/hashicorp/vault v1.14.3". */
 function builtFrom(bin, pkg) {
   const info = spawnSync("go", ["version", "-m", bin], { encoding: "utf8" }).stdout ?? "";
-  const deps = [...info.matchAll(/^\s+dep\s+(\S+)\s+(\S+)/gm)].map(([, module, version]) => ({ module, version }));
+  // "mod": the module of the main package (here a dependency of the tools module, so with its version); "dep": the rest.
+  const deps = [...info.matchAll(/^\s+(?:mod|dep)\s+(\S+)\s+(\S+)/gm)].map(([, module, version]) => ({ module, version }));
   const own = deps.filter((d) => pkg === d.module || pkg.startsWith(`${d.module}/`)).sort((a, b) => b.module.length - a.module.length)[0];
   return own ? `${own.module} ${own.version}` : "unknown version";
 }
@@ -108,7 +109,6 @@ function build(program, target, log) {
         const tail = output.trim().split("\n").filter((l) => !/^[\w.-]+(\/[\w.@-]+)*$/.test(l)).slice(-15).join("\n");
         return reject(new ToolError(`${explainBuildFailure(program, output)}\n--- go build (last lines) ---\n${tail}`));
       }
-      writeFileSync(join(partial, "built-from.txt"), `${builtFrom(join(partial, program.binary), program.pkg)}\n`);
       try {
         renameSync(partial, target);
       } catch (error) {
@@ -136,7 +136,7 @@ export async function ensureTools({ only, log = (line) => process.stderr.write(`
       mkdirSync(dirname(target), { recursive: true });
       await build(program, target, log);
     }
-    tools[program.name] = { bin, builtFrom: readFileSync(join(target, "built-from.txt"), "utf8").trim() };
+    tools[program.name] = { bin, builtFrom: builtFrom(bin, program.pkg) };
   }
   return { go, tools };
 }

@@ -179,11 +179,11 @@ describe("the e2e tool build's failure messages (scripts/e2e-tools.mjs)", () => 
 });
 
 describe("the server log tail a failing e2e test prints", () => {
-  it("keeps the last lines, with the dev server's root token and unseal key redacted", () => {
+  it("keeps the error lines and the last lines, with the dev server's root token and unseal key redacted", () => {
     const file = join(mkdtempSync(join(tmpdir(), "log-tail-")), "vault.log");
     const token = ["hvs", "e2e-secret-token"].join(".");
-    writeFileSync(file, `==> Vault server started!\nUnseal Key: c2VjcmV0LXVuc2VhbA==\nRoot Token: ${token}\nline 4\nline 5\n`);
-    expect(logTail(file, 3)).toBe("Root Token: (redacted)\nline 4\nline 5");
+    writeFileSync(file, `Error initializing Dev mode: x\n==> Vault server started!\nUnseal Key: c2VjcmV0LXVuc2VhbA==\nRoot Token: ${token}\nline 4\nline 5\n`);
+    expect(logTail(file, 3)).toBe("(error lines before the last lines:)\nError initializing Dev mode: x\n(last lines:)\nRoot Token: (redacted)\nline 4\nline 5");
     expect(logTail(file)).toContain("Unseal Key: (redacted)");
     expect(logTail(file)).not.toContain(token);
     expect(logTail(join(tmpdir(), "no-such-log"))).toBe("(no log)");

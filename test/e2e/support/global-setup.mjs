@@ -30,6 +30,7 @@ export default async function globalSetup() {
   const terraform = terraformBinary();
   if (terraform) engines.terraform = terraform;
   process.env.E2E_VAULT_BIN = tools.vault.bin;
+  process.env.E2E_VAULT_BUILT_FROM = tools.vault.builtFrom; // "github.com/hashicorp/vault v1.13.0"
   process.env.E2E_ENGINES = JSON.stringify(engines);
   process.env.E2E_RUN_DIR = mkdtempSync(join(tmpdir(), "cwiq-e2e-"));
   const lines = [

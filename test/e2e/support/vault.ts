@@ -18,18 +18,20 @@ export interface VaultResponse {
 
 /** Vault's HTTP API over https, trusting the run's CA. */
 export class VaultApi {
-  private readonly agent: Agent;
   constructor(
     readonly url: string,
-    ca: string,
+    /** Trusts the run's CA; shared by every copy made by withToken. */
+    private readonly agent: Agent,
     readonly token?: string,
-  ) {
-    this.agent = new Agent({ ca, keepAlive: true });
+  ) {}
+
+  static connect(url: string, ca: string, token?: string): VaultApi {
+    return new VaultApi(url, new Agent({ ca, keepAlive: true }), token);
   }
 
-  /** The same API with another token. */
+  /** The same API with another token (or none). */
   withToken(token: string | undefined): VaultApi {
-    return new VaultApi(this.url, (this.agent.options as { ca: string }).ca, token);
+    return new VaultApi(this.url, this.agent, token);
   }
 
   request(method: string, path: string, body?: unknown): Promise<VaultResponse> {
@@ -83,7 +85,8 @@ export interface VaultServer {
  * of the run). Generous start timeout: a loaded 2-core machine can take tens of seconds.
  */
 export async function startVault(options: { bin: string; dir: string; tls: TestTls; env?: NodeJS.ProcessEnv; startTimeoutMs?: number }): Promise<VaultServer> {
-  const rootToken = `hvs.e2e-${randomBytes(18).toString("base64url")}`;
+  // Not "hvs."-prefixed: Vault refuses a custom token id with its own service-token prefix ("invalid request").
+  const rootToken = `e2e-root-${randomBytes(18).toString("base64url")}`;
   const [devPort, port] = [await freePort(), await freePort()];
   const config = join(options.dir, "vault-listener.hcl");
   writeFileSync(
@@ -100,7 +103,7 @@ export async function startVault(options: { bin: string; dir: string; tls: TestT
     },
   });
   const url = `https://127.0.0.1:${port}`;
-  const root = new VaultApi(url, options.tls.ca, rootToken);
+  const root = VaultApi.connect(url, options.tls.ca, rootToken);
   let version = "";
   try {
     await waitUntil(
