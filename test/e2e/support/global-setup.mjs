@@ -21,8 +21,9 @@ function terraformBinary() {
 
 export default async function globalSetup() {
   let tools;
+  let go;
   try {
-    ({ tools } = await ensureTools({ log: (line) => process.stderr.write(`${line}\n`) }));
+    ({ go, tools } = await ensureTools({ log: (line) => process.stderr.write(`${line}\n`) }));
   } catch (error) {
     throw new Error(`e2e: ${error instanceof ToolError ? error.message : error.stack}`);
   }
@@ -38,6 +39,7 @@ export default async function globalSetup() {
     ...Object.entries(engines).map(([name, bin]) => `engine:  ${version(bin, ["version"])} (${name === "tofu" ? `built from ${tools.opentofu.builtFrom}` : bin})`),
     ...(terraform ? [] : ["engine:  no `terraform` on PATH: the engine scenarios run with OpenTofu only"]),
     "provider: none (the module registry refuses terraform-provider-vault v5.6.0 and the GitLab provider: test/e2e/support/provider-standin.ts makes the Vault provider's API calls instead)",
+    `go:      ${go}`,
     `logs:    ${process.env.E2E_RUN_DIR}`,
   ];
   process.stderr.write(`\ne2e versions\n  ${lines.join("\n  ")}\n\n`);
