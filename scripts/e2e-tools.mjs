@@ -129,7 +129,10 @@ function build(program, target, log) {
 export async function ensureTools({ only, log = (line) => process.stderr.write(`${line}\n`) } = {}) {
   const go = goVersion();
   const tools = {};
-  for (const program of programs().filter((p) => !only?.length || only.includes(p.name))) {
+  const known = programs();
+  const unknown = (only ?? []).filter((name) => !known.some((p) => p.name === name));
+  if (unknown.length) throw new ToolError(`no program ${unknown.join(", ")} in test/e2e/tools (there: ${known.map((p) => p.name).join(", ")})`);
+  for (const program of known.filter((p) => !only?.length || only.includes(p.name))) {
     const target = join(cacheRoot(), `${program.name}-${cacheKey(program, go)}`);
     const bin = join(target, program.binary);
     if (!existsSync(bin)) {
