@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
+  // test/e2e is `npm run test:e2e` (jest.e2e.config.js): real servers, not part of `npm test`.
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/e2e/"],
   // esbuild strips types in milliseconds; tsc (run by `npm test` beside jest) is what type-checks.
   transform: { "^.+\\.ts$": "<rootDir>/test/support/esbuild-transform.js" },
   snapshotResolver: "<rootDir>/test/support/snapshot-resolver.js",

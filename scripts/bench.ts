@@ -292,6 +292,11 @@ for (const [target, measured, met] of targets) out(`| ${target} | ${measured} | 
 out();
 out("How the synth and the tests are kept fast: README, Speed.");
 
+// The end-to-end section is measured by hand (it needs Go and minutes of building): kept as it was written.
+const previous = existsSync(join(root, "BENCHMARKS.md")) ? readFileSync(join(root, "BENCHMARKS.md"), "utf8") : "";
+const e2eSection = /^## End-to-end tests[^\n]*\n[\s\S]*?(?=^## |(?![\s\S]))/m.exec(previous)?.[0].trimEnd();
+if (e2eSection) out(`\n${e2eSection}`);
+
 // Atomic: an interrupted write never leaves a half-written BENCHMARKS.md.
 const target = join(root, "BENCHMARKS.md");
 writeFileSync(`${target}.${process.pid}.tmp`, `${lines.join("\n")}\n`);
