@@ -38,7 +38,9 @@ export default async function globalSetup() {
     `server:  ${version(tools.vault.bin, ["version"])} (built from ${tools.vault.builtFrom})`,
     ...Object.entries(engines).map(([name, bin]) => `engine:  ${version(bin, ["version"])} (${name === "tofu" ? `built from ${tools.opentofu.builtFrom}` : bin})`),
     ...(terraform ? [] : ["engine:  no `terraform` on PATH: the engine scenarios run with OpenTofu only"]),
-    "provider: none (the module registry refuses terraform-provider-vault v5.6.0 and the GitLab provider: test/e2e/support/provider-standin.ts makes the Vault provider's API calls instead)",
+    process.env.E2E_VAULT_PROVIDER_MIRROR
+      ? `provider: terraform-provider-vault 5.6.0 from the filesystem mirror ${process.env.E2E_VAULT_PROVIDER_MIRROR} (E2E_VAULT_PROVIDER_MIRROR; not built by this repository: the registry refuses it); no GitLab provider`
+      : "provider: none (the module registry refuses terraform-provider-vault v5.6.0 and the GitLab provider: test/e2e/support/provider-standin.ts makes the Vault provider's API calls instead)",
     `go:      ${go}`,
     `logs:    ${process.env.E2E_RUN_DIR}`,
   ];
