@@ -170,6 +170,16 @@ export function addAccount(text: string, file: string, request: AccountRequest):
 }
 
 
+/**
+ * What makes `npm test` pass again after any change to access.yaml, in order (README "Everyday tasks"): the generated
+ * files, then the one test that follows the live data on purpose, the reviewed snapshot of its stack.
+ */
+export const REGENERATE_STEPS = [
+  "npm run access && npm run ci-template (regenerate ACCESS.md and the CI templates from the data file; npm run access:diff -- main says the change in words).",
+  "npm test: it fails only on the reviewed snapshot of access.yaml's stack (__snapshots__/stack.test.ts.snap). Read that diff; when it shows exactly this change, accept it: npm test -- -u.",
+  "Review git diff access.yaml ACCESS.md templates __snapshots__ and commit them together.",
+] as const;
+
 function nextSteps(file: string, config: Config, request: AccountRequest, change: StackDiff): string {
   const roles = new Set(config.roles.map((r) => r.name));
   const workloads = request.readers.filter((r) => !roles.has(r));
@@ -177,11 +187,9 @@ function nextSteps(file: string, config: Config, request: AccountRequest, change
   const dir = `cdktf.out/stacks/${config.stack}`;
   const steps = [
     `Create the Nexus user ${request.name} with exactly these permissions: ${request.permissions.join(", ")}; give it a generated password of at least 16 characters.`,
-    file === DEFAULT_CONFIG_FILE
-      ? `npm run access and npm run ci-template (rewrite ACCESS.md and the CI templates; npm run access:diff -- main says the change in words), then npm test: the stack snapshot fails until you update it (npx jest -u). Review git diff ${file} ACCESS.md templates __snapshots__ and commit.`
-      : `Review git diff ${file} and commit it.`,
+    ...(file === DEFAULT_CONFIG_FILE ? REGENERATE_STEPS : [`Review git diff ${file} and commit it.`]),
     `At plan and apply, pass the password in the environment, never in a file: TF_VAR_${passwordVariableName(request.name)} (e.g. read -rs TF_VAR_${passwordVariableName(request.name)}; export TF_VAR_${passwordVariableName(request.name)}).`,
-    `npm run synth${file === "access.yaml" ? "" : ` -- --config ${file}`} && terraform -chdir=${dir} plan -out=${config.stack}.tfplan. It must show exactly this, and nothing destroyed or replaced:\n${describePlan(change)
+    `npm run synth${file === DEFAULT_CONFIG_FILE ? "" : ` -- --config ${file}`} && terraform -chdir=${dir} plan -out=${config.stack}.tfplan. It must show exactly this, and nothing destroyed or replaced:\n${describePlan(change)
       .map((line) => `     ${line}`)
       .join("\n")}`,
     ...(workloads.length > 0 ? [`${workloads.join(", ")} authenticate with AppRole, which is not managed here: attach the policy ${policy} to their AppRole roles by hand.`] : []),

@@ -5,7 +5,7 @@ import { Testing } from "cdktf";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { AccountRefusedError, addAccount, insertAccount, parseAccountAddArgs, runAccountAdd, type AccountRequest } from "../lib/account-add";
+import { AccountRefusedError, addAccount, insertAccount, parseAccountAddArgs, REGENERATE_STEPS, runAccountAdd, type AccountRequest } from "../lib/account-add";
 import { ConfigError, parseConfig, parseDataFile, readDataFileText } from "../lib/config";
 import { buildAndCheck } from "../lib/synth";
 import { diffStacks } from "../lib/stack-diff";
@@ -151,8 +151,10 @@ describe("adding svc-datastore (Docker read/write, read by nexus-ci) to the defa
   it("prints the next steps: the Nexus account, the password variable, and exactly what the plan must show", () => {
     expect(added.nextSteps).toContain("Create the Nexus user svc-datastore with exactly these permissions: docker:read-write");
     expect(added.nextSteps).toContain("TF_VAR_svc_datastore_password");
-    // The generated files that follow the data file (tests fail while they are stale).
-    expect(added.nextSteps).toContain("npm run access and npm run ci-template");
+    // What makes npm test pass again, in order: the generated files, the test run, the snapshot accepted, one commit.
+    expect(added.nextSteps).toContain(REGENERATE_STEPS.map((step, i) => `${i + 2}. ${step}`).join("\n"));
+    expect(REGENERATE_STEPS[0]).toMatch(/^npm run access && npm run ci-template /);
+    expect(REGENERATE_STEPS[1]).toMatch(/^npm test: .* npm test -- -u\.$/);
     expect(added.nextSteps).toContain(
       [
         "     + vault_kv_secret_v2.svc-datastore",

@@ -7,7 +7,7 @@ import { stringify } from "yaml";
 import { loadDataFile, parseDataFile } from "../lib/config";
 import { GuardrailError, synthesize } from "../lib/synth";
 import { summarize } from "../lib/cli";
-import { configFrom, defaultData, ROOT, synthStack } from "./support/fixtures";
+import { configFrom, DEFAULT_FILE, defaultData, ROOT, synthStack } from "./support/fixtures";
 import { stackJson } from "../lib/stack-json";
 import { generateData } from "../lib/generate";
 import { parse } from "yaml";
@@ -150,7 +150,7 @@ describe("no password reaches the synthesized output", () => {
     const saved = { ...process.env };
     Object.assign(process.env, PASSWORD_ENV);
     try {
-      synthesize(loadDataFile(join(ROOT, "access.yaml")), { kind: "local" }, outdir);
+      synthesize(loadDataFile(DEFAULT_FILE), { kind: "local" }, outdir);
     } finally {
       process.env = saved;
     }
