@@ -1,9 +1,10 @@
 /** Reads the access data file, builds the stack, checks it against the guardrails, and writes cdk.tf.json. */
 import { loadDataFile } from "./lib/config";
-import { backendFromEnv, configFileFrom, exitWithError, summarize } from "./lib/cli";
+import { answerHelp, backendFromEnv, configFileFrom, exitWithError, summarize, SYNTH_HELP } from "./lib/cli";
 import { synthesize } from "./lib/synth";
 import { skipCreationStackTraces } from "./lib/creation-stacks";
 
+answerHelp(process.argv.slice(2), SYNTH_HELP);
 skipCreationStackTraces();
 try {
   const file = configFileFrom(process.argv.slice(2), process.env);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -45,6 +45,37 @@ describe("npm run synth (scripts/synth.mjs + main.ts)", () => {
       ].join("\n"),
     );
     expect(existsSync(join(cwd, "cdktf.out"))).toBe(false);
+  });
+});
+
+describe("--help of every npm script this repository defines (npm run bench: its own issue)", () => {
+  // The script behind each command (package.json), run as npm runs it; in an empty folder, so that a command that
+  // wrote its output instead of answering would leave it there.
+  const COMMANDS: [string, string[]][] = [
+    ["synth", ["scripts/synth.mjs"]],
+    ["account:add", ["scripts/run.mjs", "scripts/account-add.ts"]],
+    ["access", ["scripts/run.mjs", "scripts/access.ts"]],
+    ["access:diff", ["scripts/run.mjs", "scripts/access-diff.ts"]],
+    ["ci-template", ["scripts/run.mjs", "scripts/ci-template.ts"]],
+    ["rules", ["scripts/run.mjs", "scripts/rules-table.ts"]],
+    ["test", ["scripts/test.mjs"]],
+  ];
+
+  it("lists exactly the commands package.json defines, but bench and the tools' own (typecheck: tsc, test:mutation: stryker)", () => {
+    const scripts = Object.keys(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts).sort();
+    expect(scripts.filter((name) => !["bench", "typecheck", "test:mutation"].includes(name))).toEqual(COMMANDS.map(([name]) => name).sort());
+  });
+
+  it.each(COMMANDS)("npm run %s -- --help prints usage, options and exit codes, exits 0, and writes nothing", (name, script) => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const cwd = mkdtempSync(join(tmpdir(), "help-"));
+    const [entry, ...rest] = script;
+    const run = spawnSync(process.execPath, [join(ROOT, entry), ...rest, "--help"], { cwd, env: { PATH: process.env.PATH ?? "" }, encoding: "utf8" });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(run.stdout).toMatch(new RegExp(`^usage: npm (run ${name.replace(":", "\\:")}|test)\\b`));
+    expect(run.stdout).toMatch(/\nexit codes:\n {2}0 /);
+    expect(readdirSync(cwd)).toEqual([]);
+    expect(readFileSync(join(ROOT, "README.md"), "utf8")).toBe(readme);
   });
 });
 
