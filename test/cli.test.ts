@@ -7,8 +7,13 @@ import { loadDataFile } from "../lib/config";
 import { synthesize } from "../lib/synth";
 import { DEFAULT_TEXT, ROOT } from "./support/data";
 
+/**
+ * The synth command in `cwd`, with only PATH and `env` in its environment: an operator's exported TF_HTTP_ADDRESS,
+ * ACCESS_CONFIG, CDKTF_OUTDIR or TF_VAR_* would otherwise change what it writes (test/live-data.test.ts and the
+ * rest read no environment at all).
+ */
 function synthIn(cwd: string, args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [join(ROOT, "scripts", "synth.mjs"), ...args], { cwd, env: { ...process.env, ...env }, encoding: "utf8" });
+  return spawnSync(process.execPath, [join(ROOT, "scripts", "synth.mjs"), ...args], { cwd, env: { PATH: process.env.PATH ?? "", ...env }, encoding: "utf8" });
 }
 
 describe("npm run synth (scripts/synth.mjs + main.ts)", () => {
