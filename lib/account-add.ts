@@ -247,7 +247,7 @@ export function addAccount(text: string, file: string, request: AccountRequest):
 export const REGENERATE_STEPS = [
   "npm run access && npm run ci-template (regenerate ACCESS.md and the CI templates from the data file; npm run access:diff -- main says the change in words).",
   "npm test: it fails only on the reviewed snapshot of access.yaml's stack (__snapshots__/stack.test.ts.snap). Read that diff; when it shows exactly this change, accept it: npm test -- -u.",
-  "Review git diff access.yaml ACCESS.md templates __snapshots__ and commit them together.",
+  "Review git diff access.yaml ACCESS.md templates .ci __snapshots__ and commit them together.",
 ] as const;
 
 function nextSteps(file: string, config: Config, request: AccountRequest, change: StackDiff): string {
