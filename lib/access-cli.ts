@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, s
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadDataFile } from "./config";
-import { CONFIG_ENV, DEFAULT_CONFIG_FILE, UsageError } from "./cli";
+import { CONFIG_ENV, CONFIG_OPTION_HELP, DEFAULT_CONFIG_FILE, UsageError } from "./cli";
 import { synthesizeInMemory } from "./synth";
 import { ACCESS_REPORT_FILE, renderAccessReport } from "./access-report";
 import { diffTerraform, exitCodeFor, renderAccessDiff } from "./access-diff";
@@ -32,6 +32,40 @@ export interface AccessArgs {
 const USAGE = {
   access: "usage: npm run access [-- --config <data file> | --json <cdk.tf.json or cdktf.out>] [--out <file> | --out -]",
   "access:diff": "usage: npm run access:diff -- <git revision | directory with a synthesized stack> [--config <data file> | --json <cdk.tf.json or cdktf.out>]",
+} as const;
+
+/** `--help` of each command: usage, options, exit codes. */
+export const ACCESS_HELP = {
+  access: `${USAGE.access}
+
+Prints what the synthesized configuration grants, in words, read back from the Terraform JSON (guardrails included),
+and writes it to ACCESS.md (whole or not at all) when the source is the default data file.
+
+options:
+${CONFIG_OPTION_HELP} (prints only, unless --out)
+  --json <path>     an already synthesized stack: cdk.tf.json, its folder, or a cdktf.out folder (prints only)
+  --out <file>      where to write the report; --out - prints only
+  -h, --help        this help
+
+exit codes:
+  0  printed (and written)
+  1  an error: bad data, a guardrail violation, a bad argument, a file that cannot be read or written`,
+  "access:diff": `${USAGE["access:diff"]}
+
+The access change from a base to this checkout, as a Markdown merge-request note. A base that exists on disk is a
+synthesized stack (cdk.tf.json, its folder, or cdktf.out); anything else is a git revision, synthesized with its own
+code.
+
+options:
+${CONFIG_OPTION_HELP} (on both sides)
+  --json <path>     this side from an already synthesized stack instead of the data file
+  -h, --help        this help
+
+exit codes:
+  0  no change, or only narrowing and neutral changes
+  3  access widens, or something changed that the diff cannot classify (needs a security owner's approval)
+  1  an error: the base is neither a path nor a git revision, the base does not synthesize, bad data, a guardrail
+     violation`,
 } as const;
 
 export function parseAccessArgs(args: readonly string[], command: keyof typeof USAGE): AccessArgs {

@@ -3,6 +3,7 @@ import type { Config } from "./config";
 import { ConfigError, writesPassword } from "./config";
 import { GuardrailError, type SynthResult } from "./synth";
 import { deriveAccess } from "./access";
+import { FileWriteError } from "./atomic-write";
 import type { StateBackend } from "../constructs/access-stack";
 
 export const DEFAULT_CONFIG_FILE = "access.yaml";
@@ -45,6 +46,40 @@ function optionsFrom<N extends string>(args: readonly string[], names: readonly 
 
 export class UsageError extends Error {}
 
+/** Whether the command line asks for help (`--help` or `-h`, anywhere). */
+export const wantsHelp = (args: readonly string[]): boolean => args.some((arg) => arg === "--help" || arg === "-h");
+
+/** Prints `help` and exits 0 when the command line asks for it: before anything is read or written. */
+export function answerHelp(args: readonly string[], help: string): void {
+  if (!wantsHelp(args)) return;
+  process.stdout.write(`${help.trimEnd()}\n`);
+  process.exit(0);
+}
+
+/** The data-file option every command shares, as its help lists it. */
+export const CONFIG_OPTION_HELP = `  --config <file>   the data file (default: $${CONFIG_ENV}, else ${DEFAULT_CONFIG_FILE})`;
+
+export const SYNTH_HELP = `usage: npm run synth [-- --config <file>] [--state gitlab|local]
+
+Loads the data file, builds the stack, runs every guardrail, and only then writes
+cdktf.out/stacks/<stack>/cdk.tf.json and cdktf.out/manifest.json (each whole or not at all), and prints a summary.
+
+options:
+${CONFIG_OPTION_HELP}
+  --state <kind>    gitlab (default): GitLab-managed state, an http backend that terraform init configures from
+                    TF_HTTP_ADDRESS, TF_HTTP_LOCK_ADDRESS, TF_HTTP_UNLOCK_ADDRESS, TF_HTTP_USERNAME and
+                    TF_HTTP_PASSWORD (synth reads none of them); local: terraform.<stack>.tfstate, for experiments
+  -h, --help        this help
+
+environment:
+  ACCESS_CONFIG     the data file, when --config is not given (for the cdktf CLI)
+  ACCESS_STATE      the state kind, when --state is not given (for the cdktf CLI)
+
+exit codes:
+  0  written
+  1  refused: the data file is not valid, a guardrail is violated, a bad argument, or a file cannot be written;
+     nothing was written`;
+
 /** A few lines that say what the synthesized stack declares. */
 export function summarize(file: string, config: Config, backend: StateBackend, result: SynthResult): string {
   const access = deriveAccess(config);
@@ -79,7 +114,7 @@ export function summarize(file: string, config: Config, backend: StateBackend, r
   return lines.join("\n");
 }
 
-/** The message for bad input (a data file, a guardrail, a command line), or undefined for anything else: a bug. */
+/** The message for bad input (a data file, a guardrail, a command line) or a file that cannot be written, or undefined for anything else: a bug. */
 export function describeError(error: unknown, command = "synth"): string | undefined {
   if (error instanceof ConfigError) {
     return `${command} refused: ${error.file} is not valid (${error.problems.length} problem${error.problems.length === 1 ? "" : "s"}); nothing was written.\n${error.message}`;
@@ -88,7 +123,7 @@ export function describeError(error: unknown, command = "synth"): string | undef
     const count = error.report.violations.length;
     return `${command} refused: ${count} guardrail violation${count === 1 ? "" : "s"}; nothing was written.\n${error.message}`;
   }
-  if (error instanceof UsageError) return `${command}: ${error.message}`;
+  if (error instanceof UsageError || error instanceof FileWriteError) return `${command}: ${error.message}`;
   return undefined;
 }
 

@@ -27,7 +27,10 @@ const CLAIM_NAME = /^[a-z][a-z0-9_]*$/;
 /** Nexus permission scopes: `<format>:<access>`, for example `docker:read-write`. */
 /** `<resource type>.<name>`, as terraform plan prints it. */
 const TERRAFORM_ADDRESS = /^[a-z][a-z0-9_]*\.[A-Za-z0-9_-]+$/;
-const NEXUS_PERMISSION = /^(docker|rpm|raw|pypi|maven|npm|helm|apt|go|nuget):(read|read-write)$/;
+const NEXUS_FORMATS = ["docker", "rpm", "raw", "pypi", "maven", "npm", "helm", "apt", "go", "nuget"] as const;
+const NEXUS_PERMISSION = new RegExp(`^(${NEXUS_FORMATS.join("|")}):(read|read-write)$`);
+/** What a permission may be, in words (the schema's message, and account:add's help). */
+export const NEXUS_PERMISSIONS_ALLOWED = `<format>:read or <format>:read-write, <format> one of ${NEXUS_FORMATS.join(", ")} (e.g. docker:read-write)`;
 /** Requests a CI token may make unless its role says otherwise (roles[].tokenNumUses). */
 export const DEFAULT_TOKEN_NUM_USES = 20;
 
@@ -146,7 +149,7 @@ const workload = z.strictObject({
 
 const account = z.strictObject({
   name: z.string().regex(ACCOUNT_NAME, { message: `must match ${ACCOUNT_NAME.source}` }),
-  permissions: uniqueList(z.string().regex(NEXUS_PERMISSION, { message: `must match ${NEXUS_PERMISSION.source}` })).min(1),
+  permissions: uniqueList(z.string().regex(NEXUS_PERMISSION, { message: `must be ${NEXUS_PERMISSIONS_ALLOWED}` })).min(1),
   usedBy: z.string().min(1),
   /** Roles (CI) or workloads (AppRole, not CI) that read this account's secret. */
   readers: uniqueList(z.string()).default([]),

@@ -1,8 +1,9 @@
 /** Builds the stack from a data file, runs the guardrails, and only then writes cdktf.out. */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { App } from "cdktf";
+import { App, Manifest } from "cdktf";
+import { writeFilesAtomic } from "./atomic-write";
 import type { DataFile, Locator } from "./config";
 import { VaultCiAccessStack, type StateBackend } from "../constructs/access-stack";
 import { checkConfiguration } from "../rules";
@@ -47,8 +48,27 @@ export function buildAndCheck(source: DataFile, app: App, backend: StateBackend)
 export function writeSynthesized(app: App, stack: VaultCiAccessStack, tf: TerraformJson): void {
   const manifest = app.manifest.forStack(stack);
   mkdirSync(join(app.outdir, manifest.workingDirectory), { recursive: true });
-  writeFileSync(join(app.outdir, manifest.synthesizedStackPath), JSON.stringify(sortKeys(tf), null, 2));
-  app.manifest.writeToFile();
+  // Both whole or neither (lib/atomic-write.ts), where app.manifest.writeToFile() would write in place.
+  writeFilesAtomic([
+    { file: join(app.outdir, manifest.synthesizedStackPath), text: JSON.stringify(sortKeys(tf), null, 2) },
+    { file: join(app.outdir, Manifest.fileName), text: stableJson(app.manifest.buildManifest()) },
+  ]);
+}
+
+/**
+ * JSON as cdktf writes manifest.json (cdktf 0.21 lib/manifest.js:48-50, `stringify(this.buildManifest(), { space: 2 })`
+ * with json-stable-stringify): keys sorted, two spaces, and, unlike JSON.stringify, empty arrays and objects opened
+ * and closed on two lines. A test compares the file with cdktf's, byte for byte.
+ */
+function stableJson(value: unknown, indent = ""): string {
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) return `[${value.map((item) => `\n${inner}${stableJson(item, inner)}`).join(",")}\n${indent}]`;
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  const entries = Object.keys(value)
+    .sort()
+    .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+    .map((key) => `\n${inner}${JSON.stringify(key)}: ${stableJson((value as Record<string, unknown>)[key], inner)}`);
+  return `{${entries.join(",")}\n${indent}}`;
 }
 
 /** A copy with every object's keys in sorted order, assigned one by one (no [key, value] pair per key, as Object.fromEntries needs). */

@@ -1,13 +1,15 @@
 /** `npm run access`: prints what the synthesized configuration grants, and writes it to ACCESS.md. */
-import { writeFileSync } from "node:fs";
-import { exitWithError } from "../lib/cli";
-import { runAccessReport } from "../lib/access-cli";
+import { answerHelp, exitWithError } from "../lib/cli";
+import { writeFileAtomic } from "../lib/atomic-write";
+import { ACCESS_HELP, runAccessReport } from "../lib/access-cli";
+
+answerHelp(process.argv.slice(2), ACCESS_HELP.access);
 
 try {
   const { report, out } = runAccessReport(process.argv.slice(2), process.env);
   process.stdout.write(report);
   if (out) {
-    writeFileSync(out, report);
+    writeFileAtomic(out, report);
     process.stderr.write(`access: wrote ${out}\n`);
   }
 } catch (error) {

@@ -2,11 +2,27 @@
  * `npm run ci-template`: writes the GitLab CI templates generated from the data file (lib/ci-template.ts).
  * `npm run ci-template -- --check` writes nothing and fails when a committed template differs from a fresh render.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { writeFilesAtomic } from "../lib/atomic-write";
 import { ConfigError, loadDataFile } from "../lib/config";
-import { configFileFrom, exitWithError } from "../lib/cli";
+import { answerHelp, CONFIG_OPTION_HELP, configFileFrom, exitWithError } from "../lib/cli";
 import { PIPELINE_TEMPLATE_FILE, renderPipelineTemplate, renderSecretsTemplate, SECRETS_TEMPLATE_FILE, TemplateError } from "../lib/ci-template";
 
+const HELP = `usage: npm run ci-template [-- --check] [--config <file>]
+
+Writes the GitLab CI templates generated from the data file: ${SECRETS_TEMPLATE_FILE} (the hidden jobs platform
+pipelines extend) and ${PIPELINE_TEMPLATE_FILE} (this repository's pipeline logins), both whole or neither.
+
+options:
+  --check           write nothing; fail when a committed template differs from a fresh render
+${CONFIG_OPTION_HELP}
+  -h, --help        this help
+
+exit codes:
+  0  written (or, with --check, both current)
+  1  stale (--check), the data file is not valid, the data cannot produce a template, or a file cannot be written`;
+
+answerHelp(process.argv.slice(2), HELP);
 try {
   const args = process.argv.slice(2);
   const check = args.includes("--check");
@@ -24,7 +40,7 @@ try {
     }
     console.log(`ci-template: ${rendered.map(([path]) => path).join(" and ")} match ${file}`);
   } else {
-    for (const [path, text] of rendered) writeFileSync(path, text);
+    writeFilesAtomic(rendered.map(([file, text]) => ({ file, text })));
     console.log(`ci-template: wrote ${rendered.map(([path]) => path).join(" and ")} from ${file}${stale.length === 0 ? " (unchanged)" : ""}`);
   }
 } catch (error) {

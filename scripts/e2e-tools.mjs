@@ -145,6 +145,27 @@ export async function ensureTools({ only, log = (line) => process.stderr.write(`
 }
 
 const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
+const HELP = `usage: npm run e2e:tools [-- <program>...]
+
+Builds the end-to-end tests' programs (test/e2e/tools/<program>/go.mod: the Vault server, OpenTofu) with go build from
+the module registry, once per machine, into a cache outside the repository (keyed by the pins; rebuilt only when a
+pin changes), and prints where each one is. npm run test:e2e does this first by itself.
+
+options:
+  <program>    only these (folder names under test/e2e/tools); default: all
+  -h, --help   this help
+
+environment:
+  XDG_CACHE_HOME   the cache's parent (default ~/.cache)
+
+exit codes:
+  0  every program is built
+  1  a program cannot be built (the message says what is missing and how to install it)`;
+
+if (isMain && process.argv.slice(2).some((a) => a === "--help" || a === "-h")) {
+  console.log(HELP);
+  process.exit(0);
+}
 if (isMain) {
   try {
     const { go, tools } = await ensureTools({ only: process.argv.slice(2) });

@@ -4,7 +4,7 @@
 // starts about 80 ms sooner than the same code as some 500 modules that Node resolves and reads one by one (cdktf
 // alone is 370): `npm run synth` 0.36 s -> 0.28 s (BENCHMARKS.md).
 //   node scripts/run.mjs <entry.ts> [args...]
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire, Module } from "node:module";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,7 +38,7 @@ export function bundle(entry) {
     rmSync(`${outfile}.cache`, { force: true });
     // Loaded only to rebuild: a run with a fresh bundle does not pay for esbuild.
     const { buildSync } = createRequire(import.meta.url)("esbuild");
-    const { metafile } = buildSync({
+    const { metafile, outputFiles } = buildSync({
       entryPoints: [join(root, entry)],
       outfile,
       bundle: true,
@@ -46,12 +46,16 @@ export function bundle(entry) {
       target: "node20",
       format: "cjs",
       metafile: true,
+      write: false,
       absWorkingDir: root,
       logLevel: "warning",
     });
+    // Written whole, by rename: another run (two commands at once) may be loading the previous bundle meanwhile.
+    mkdirSync(dirname(outfile), { recursive: true });
+    for (const { path, contents } of outputFiles) writeWhole(path, contents);
     // Every file bundled, packages included, so that the next run knows when to rebuild (an npm install changes them).
     // npm rewrites node_modules/.package-lock.json on every install that changes a package (whatever the files' mtimes).
-    writeFileSync(inputsFile, JSON.stringify([...Object.keys(metafile.inputs), "node_modules/.package-lock.json"]));
+    writeWhole(inputsFile, JSON.stringify([...Object.keys(metafile.inputs), "node_modules/.package-lock.json"]));
   }
   return outfile;
 }
@@ -73,12 +77,15 @@ export function runBundle(outfile) {
   const script = new Script(Module.wrap(readFileSync(outfile, "utf8")), { filename: outfile, cachedData });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(outfile), module, outfile, dirname(outfile));
-  if (!cachedData || script.cachedDataRejected) {
-    // Atomic: another run may read the cache while this one writes it.
-    const partial = `${cacheFile}.${process.pid}`;
-    writeFileSync(partial, script.createCachedData());
-    renameSync(partial, cacheFile);
-  }
+  // Atomic: another run may read the cache while this one writes it.
+  if (!cachedData || script.cachedDataRejected) writeWhole(cacheFile, script.createCachedData());
+}
+
+/** Writes `file` through a temporary file beside it and a rename: readers see the old file or the new one. */
+function writeWhole(file, data) {
+  const partial = `${file}.${process.pid}`;
+  writeFileSync(partial, data);
+  renameSync(partial, file);
 }
 
 const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];

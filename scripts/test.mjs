@@ -4,6 +4,20 @@ import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
+
+const HELP = `usage: npm test [-- <jest options>]
+
+Type-checks the whole repository (tsc -b) and runs every jest test, side by side. Jest options pass through, e.g.
+npm test -- test/stack.test.ts, npm test -- -t "account:add", or npm test -- -u to accept the snapshot diff you
+have read (after a change to access.yaml: README, Everyday tasks). Jest's own options: npx jest --help.
+
+exit codes:
+  0  no type error and every test passed
+  1  a type error (listed after jest's report) or a failing test (jest's exit code otherwise)`;
+if (process.argv.slice(2).some((a) => a === "--help" || a === "-h")) {
+  console.log(HELP);
+  process.exit(0);
+}
 // Jest's default on 2 cores is one worker (cores - 1), so every test file ran one after the other while tsc used the
 // other core. Two workers let the files share both cores with tsc (and jest.config.js keeps jest from running them in
 // its own process instead).

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -7,8 +7,13 @@ import { loadDataFile } from "../lib/config";
 import { synthesize } from "../lib/synth";
 import { DEFAULT_TEXT, ROOT } from "./support/data";
 
+/**
+ * The synth command in `cwd`, with only PATH and `env` in its environment: an operator's exported TF_HTTP_ADDRESS,
+ * ACCESS_CONFIG, CDKTF_OUTDIR or TF_VAR_* would otherwise change what it writes (test/live-data.test.ts and the
+ * rest read no environment at all).
+ */
 function synthIn(cwd: string, args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [join(ROOT, "scripts", "synth.mjs"), ...args], { cwd, env: { ...process.env, ...env }, encoding: "utf8" });
+  return spawnSync(process.execPath, [join(ROOT, "scripts", "synth.mjs"), ...args], { cwd, env: { PATH: process.env.PATH ?? "", ...env }, encoding: "utf8" });
 }
 
 describe("npm run synth (scripts/synth.mjs + main.ts)", () => {
@@ -41,13 +46,45 @@ describe("npm run synth (scripts/synth.mjs + main.ts)", () => {
     expect(run.stderr).toBe(
       [
         "synth refused: bad.yaml is not valid (2 problems); nothing was written.",
-        'bad.yaml:15:8: vault.url: "http://vault.shared.cwiq.io": must be an https URL with a host and nothing after it (no path, query, user or trailing slash)',
-        'bad.yaml:85:11: accounts[1].name: "svc_executor": must match ^svc-[a-z0-9-]+$',
+        'bad.yaml:19:8: vault.url: "http://vault.shared.cwiq.io": must be an https URL with a host and nothing after it (no path, query, user or trailing slash)',
+        'bad.yaml:89:11: accounts[1].name: "svc_executor": must match ^svc-[a-z0-9-]+$',
         "",
       ].join("\n"),
     );
     expect(existsSync(join(cwd, "cdktf.out"))).toBe(false);
   });
+});
+
+describe("--help of every npm script this repository defines (npm run bench: its own issue)", () => {
+  // The script behind each command (package.json), run as npm runs it; in an empty folder, so that a command that
+  // wrote its output instead of answering would leave it there.
+  const COMMANDS: [string, string[]][] = [
+    ["synth", ["scripts/synth.mjs"]],
+    ["account:add", ["scripts/run.mjs", "scripts/account-add.ts"]],
+    ["access", ["scripts/run.mjs", "scripts/access.ts"]],
+    ["access:diff", ["scripts/run.mjs", "scripts/access-diff.ts"]],
+    ["ci-template", ["scripts/run.mjs", "scripts/ci-template.ts"]],
+    ["rules", ["scripts/run.mjs", "scripts/rules-table.ts"]],
+    ["test", ["scripts/test.mjs"]],
+    ["e2e:tools", ["scripts/e2e-tools.mjs"]],
+  ];
+
+  it("lists exactly the commands package.json defines, but bench and the tools' own (typecheck: tsc, test:mutation: stryker, test:e2e and test:e2e:provider: jest)", () => {
+    const scripts = Object.keys(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts).sort();
+    expect(scripts.filter((name) => !["bench", "typecheck", "test:mutation", "test:e2e", "test:e2e:provider"].includes(name))).toEqual(COMMANDS.map(([name]) => name).sort());
+  });
+
+  it.each(COMMANDS)("npm run %s -- --help prints usage, options and exit codes, exits 0, and writes nothing", (name, script) => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const cwd = mkdtempSync(join(tmpdir(), "help-"));
+    const [entry, ...rest] = script;
+    const run = spawnSync(process.execPath, [join(ROOT, entry), ...rest, "--help"], { cwd, env: { PATH: process.env.PATH ?? "" }, encoding: "utf8" });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(run.stdout).toMatch(new RegExp(`^usage: npm (run ${name.replace(":", "\\:")}|test)\\b`));
+    expect(run.stdout).toMatch(/\nexit codes:\n {2}0 /);
+    expect(readdirSync(cwd)).toEqual([]);
+    expect(readFileSync(join(ROOT, "README.md"), "utf8")).toBe(readme);
+  }, 30_000); // a command whose bundle is stale is bundled first (scripts/run.mjs): seconds on a busy machine
 });
 
 describe("configFileFrom", () => {

@@ -5,11 +5,11 @@ import { Testing } from "cdktf";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { AccountRefusedError, addAccount, insertAccount, parseAccountAddArgs, runAccountAdd, type AccountRequest } from "../lib/account-add";
-import { ConfigError, parseConfig, parseDataFile, readDataFileText } from "../lib/config";
+import { AccountRefusedError, addAccount, insertAccount, parseAccountAddArgs, REGENERATE_STEPS, runAccountAdd, updateDataFile, type AccountRequest } from "../lib/account-add";
+import { ConfigError, parseConfig, parseDataFile } from "../lib/config";
 import { buildAndCheck } from "../lib/synth";
 import { diffStacks } from "../lib/stack-diff";
-import { summarize } from "../lib/cli";
+import { summarize, UsageError } from "../lib/cli";
 import { configFrom, DEFAULT_TEXT, defaultData, ROOT, synthStack } from "./support/fixtures";
 
 /** The real rule pack's verdict on data, in memory: violations as "RULE path: message", suppressions, and the stack. */
@@ -74,11 +74,36 @@ describe("editing the data file", () => {
     expect(updated).toBe(text.slice(0, at) + DATASTORE_YAML + text.slice(at));
   });
 
-  it("starts the accounts list when the file has none, keeping the comments", () => {
+  it("starts the accounts list when the file has none, changing no other byte", () => {
     const text = DEFAULT_TEXT.slice(0, DEFAULT_TEXT.indexOf("# Nexus service accounts"));
-    const updated = insertAccount(text, DATASTORE);
-    expect(parse(updated).accounts).toEqual([{ name: "svc-datastore", permissions: ["docker:read-write"], usedBy: "datastore CI image builds", readers: ["nexus-ci"], passwordVersion: 1 }]);
-    expect(updated).toContain("# Every CI job puts this in its id_tokens `aud`");
+    expect(insertAccount(text, DATASTORE)).toBe(`${text}accounts:\n${DATASTORE_YAML}`);
+    expect(insertAccount(text.trimEnd(), DATASTORE)).toBe(`${text.trimEnd()}\naccounts:\n${DATASTORE_YAML}`);
+  });
+
+  it("gives an empty accounts: (nothing, ~ or []) its one entry, keeping a comment on that line and what follows", () => {
+    const head = DEFAULT_TEXT.slice(0, DEFAULT_TEXT.indexOf("accounts:\n"));
+    for (const empty of ["accounts:", "accounts: ~", "accounts: []"]) {
+      expect(insertAccount(`${head}${empty}\n# end\n`, DATASTORE)).toBe(`${head}accounts:\n${DATASTORE_YAML}# end\n`);
+    }
+    expect(insertAccount(`${head}accounts: []  # none yet\n`, DATASTORE)).toBe(`${head}accounts:  # none yet\n${DATASTORE_YAML}`);
+  });
+
+  it("keeps CRLF line endings: the new entry ends its lines with CRLF too, every other byte unchanged", () => {
+    const crlf = DEFAULT_TEXT.replace(/\n/g, "\r\n");
+    expect(insertAccount(crlf, DATASTORE)).toBe(crlf + DATASTORE_YAML.replace(/\n/g, "\r\n"));
+    const empty = `${crlf.slice(0, crlf.indexOf("accounts:\r\n"))}accounts: []\r\n`;
+    expect(insertAccount(empty, DATASTORE)).toBe(`${empty.slice(0, -"accounts: []\r\n".length)}accounts:\r\n${DATASTORE_YAML.replace(/\n/g, "\r\n")}`);
+  });
+
+  it("refuses a flow-style accounts list, or accounts that are not a list, naming the file and line and what to write instead", () => {
+    const head = DEFAULT_TEXT.slice(0, DEFAULT_TEXT.indexOf("accounts:\n"));
+    const line = head.split("\n").length;
+    const advice = 'account:add adds a "- name: ..." item to a block list, so nothing was written. Write accounts as a block list, one "- name:" item per account (README, "The data file"), and run it again.';
+    expect(() => insertAccount(`${head}accounts: [{ name: svc-a, permissions: [docker:read], readers: [nexus-ci] }]\n`, DATASTORE, "staging.yaml")).toThrow(
+      new UsageError(`staging.yaml:${line}: accounts: is a flow list ([...]); ${advice}`),
+    );
+    expect(() => insertAccount(`${head}accounts: {}\n`, DATASTORE)).toThrow(new UsageError(`access.yaml:${line}: accounts: is a map; ${advice}`));
+    expect(() => insertAccount(`${head}accounts: none\n`, DATASTORE)).toThrow(new UsageError(`access.yaml:${line}: accounts: is the value "none"; ${advice}`));
   });
 
   it("quotes texts that YAML would misread, so the file says exactly what was given", () => {
@@ -153,8 +178,10 @@ describe("adding svc-datastore (Docker read/write, read by nexus-ci) to the defa
   it("prints the next steps: the Nexus account, the password variable, and exactly what the plan must show", () => {
     expect(added.nextSteps).toContain("Create the Nexus user svc-datastore with exactly these permissions: docker:read-write");
     expect(added.nextSteps).toContain("TF_VAR_svc_datastore_password");
-    // The generated files that follow the data file (tests fail while they are stale).
-    expect(added.nextSteps).toContain("npm run access and npm run ci-template");
+    // What makes npm test pass again, in order: the generated files, the test run, the snapshot accepted, one commit.
+    expect(added.nextSteps).toContain(REGENERATE_STEPS.map((step, i) => `${i + 2}. ${step}`).join("\n"));
+    expect(REGENERATE_STEPS[0]).toMatch(/^npm run access && npm run ci-template /);
+    expect(REGENERATE_STEPS[1]).toMatch(/^npm test: .* npm test -- -u\.$/);
     expect(added.nextSteps).toContain(
       [
         '     + terraform_data.account_guard["svc-datastore"]',
@@ -176,7 +203,7 @@ describe("adding svc-datastore (Docker read/write, read by nexus-ci) to the defa
 
 describe("refusals (nothing is returned to write)", () => {
   it("rejects a bad name with the field, the value and the pattern", () => {
-    expect(refusalOf({ name: "svc_datastore" })).toContain('access.yaml:97:11: accounts[3].name: "svc_datastore": must match ^svc-[a-z0-9-]+$');
+    expect(refusalOf({ name: "svc_datastore" })).toContain('access.yaml:101:11: accounts[3].name: "svc_datastore": must match ^svc-[a-z0-9-]+$');
   });
 
   it("rejects a duplicate name, also when it differs only in case", () => {
@@ -189,12 +216,14 @@ describe("refusals (nothing is returned to write)", () => {
   });
 
   it("rejects an unknown permission", () => {
-    expect(refusalOf({ permissions: ["docker:admin"] })).toContain('accounts[3].permissions[0]: "docker:admin": must match');
+    expect(refusalOf({ permissions: ["docker:admin"] })).toContain(
+      'accounts[3].permissions[0]: "docker:admin": must be <format>:read or <format>:read-write, <format> one of docker, rpm, raw, pypi, maven, npm, helm, apt, go, nuget (e.g. docker:read-write)',
+    );
   });
 
   it("rejects a permission scope an existing account has (ACC-004), in any order, and says how to justify it", () => {
     const message = refusalOf({ permissions: ["pypi:read-write", "raw:read-write", "docker:read-write", "rpm:read-write"] });
-    expect(message).toContain("ACC-004 access.yaml:98:18: accounts[3].permissions:");
+    expect(message).toContain("ACC-004 access.yaml:102:18: accounts[3].permissions:");
     expect(message).toContain("is the same scope as svc-orchestrator");
     expect(message).toContain('--justification "<at least 20 characters>"');
   });
@@ -219,7 +248,7 @@ describe("refusals (nothing is returned to write)", () => {
 
 describe("the command (runAccountAdd, what scripts/account-add.ts runs on the real file system)", () => {
   const run = (file: string, args: string[]) =>
-    runAccountAdd([...args, "--config", file], { read: readDataFileText, write: (f, text) => writeFileSync(f, text), env: {} });
+    runAccountAdd([...args, "--config", file], { update: updateDataFile, env: {} });
   const tempCopy = () => {
     const file = join(mkdtempSync(join(tmpdir(), "account-add-")), "access.yaml");
     writeFileSync(file, DEFAULT_TEXT);
@@ -244,8 +273,19 @@ describe("the command (runAccountAdd, what scripts/account-add.ts runs on the re
     expect(readFileSync(file, "utf8")).toBe(DEFAULT_TEXT);
   });
 
-  it("refuses bad usage the same way", () => {
+  it("refuses bad usage the same way, listing the valid permissions", () => {
     expect(run(tempCopy(), ["svc-x"])).toEqual({ code: 1, stdout: "", stderr: expect.stringMatching(/^account:add: --permissions is required\nusage: npm run account:add/) });
+    expect(run(tempCopy(), ["svc-x"]).stderr).toContain("\npermissions: <format>:read or <format>:read-write, <format> one of docker, rpm, raw, pypi, maven, npm, helm, apt, go, nuget");
+  });
+
+  it("answers --help with its usage, the valid permissions, its options and exit codes, exit code 0, and touches nothing", () => {
+    const file = tempCopy();
+    const help = run(file, ["--help"]);
+    expect(help).toMatchObject({ code: 0, stderr: "" });
+    expect(help.stdout).toMatch(/^usage: npm run account:add -- svc-<name> /);
+    for (const text of ["docker, rpm, raw", "--readers <r,...>", "--justification", "--config <file>", "exit codes:\n  0  added", "\n  1  refused"]) expect(help.stdout).toContain(text);
+    expect(run(file, ["svc-x", "-h"]).stdout).toBe(help.stdout);
+    expect(readFileSync(file, "utf8")).toBe(DEFAULT_TEXT);
   });
 });
 

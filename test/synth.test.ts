@@ -7,8 +7,10 @@ import { stringify } from "yaml";
 import { loadDataFile, parseDataFile } from "../lib/config";
 import { GuardrailError, synthesize } from "../lib/synth";
 import { summarize } from "../lib/cli";
-import { configFrom, defaultData, ROOT, synthStack } from "./support/fixtures";
+import { configFrom, DEFAULT_FILE, defaultData, ROOT, synthStack } from "./support/fixtures";
 import { stackJson } from "../lib/stack-json";
+import { FileWriteError } from "../lib/atomic-write";
+import { withFullDisk } from "./support/full-disk";
 import { generateData } from "../lib/generate";
 import { parse } from "yaml";
 
@@ -48,6 +50,26 @@ describe("the writer", () => {
     app.synth();
     expect(Object.keys(tree(outdir)).sort()).toEqual(["manifest.json", join("stacks", "cwiq", "cdk.tf.json")]);
     expect(tree(outdir)).toEqual(tree(theirs));
+  });
+
+  it("on a full disk keeps the cdk.tf.json and manifest.json already there, whole, and says why in one line", () => {
+    const { outdir, run } = synthInTemp(defaultData());
+    run();
+    const before = tree(outdir);
+    const data = defaultData();
+    data.accounts.pop();
+    const smaller = parseDataFile(stringify(data), "access.yaml");
+    const error = withFullDisk(1000, () => {
+      try {
+        synthesize(smaller, { kind: "local" }, outdir);
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error("expected synth to fail");
+    });
+    expect(error).toBeInstanceOf(FileWriteError);
+    expect(error.message).toBe(`cannot write ${join(outdir, "stacks", "cwiq", "cdk.tf.json")}: ENOSPC (no space left on device); nothing was changed`);
+    expect(tree(outdir)).toEqual(before);
   });
 });
 
@@ -185,7 +207,7 @@ describe("no password reaches the synthesized output", () => {
     const saved = { ...process.env };
     Object.assign(process.env, PASSWORD_ENV);
     try {
-      synthesize(loadDataFile(join(ROOT, "access.yaml")), { kind: "local" }, outdir);
+      synthesize(loadDataFile(DEFAULT_FILE), { kind: "local" }, outdir);
     } finally {
       process.env = saved;
     }

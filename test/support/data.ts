@@ -1,13 +1,28 @@
-/** The default data file, and small variations of it, without loading cdktf (for tests that never synthesize). */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+/**
+ * The tests' data, and small variations of it, without loading cdktf (for tests that never synthesize).
+ *
+ * "Default" here means CWIQ's data FROZEN in test/fixtures/cwiq-frozen.yaml, not the live access.yaml: behaviour
+ * tests assert facts of that fixture, so that adding an account, rotating a password or enabling the pipeline in
+ * access.yaml never breaks them. The live file is read only by test/live-data.test.ts (and the reviewed snapshot in
+ * test/stack.test.ts), which check only what must hold after any valid change.
+ */
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { parse } from "yaml";
 import { type Config, ConfigError, loadTrust, parseConfig, validateData } from "../../lib/config";
 import type { Trust } from "../../lib/trust";
 
 export const ROOT = join(__dirname, "..", "..");
-export const DEFAULT_FILE = join(ROOT, "access.yaml");
+export const DEFAULT_FILE = join(ROOT, "test", "fixtures", "cwiq-frozen.yaml");
+/** The organisation's live data file: only for the checks that must hold after any valid change. */
+export const LIVE_FILE = join(ROOT, "access.yaml");
 export const DEFAULT_TEXT = readFileSync(DEFAULT_FILE, "utf8");
+
+/** Writes a data file and, beside it, the fixture's trust.yaml (every data file needs one: lib/trust.ts). */
+export function writeDataFile(file: string, text: string = DEFAULT_TEXT): void {
+  writeFileSync(file, text);
+  copyFileSync(join(dirname(DEFAULT_FILE), "trust.yaml"), join(dirname(file), "trust.yaml"));
+}
 
 // YAML is parsed once per test file: parsing and validating the default text accounts for a large share of the suite's time.
 let defaultParsed: unknown;
@@ -23,7 +38,7 @@ export function configFrom(data: unknown, file = "test.yaml"): Config {
   return validateData(structuredClone(data), file).config;
 }
 
-/** The default data file, validated (a fresh copy: a test may change it). */
+/** The frozen CWIQ data, validated (a fresh copy: a test may change it). */
 export const defaultConfig = (): Config => structuredClone((defaultValidated ??= parseConfig(DEFAULT_TEXT, "access.yaml")));
 
 /** The problems the loader reports for `data` after `change` (fails the test if the data is accepted). */

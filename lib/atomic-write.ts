@@ -1,0 +1,172 @@
+/**
+ * Every file this repository's commands write (access.yaml, cdk.tf.json and manifest.json, ACCESS.md, the CI
+ * templates, the README's rule table) is written whole or not at all: the text goes to a temporary file in the same
+ * folder, is flushed to disk, and is renamed over the old file. rename(2) within one file system replaces the target
+ * atomically, so a reader, a crash or a full disk sees the old file or the new one, never a part of either.
+ *
+ * account:add also edits a file that others may edit: withFileLock serializes the runs (a lock file beside it) and
+ * `expected` refuses the rename when the file changed since it was read, so a concurrent edit is never lost.
+ */
+import { closeSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, statSync, chmodSync, unlinkSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+
+/** A file could not be written; the files it names are unchanged. `message` is one line. */
+export class FileWriteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FileWriteError";
+  }
+}
+
+/** `ENOSPC (no space left on device)` from Node's `ENOSPC: no space left on device, write`. */
+function reasonOf(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  const reason = /^[A-Z]+: ([^,]+)/.exec(message ?? "")?.[1] ?? String(message ?? error);
+  return code ? `${code} (${reason})` : reason;
+}
+
+export interface FileWrite {
+  readonly file: string;
+  readonly text: string;
+  /** The file's content when it was read: the rename is refused if it changed since (someone else wrote it). */
+  readonly expected?: string;
+}
+
+/** The real path of `file` (a symbolic link is written through, not replaced), or `file` itself when it does not exist yet. */
+function target(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
+}
+
+/** Writes `text` to a new temporary file beside `file`, flushed, with `file`'s permissions; returns its path. */
+function writeTemp(file: string, text: string): string {
+  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`);
+  const fd = openSync(temp, "wx", 0o644);
+  let complete = false;
+  try {
+    const data = Buffer.from(text, "utf8");
+    for (let written = 0; written < data.length; ) written += writeSync(fd, data, written, data.length - written);
+    fsyncSync(fd);
+    complete = true;
+  } finally {
+    closeSync(fd);
+    if (!complete) removeQuietly(temp); // the part written so far
+  }
+  try {
+    chmodSync(temp, statSync(file).mode & 0o7777);
+  } catch {
+    // A new file keeps the default permissions.
+  }
+  return temp;
+}
+
+const removeQuietly = (file: string) => {
+  try {
+    unlinkSync(file);
+  } catch {
+    // Already gone, or never created.
+  }
+};
+
+/**
+ * Writes every file whole, or none: all temporary files first (a full disk fails here, before any file changed),
+ * then the `expected` checks, then one rename each. Throws FileWriteError naming the file and the reason; the files
+ * are then as they were (a rename, which allocates nothing, failing after another succeeded is the one exception).
+ */
+export function writeFilesAtomic(writes: readonly FileWrite[]): void {
+  const paths = writes.map((w) => target(w.file));
+  const temps: string[] = [];
+  try {
+    try {
+      writes.forEach((w, i) => temps.push(writeTemp(paths[i], w.text)));
+    } catch (error) {
+      throw new FileWriteError(`cannot write ${writes[temps.length].file}: ${reasonOf(error)}; nothing was changed`);
+    }
+    const changed = writes.find((w, i) => w.expected !== undefined && readText(paths[i]) !== w.expected);
+    if (changed) throw new FileWriteError(`${changed.file} changed while this command ran (another edit or run); nothing was written: run the command again`);
+    writes.forEach((w, i) => {
+      try {
+        renameSync(temps[i], paths[i]);
+      } catch (error) {
+        throw new FileWriteError(`cannot replace ${w.file}: ${reasonOf(error)}; ${w.file} is unchanged`);
+      }
+    });
+  } finally {
+    temps.forEach(removeQuietly); // after a rename, the temporary name no longer exists
+  }
+}
+
+/** One file, whole or not at all (writeFilesAtomic). */
+export function writeFileAtomic(file: string, text: string, expected?: string): void {
+  writeFilesAtomic([{ file, text, expected }]);
+}
+
+/** Blocks the thread for `ms` (a command's short wait for a lock; there is nothing else for it to do meanwhile). */
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Runs `fn` while holding `<file>.lock` (created exclusively, holding this process's id), so that two runs of a
+ * command that edits `file` take turns instead of one overwriting the other's edit. Waits up to `timeoutMs` for
+ * another run to finish. A lock left by a process that is no longer running is reported, not taken over: two runs
+ * could both decide to take it over.
+ */
+export function withFileLock<T>(file: string, fn: () => T, timeoutMs = 60_000): T {
+  const lock = `${target(file)}.lock`;
+  const deadline = Date.now() + timeoutMs;
+  while (!tryLock(lock)) {
+    const holder = Number.parseInt(readText(lock) ?? "", 10);
+    if (Number.isInteger(holder) && !isRunning(holder)) {
+      throw new FileWriteError(`${lock} was left by process ${holder}, which is no longer running: remove it, then run the command again; nothing was written`);
+    }
+    if (Date.now() > deadline) {
+      throw new FileWriteError(`${lock} is held by process ${Number.isInteger(holder) ? holder : "(unknown)"} (another run) for over ${timeoutMs / 1000} s; nothing was written`);
+    }
+    sleep(50);
+  }
+  try {
+    return fn();
+  } finally {
+    removeQuietly(lock);
+  }
+}
+
+/** Creates the lock holding this process's id; false when it exists. A lock that cannot be written completely is removed. */
+function tryLock(lock: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(lock, "wx");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw new FileWriteError(`cannot create the lock ${lock}: ${reasonOf(error)}; nothing was written`);
+  }
+  try {
+    writeSync(fd, `${process.pid}\n`);
+  } catch (error) {
+    removeQuietly(lock);
+    throw new FileWriteError(`cannot create the lock ${lock}: ${reasonOf(error)}; nothing was written`);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+/** A file's text, or undefined when it cannot be read (gone, or released: a lock's next attempt takes it). */
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+}

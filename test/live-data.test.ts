@@ -1,0 +1,50 @@
+/**
+ * The organisation's live data file, access.yaml: only what must hold after ANY valid change to it (an account
+ * added, a password rotated, the pipeline section enabled). It loads, it passes every guardrail, and the files
+ * generated from it are current. The reviewed snapshot of its stack is in test/stack.test.ts (so that it stays in
+ * __snapshots__/stack.test.ts.snap). Everything else is behaviour, tested on the frozen fixtures in test/fixtures/.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type DataFile, loadDataFile } from "../lib/config";
+import { synthesizeInMemory } from "../lib/synth";
+import { renderAccessReport, reportStaleness } from "../lib/access-report";
+import { PIPELINE_TEMPLATE_FILE, renderPipelineTemplate, renderSecretsTemplate, SECRETS_TEMPLATE_FILE } from "../lib/ci-template";
+import type { TerraformJson } from "../rules/terraform-json";
+import { LIVE_FILE, ROOT } from "./support/data";
+
+/** A generated file's staleness as one message that says what to run, or undefined when it is current. */
+function staleness(path: string, fresh: string, command: string): string | undefined {
+  const file = join(ROOT, path);
+  const committed = existsSync(file) ? readFileSync(file, "utf8") : undefined;
+  return committed === fresh ? undefined : `${path} is not what \`${command}\` generates from access.yaml now: run it and commit ${path}.`;
+}
+
+describe("access.yaml, the live data file", () => {
+  let source: DataFile;
+  let tf: TerraformJson;
+  // In beforeAll: a data or guardrail error fails the first test with its message (file, field, value, rule).
+  beforeAll(() => {
+    source = loadDataFile(LIVE_FILE);
+    tf = synthesizeInMemory(source);
+  });
+
+  it("loads, and synthesizes with every guardrail passing (what npm run synth checks)", () => {
+    expect(source.config.stack).toMatch(/^[a-z]/);
+    expect(Object.keys(tf.resource ?? {}).length).toBeGreaterThan(0);
+  });
+
+  it("ACCESS.md is what `npm run access` renders now", () => {
+    const file = join(ROOT, "ACCESS.md");
+    const problem = reportStaleness(existsSync(file) ? readFileSync(file, "utf8") : undefined, renderAccessReport(tf));
+    if (problem) throw new Error(problem);
+  });
+
+  it.each([
+    [SECRETS_TEMPLATE_FILE, renderSecretsTemplate],
+    [PIPELINE_TEMPLATE_FILE, renderPipelineTemplate],
+  ])("%s is what `npm run ci-template` renders now", (path, render) => {
+    const problem = staleness(path, render(source.config), "npm run ci-template");
+    if (problem) throw new Error(problem);
+  });
+});
