@@ -46,6 +46,8 @@ export function bundle(entry) {
       target: "node20",
       format: "cjs",
       metafile: true,
+      // Loads its HCL parser (WebAssembly) from files beside its own module: required from node_modules at run time.
+      external: ["@cdktf/hcl2json"],
       absWorkingDir: root,
       logLevel: "warning",
     });
