@@ -80,13 +80,25 @@ function flowchart(access: GrantedAccess): { lines: string[]; edges: number } {
       "GitLab CI: JWT roles",
       access.roles.map((r) => node("r", r.name, `${r.name} (auth/${r.authPath}/)`, "round")),
     ),
-    ...subgraph("outside", "Workloads outside CI", workloads.map((w) => node("w", w, w, "round"))),
+    ...subgraph(
+      "outside",
+      "Workloads outside CI",
+      workloads.map((w) => node("w", w, w, "round")),
+    ),
     ...subgraph("policies", "Vault policies", [
       ...[...carried].sort().map((p) => node("p", p, policies.has(p) ? p : `${p} (not declared here)`)),
       ...unattached.filter((p) => !carried.has(p.name)).map((p) => node("p", p.name, `${p.name} (no role)`)),
     ]),
-    ...subgraph("secrets", "Secret paths (KV v2)", paths.filter((p) => !workloadOnly.has(p)).map((p) => node("s", p, p, "cylinder"))),
-    ...subgraph("isolated", "Workload-only: no CI role may read", paths.filter((p) => workloadOnly.has(p)).map((p) => node("s", p, p, "cylinder"))),
+    ...subgraph(
+      "secrets",
+      "Secret paths (KV v2)",
+      paths.filter((p) => !workloadOnly.has(p)).map((p) => node("s", p, p, "cylinder")),
+    ),
+    ...subgraph(
+      "isolated",
+      "Workload-only: no CI role may read",
+      paths.filter((p) => workloadOnly.has(p)).map((p) => node("s", p, p, "cylinder")),
+    ),
     ...edges,
     ...(paths.some((p) => workloadOnly.has(p)) ? ["  style isolated stroke:#c00,stroke-width:2px,stroke-dasharray:5 3"] : []),
   ];

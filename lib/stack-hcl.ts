@@ -26,7 +26,8 @@ const RENDERED_OVERRIDES = ["terraform", "import", "removed"];
 export function repairStackHcl(cdktfHcl: string, tf: TerraformJson): string {
   const overrides: string[] = (tf["//"] as { metadata?: { overrides?: { stack?: string[] } } } | undefined)?.metadata?.overrides?.stack ?? [];
   const lost = overrides.filter((key) => !RENDERED_OVERRIDES.includes(key));
-  if (lost.length > 0) throw new Error(`cdktf synth --hcl: stack overrides ${lost.join(", ")} have no HCL rendering here (lib/stack-hcl.ts); they would be left out`);
+  if (lost.length > 0)
+    throw new Error(`cdktf synth --hcl: stack overrides ${lost.join(", ")} have no HCL rendering here (lib/stack-hcl.ts); they would be left out`);
   const blocks = [
     ...(tf.terraform ? [block("terraform", [], tf.terraform as Record<string, unknown>, TERRAFORM_BLOCKS)] : []),
     exactHeredocs(withoutTerraformBlock(cdktfHcl)).trim(),
@@ -61,13 +62,23 @@ export function withoutTerraformBlock(hcl: string): string {
  * A block: nested objects named in `blocks` become blocks (one label level for `backend "http" { }`), `references`
  * are written bare (`to = vault_policy.x`: an address, not a string), everything else is an attribute.
  */
-function block(type: string, labels: readonly string[], body: Record<string, unknown>, blocks: readonly string[] = [], references: readonly string[] = [], depth = 0): string {
+function block(
+  type: string,
+  labels: readonly string[],
+  body: Record<string, unknown>,
+  blocks: readonly string[] = [],
+  references: readonly string[] = [],
+  depth = 0,
+): string {
   const pad = "  ".repeat(depth + 1);
   const lines = Object.entries(body).map(([key, value]) => {
     if (references.includes(key)) return `${pad}${key} = ${reference(value)}`;
     if (!blocks.includes(key)) return `${pad}${identifier(key)} = ${hclValue(value, depth + 1)}`;
     const nested = value as Record<string, unknown>;
-    if (key === "backend") return Object.entries(nested).map(([name, config]) => block(key, [name], config as Record<string, unknown>, [], [], depth + 1)).join("\n");
+    if (key === "backend")
+      return Object.entries(nested)
+        .map(([name, config]) => block(key, [name], config as Record<string, unknown>, [], [], depth + 1))
+        .join("\n");
     // required_providers { vault = { ... } }: attributes; lifecycle { destroy = false }: attributes.
     return block(key, [], nested, [], [], depth + 1);
   });
@@ -127,10 +138,17 @@ export function comparableTerraform(tf: Record<string, unknown>): Record<string,
     const expressions = EXPRESSION_KEYS[key] ?? [];
     const bare = (entry: unknown): unknown =>
       isObject(entry)
-        ? Object.fromEntries(Object.entries(entry).map(([k, v]) => [k, expressions.includes(k) && typeof v === "string" ? v.replace(/^\$\{(.*)\}$/s, "$1") : v]))
+        ? Object.fromEntries(
+            Object.entries(entry).map(([k, v]) => [k, expressions.includes(k) && typeof v === "string" ? v.replace(/^\$\{(.*)\}$/s, "$1") : v]),
+          )
         : entry;
     const normal = comparable(value);
-    out[key] = key === "variable" && isObject(normal) ? Object.fromEntries(Object.entries(normal).map(([n, v]) => [n, bare(v)])) : Array.isArray(normal) ? normal.map(bare) : bare(normal);
+    out[key] =
+      key === "variable" && isObject(normal)
+        ? Object.fromEntries(Object.entries(normal).map(([n, v]) => [n, bare(v)]))
+        : Array.isArray(normal)
+          ? normal.map(bare)
+          : bare(normal);
   }
   return out;
 }
@@ -151,7 +169,8 @@ function comparable(value: unknown): unknown {
 /** Paths at which two comparable values differ (at most `limit`), e.g. `resource.vault_policy.x.policy`. */
 export function differences(a: unknown, b: unknown, path = "", limit = 10): string[] {
   if (JSON.stringify(a) === JSON.stringify(b)) return [];
-  if (!isObject(a) || !isObject(b)) return [`${path || "(top)"}: ${JSON.stringify(a)?.slice(0, 200)} in the HCL, ${JSON.stringify(b)?.slice(0, 200)} in the JSON`];
+  if (!isObject(a) || !isObject(b))
+    return [`${path || "(top)"}: ${JSON.stringify(a)?.slice(0, 200)} in the HCL, ${JSON.stringify(b)?.slice(0, 200)} in the JSON`];
   const found: string[] = [];
   for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
     if (found.length >= limit) break;

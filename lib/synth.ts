@@ -94,7 +94,12 @@ export function calledByCdktfCli(env: NodeJS.ProcessEnv): boolean {
  * stack is written by cdktf's own `app.synth()`, so that every mode of the CLI gets what it expects: `--hcl` (cdk.tf
  * and metadata.json, SYNTH_HCL_OUTPUT), the context it passes, its manifest. `npm run synth` keeps the fast writer.
  */
-export function synthesize(source: DataFile, backend: StateBackend, outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out", env: NodeJS.ProcessEnv = process.env): SynthResult {
+export function synthesize(
+  source: DataFile,
+  backend: StateBackend,
+  outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out",
+  env: NodeJS.ProcessEnv = process.env,
+): SynthResult {
   const existed = existsSync(outdir);
   // cdktf's App creates its outdir at once; a refused synth removes it again if it did not exist before.
   // It reads SYNTH_HCL_OUTPUT and CDKTF_CONTEXT_JSON from process.env itself (cdktf 0.21.0, lib/app.ts constructor).

@@ -77,7 +77,8 @@ describe("cdktf synth --hcl", () => {
   });
 
   it("writes policies as heredocs with their exact text", () => {
-    const policy = (checked.resource?.vault_policy?.["kv-read_secret_nexus_svc-deployer"] as { policy: string }).policy;
+    const policy = (checked.resource?.vault_policy?.["kv-read_secret_nexus_svc-deployer"] as { policy: string } | undefined)?.policy;
+    expect(policy).toMatch(/^# Read-only access/);
     expect(hclText).toContain(`policy = <<EOF\n${policy}EOF\n`);
   });
 });
@@ -97,9 +98,12 @@ describe("the repair of cdktf's HCL (lib/stack-hcl.ts)", () => {
 
   it("reports where HCL and JSON differ", () => {
     const tf = { resource: { vault_policy: { p: [{ policy: "a\n" }] } }, variable: { v: { type: "string" } } };
-    expect(differences(comparableTerraform(tf), comparableTerraform({ resource: { vault_policy: { p: { policy: "a\n\n" } } }, variable: { v: { type: "${string}" } } }))).toEqual([
-      'resource.vault_policy.p.policy: "a\\n" in the HCL, "a\\n\\n" in the JSON',
-    ]);
+    expect(
+      differences(
+        comparableTerraform(tf),
+        comparableTerraform({ resource: { vault_policy: { p: { policy: "a\n\n" } } }, variable: { v: { type: "${string}" } } }),
+      ),
+    ).toEqual(['resource.vault_policy.p.policy: "a\\n" in the HCL, "a\\n\\n" in the JSON']);
   });
 
   it("refuses HCL that does not parse or means something else, and removes the file", async () => {
@@ -107,7 +111,9 @@ describe("the repair of cdktf's HCL (lib/stack-hcl.ts)", () => {
     const file = join(dir, "cdk.tf");
     // cdktf's quoting escapes no backslash: a text with one is not valid HCL.
     writeFileSync(file, 'output "o" {\n  value = "a \\ b"\n}\n');
-    await expect(checkHclFile(file, { output: { o: { value: "a \\ b" } } })).rejects.toThrow(/does not mean the checked JSON, so .*cdk\.tf was removed:\n {2}not valid HCL: .*Invalid escape sequence/);
+    await expect(checkHclFile(file, { output: { o: { value: "a \\ b" } } })).rejects.toThrow(
+      /does not mean the checked JSON, so .*cdk\.tf was removed:\n {2}not valid HCL: .*Invalid escape sequence/,
+    );
     expect(existsSync(file)).toBe(false);
     writeFileSync(file, 'output "o" {\n  value = "a"\n}\n');
     await expect(checkHclFile(file, { output: { o: { value: "b" } } })).rejects.toThrow('output.o.value: "a" in the HCL, "b" in the JSON');
