@@ -6,6 +6,7 @@
  * Pure and sorted: it changes exactly when access changes, and the staleness test covers it with the rest of ACCESS.md.
  */
 import type { GrantedAccess } from "./granted-access";
+import { compareText } from "./order";
 import { oneLine } from "./text";
 
 /**
@@ -51,20 +52,22 @@ function flowchart(access: GrantedAccess): { lines: string[]; edges: number } {
       .map(([path]) => path),
   );
   const policies = new Map(access.policies.map((p) => [p.name, p]));
-  const paths = [...new Set([...access.secrets.map((s) => s.dataPath), ...access.policies.flatMap((p) => (p.rules ?? []).map((r) => r.path))])].sort();
+  const paths = [...new Set([...access.secrets.map((s) => s.dataPath), ...access.policies.flatMap((p) => (p.rules ?? []).map((r) => r.path))])].sort(
+    compareText,
+  );
   const node = (kind: "r" | "p" | "s" | "w", name: string, label: string, shape: "round" | "box" | "cylinder" = "box") => {
     const [open, close] = { round: ["([", "])"], box: ["[", "]"], cylinder: ["[(", ")]"] }[shape];
     return `    ${id(kind, name)}${open}${mermaidLabel(label)}${close}`;
   };
   const subgraph = (name: string, title: string, body: string[]) => (body.length > 0 ? [`  subgraph ${name}[${mermaidLabel(title)}]`, ...body, "  end"] : []);
 
-  const rolePolicies = (role: GrantedAccess["roles"][number]) => role.policies.filter((p) => policies.has(p) || role.undeclaredPolicies.includes(p));
-  const carried = new Set(access.roles.flatMap(rolePolicies));
+  // token_policies, declared here or not (an undeclared one is drawn without arrows onward: its rules are not visible).
+  const carried = new Set(access.roles.flatMap((role) => role.policies));
   const unattached = access.policies.filter((p) => p.roles.length === 0);
-  const workloads = [...new Set(unattached.flatMap((p) => p.workloads))].sort();
+  const workloads = [...new Set(unattached.flatMap((p) => p.workloads))].sort(compareText);
 
   const edges: string[] = [];
-  for (const role of access.roles) for (const policy of rolePolicies(role)) edges.push(`  ${id("r", role.name)} --> ${id("p", policy)}`);
+  for (const role of access.roles) for (const policy of role.policies) edges.push(`  ${id("r", role.name)} --> ${id("p", policy)}`);
   for (const policy of unattached) for (const workload of policy.workloads) edges.push(`  ${id("w", workload)} -.-> ${id("p", policy.name)}`);
   for (const policy of access.policies) {
     for (const rule of policy.rules ?? []) {
@@ -86,8 +89,8 @@ function flowchart(access: GrantedAccess): { lines: string[]; edges: number } {
       workloads.map((w) => node("w", w, w, "round")),
     ),
     ...subgraph("policies", "Vault policies", [
-      ...[...carried].sort().map((p) => node("p", p, policies.has(p) ? p : `${p} (not declared here)`)),
-      ...unattached.filter((p) => !carried.has(p.name)).map((p) => node("p", p.name, `${p.name} (no role)`)),
+      ...[...carried].sort(compareText).map((p) => node("p", p, policies.has(p) ? p : `${p} (not declared here)`)),
+      ...unattached.map((p) => node("p", p.name, `${p.name} (no role)`)),
     ]),
     ...subgraph(
       "secrets",

@@ -4,7 +4,8 @@
  * - the `terraform` block: renderTerraform passes the *names* of the other attributes where their values belong, so
  *   `required_version` comes out as `0 = "required_version"`, which no HCL parser accepts (cdktf lib/hcl/render.ts,
  *   renderTerraform: `renderSimpleAttributes(otherAttributes)` with `otherAttributes = Object.keys(terraform)...`);
- *   and it keeps the default local backend beside the http one (two backends: `terraform init` refuses);
+ *   (the backend is a construct, GitlabStateBackend in constructs/access-stack.ts, so that cdktf adds no default
+ *   local backend beside it in JSON or HCL);
  * - `import` and `removed` blocks set as overrides: toHclTerraform merges them into an object it never renders
  *   (cdktf lib/terraform-stack.ts, toHclTerraform: only `tf.terraform` of the merged overrides is rendered), so the
  *   adoption imports and the keep-in-Vault `removed` blocks would silently disappear.

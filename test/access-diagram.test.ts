@@ -56,8 +56,9 @@ beforeAll(() => {
   [fixture] = mermaidBlocks(renderAccessReport(tf));
   // Names come from the JSON, which the report reads as it is: a hand-edited stack can hold any text.
   const edited = structuredClone(tf);
-  const role = Object.values(edited.resource.vault_jwt_auth_backend_role as Record<string, { role_name: string }>)[0];
+  const role = Object.values(edited.resource.vault_jwt_auth_backend_role as Record<string, { role_name: string; token_policies: string[] }>)[0];
   role.role_name = TRICKY;
+  role.token_policies.push("hand-made");
   [tricky] = mermaidBlocks(renderAccessReport(edited));
   parsed = parseWithMermaid([live, fixture, tricky, `flowchart LR\n  r1(["${TRICKY}"]) --> p1`]);
 });
@@ -98,6 +99,8 @@ describe("ACCESS.md's diagram", () => {
 
   it("escapes labels: quotes, brackets, #, HTML and backticks parse and show as text", () => {
     expect(tricky).toContain('(["ci #quot;x#quot; [y] #35;1; #lt;b#gt;#96;end#96;| (auth/jwt/)"])');
+    // A policy the role carries that this configuration does not declare: drawn, and said so.
+    expect(tricky).toMatch(/^ {4}(p\d+)\["hand-made \(not declared here\)"\]$/m);
     expect(parsed[2]).toEqual({ ok: true, type: "flowchart-v2" });
     // The same name unescaped: mermaid refuses it (the check can fail).
     expect(parsed[3]).toMatchObject({ ok: false, error: expect.stringContaining("Parse error") });
