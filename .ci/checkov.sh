@@ -26,6 +26,8 @@ done
 "$venv/bin/checkov" --config-file .checkov.yaml -d "$scan/stacks" -o cli -o json --output-file-path "console,$scan/report.json"
 # One report per framework, or a bare summary when nothing was scanned.
 errors="$(jq '[.. | objects | .parsing_errors? | numbers] | add // 0' "$scan/report.json")"
+# checkov prints nothing when no check applies; say what it did.
+jq -r '[.. | objects | select(has("passed") and has("failed"))] | "checkov \(.[0].checkov_version // ""): \(map(.passed) | add // 0) passed, \(map(.failed) | add // 0) failed, \(map(.skipped) | add // 0) skipped"' "$scan/report.json"
 if [ "$errors" != 0 ]; then
   echo "checkov could not parse $errors synthesized file(s): its checks did not run" >&2
   exit 1
