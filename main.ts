@@ -3,14 +3,17 @@ import { loadDataFile } from "./lib/config";
 import { answerHelp, exitWithError, summarize, SYNTH_HELP, synthOptionsFrom } from "./lib/cli";
 import { synthesize } from "./lib/synth";
 import { skipCreationStackTraces } from "./lib/creation-stacks";
+import { checkHclFile } from "./lib/stack-hcl";
 
 answerHelp(process.argv.slice(2), SYNTH_HELP);
-skipCreationStackTraces();
-try {
+
+async function main(): Promise<void> {
+  skipCreationStackTraces();
   const { file, backend } = synthOptionsFrom(process.argv.slice(2), process.env);
   const source = loadDataFile(file);
   const result = synthesize(source, backend);
+  if (result.hclOf) await checkHclFile(result.stackFile, result.hclOf);
   console.log(summarize(file, source.config, backend, result));
-} catch (error) {
-  exitWithError(error);
 }
+
+main().catch((error) => exitWithError(error));

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { LocalBackend, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
+import { LocalBackend, type TerraformRemoteState, TerraformBackend, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
 import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
 import { GitlabProvider } from "@cdktf/provider-gitlab/lib/provider";
 import { Mount } from "@cdktf/provider-vault/lib/mount";
@@ -15,6 +15,7 @@ import { PipelineRole } from "./pipeline-role";
 import { AccountGuard } from "./account-guard";
 import { derivePipelineNeeds } from "../lib/pipeline-access";
 import { terraformId } from "../lib/naming";
+import { repairStackHcl } from "../lib/stack-hcl";
 
 /** Where Terraform keeps state. */
 export type StateBackend =
@@ -129,6 +130,12 @@ export class VaultCiAccessStack extends TerraformStack {
       new TerraformOutput(this, "guardrail_waivers", { description: "Guardrails waived in the data file: <list>/<entry>/<rule> -> the written reason", value: waivers });
     }
   }
+
+  /** `cdktf synth --hcl`: cdktf's HCL with the stack-level blocks it mis-renders or drops put right (lib/stack-hcl.ts). */
+  override toHclTerraform(): { [key: string]: any } {
+    const rendered = super.toHclTerraform();
+    return { ...rendered, hcl: repairStackHcl(rendered.hcl, this.toTerraform()) };
+  }
 }
 
 function configureBackend(stack: TerraformStack, stackName: string, backend: StateBackend): void {
@@ -137,11 +144,35 @@ function configureBackend(stack: TerraformStack, stackName: string, backend: Sta
     // constant settings for its state API are here. Every address, and the credentials, come from the TF_HTTP_*
     // variables at `terraform init`, as GitLab documents, so a token in an address can never reach cdk.tf.json, a
     // printed line or the CI artifact; a forgotten TF_HTTP_ADDRESS fails init instead of falling back to local state.
-    // (cdktf's HttpBackend construct requires an address, hence the override.)
-    stack.addOverride("terraform.backend", { http: { lock_method: "POST", unlock_method: "DELETE", retry_wait_min: 5 } });
+    new GitlabStateBackend(stack);
   } else {
     // Relative to cdktf.out/stacks/<stack>: state lives at the repository root, so cleaning cdktf.out never loses it.
     new LocalBackend(stack, { path: `../../../terraform.${stackName}.tfstate` });
+  }
+}
+
+/**
+ * An http backend with GitLab's constant settings only (a partial configuration). cdktf's HttpBackend construct
+ * requires an address; an override of `terraform.backend` instead would leave the stack without a backend construct,
+ * and cdktf's app.synth() (the cdktf CLI's path) then adds its default local backend beside it (cdktf 0.21.0
+ * lib/terraform-stack.ts, prepareStack -> ensureBackendExists: `backends[0] || new LocalBackend(this, {})`): two
+ * backends, which `terraform init` refuses.
+ */
+class GitlabStateBackend extends TerraformBackend {
+  constructor(scope: Construct) {
+    super(scope, "backend", "http");
+  }
+
+  protected override synthesizeAttributes(): { [name: string]: unknown } {
+    return { lock_method: "POST", unlock_method: "DELETE", retry_wait_min: 5 };
+  }
+
+  protected override synthesizeHclAttributes(): { [name: string]: unknown } {
+    return this.synthesizeAttributes();
+  }
+
+  getRemoteStateDataSource(): TerraformRemoteState {
+    throw new Error("this stack's state is read by no other stack");
   }
 }
 

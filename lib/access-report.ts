@@ -14,6 +14,7 @@ import {
   type StoredSecret,
 } from "./granted-access";
 import { compareText } from "./order";
+import { accessDiagram } from "./access-diagram";
 import { escapeMarkdown, oneLine } from "./text";
 
 export const ACCESS_REPORT_FILE = "ACCESS.md";
@@ -22,6 +23,7 @@ export function renderAccessReport(tf: TerraformJson): string {
   const access = readGrantedAccess(tf);
   const sections = [
     header(access),
+    pictureSection(access),
     authSection(access),
     rolesSection(access),
     secretsSection(access),
@@ -125,6 +127,20 @@ function header(access: GrantedAccess): string {
     "`npm run access`; compare two versions with `npm run access:diff -- <base>`.",
     "",
     `Vault ${access.vaultAddress ? code(access.vaultAddress) : "(no provider address)"} · ${counts}`,
+  ].join("\n");
+}
+
+function pictureSection(access: GrantedAccess): string {
+  const diagram = accessDiagram(access);
+  if (diagram === "") return "";
+  return [
+    "## At a glance",
+    "",
+    "Each JWT role, the policies its tokens carry and the secret paths they grant; dashed arrows: workloads that log in",
+    "outside CI and the policies no role carries. A workload-only account's secret sits in the red dashed box, which no",
+    "CI role's arrow may enter.",
+    "",
+    diagram,
   ].join("\n");
 }
 

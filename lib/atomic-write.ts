@@ -131,7 +131,9 @@ export function withFileLock<T>(file: string, fn: () => T, timeoutMs = 60_000): 
       throw new FileWriteError(`${lock} was left by process ${holder}, which is no longer running: remove it, then run the command again; nothing was written`);
     }
     if (Date.now() > deadline) {
-      throw new FileWriteError(`${lock} is held by process ${Number.isInteger(holder) ? holder : "(unknown)"} (another run) for over ${timeoutMs / 1000} s; nothing was written`);
+      throw new FileWriteError(
+        `${lock} is held by process ${Number.isInteger(holder) ? holder : "(unknown)"} (another run) for over ${timeoutMs / 1000} s; nothing was written`,
+      );
     }
     sleep(50);
   }

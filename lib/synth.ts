@@ -17,6 +17,8 @@ export interface SynthResult {
   readonly report: RuleReport;
   /** How many import blocks the stack declares (adoption mode). */
   readonly imports: number;
+  /** `cdktf synth --hcl`: the checked JSON, which the HCL in stackFile must mean (stack-hcl.ts checkHclFile). */
+  readonly hclOf?: TerraformJson;
 }
 
 /** Guardrail violations: synth refuses to write. `message` has one line per violation. */
@@ -96,17 +98,38 @@ export function synthesizeInMemory(source: DataFile, backend: StateBackend = { k
   }
 }
 
-/** `outdir` defaults to what the cdktf CLI asks for (CDKTF_OUTDIR), else cdktf.out. */
-export function synthesize(source: DataFile, backend: StateBackend, outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out"): SynthResult {
-  const stackFile = `${outdir}/stacks/${source.config.stack}/cdk.tf.json`;
+/**
+ * True when the cdktf CLI runs this app (`cdktf synth`, `cdktf synth --hcl`, `cdktf diff`, ...): it always sets
+ * CDKTF_CONTEXT_JSON, CDKTF_OUTDIR and SYNTH_HCL_OUTPUT for the app command
+ * (cdktf-cli 0.21.0, @cdktf/cli-core/src/lib/synth-stack.ts, SynthStack.synth: `env: { ...env, CDKTF_OUTDIR: outdir,
+ * [CONTEXT_ENV]: ..., SYNTH_HCL_OUTPUT: hcl.toString() }`). `npm run synth` sets none of them.
+ */
+export function calledByCdktfCli(env: NodeJS.ProcessEnv): boolean {
+  return env.CDKTF_CONTEXT_JSON !== undefined || env.SYNTH_HCL_OUTPUT !== undefined;
+}
+
+/**
+ * `outdir` defaults to what the cdktf CLI asks for (CDKTF_OUTDIR), else cdktf.out. Under the cdktf CLI the checked
+ * stack is written by cdktf's own `app.synth()`, so that every mode of the CLI gets what it expects: `--hcl` (cdk.tf
+ * and metadata.json, SYNTH_HCL_OUTPUT), the context it passes, its manifest. `npm run synth` keeps the fast writer.
+ */
+export function synthesize(
+  source: DataFile,
+  backend: StateBackend,
+  outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out",
+  env: NodeJS.ProcessEnv = process.env,
+): SynthResult {
   const existed = existsSync(outdir);
   // cdktf's App creates its outdir at once; a refused synth removes it again if it did not exist before.
+  // It reads SYNTH_HCL_OUTPUT and CDKTF_CONTEXT_JSON from process.env itself (cdktf 0.21.0, lib/app.ts constructor).
   const app = new App({ outdir });
+  const stackFile = `${outdir}/stacks/${source.config.stack}/${app.manifest.stackFileName}`;
   try {
     const { stack, tf, report } = buildAndCheck(source, app, backend);
     if (report.violations.length > 0) throw new GuardrailError(report, source.file, stackFile, source.locate);
-    writeSynthesized(app, stack, tf);
-    return { outdir, stackFile, report, imports: tf.import?.length ?? 0 };
+    if (calledByCdktfCli(env)) app.synth();
+    else writeSynthesized(app, stack, tf);
+    return { outdir, stackFile, report, imports: tf.import?.length ?? 0, ...(app.hclOutput ? { hclOf: tf } : {}) };
   } catch (error) {
     if (!existed) rmSync(outdir, { recursive: true, force: true });
     throw error;

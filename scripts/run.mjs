@@ -47,6 +47,8 @@ export function bundle(entry) {
       format: "cjs",
       metafile: true,
       write: false,
+      // Loads its HCL parser (WebAssembly) from files beside its own module: required from node_modules at run time.
+      external: ["@cdktf/hcl2json"],
       absWorkingDir: root,
       logLevel: "warning",
     });

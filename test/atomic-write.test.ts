@@ -53,7 +53,14 @@ describe("writeFileAtomic / writeFilesAtomic", () => {
     const [a, b] = [join(dir, "cdk.tf.json"), join(dir, "manifest.json")];
     writeFileSync(a, "{}");
     writeFileSync(b, "{}");
-    const error = withFullDisk(10, () => thrown(() => writeFilesAtomic([{ file: a, text: "0123456789" }, { file: b, text: "more than ten bytes" }])));
+    const error = withFullDisk(10, () =>
+      thrown(() =>
+        writeFilesAtomic([
+          { file: a, text: "0123456789" },
+          { file: b, text: "more than ten bytes" },
+        ]),
+      ),
+    );
     expect(error.message).toBe(`cannot write ${b}: ENOSPC (no space left on device); nothing was changed`);
     expect([readFileSync(a, "utf8"), readFileSync(b, "utf8")]).toEqual(["{}", "{}"]);
     expect(readdirSync(dir).sort()).toEqual(["cdk.tf.json", "manifest.json"]);
@@ -74,14 +81,21 @@ describe("withFileLock", () => {
     const file = join(folder(), "access.yaml");
     expect(withFileLock(file, () => readFileSync(`${file}.lock`, "utf8"))).toBe(`${process.pid}\n`);
     expect(existsSync(`${file}.lock`)).toBe(false);
-    expect(() => withFileLock(file, () => { throw new Error("refused"); })).toThrow("refused");
+    expect(() =>
+      withFileLock(file, () => {
+        throw new Error("refused");
+      }),
+    ).toThrow("refused");
     expect(existsSync(`${file}.lock`)).toBe(false);
   });
 
   it("waits while another running process holds the lock, then takes it", async () => {
     const file = join(folder(), "access.yaml");
     const lock = `${file}.lock`;
-    const holder = spawn(process.execPath, ["-e", `const fs = require("fs"); fs.writeFileSync(${JSON.stringify(lock)}, process.pid + "\\n"); setTimeout(() => fs.unlinkSync(${JSON.stringify(lock)}), 400);`]);
+    const holder = spawn(process.execPath, [
+      "-e",
+      `const fs = require("fs"); fs.writeFileSync(${JSON.stringify(lock)}, process.pid + "\\n"); setTimeout(() => fs.unlinkSync(${JSON.stringify(lock)}), 400);`,
+    ]);
     while (!existsSync(lock)) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(withFileLock(file, () => readFileSync(lock, "utf8"), 10_000)).toBe(`${process.pid}\n`);
     await new Promise((resolve) => holder.on("close", resolve));
@@ -90,7 +104,9 @@ describe("withFileLock", () => {
   it("gives up after the timeout, and reports a lock left by a process that is not running, without taking it over", () => {
     const file = join(folder(), "access.yaml");
     writeFileSync(`${file}.lock`, `${process.pid}\n`);
-    expect(thrown(() => withFileLock(file, () => 1, 200)).message).toBe(`${file}.lock is held by process ${process.pid} (another run) for over 0.2 s; nothing was written`);
+    expect(thrown(() => withFileLock(file, () => 1, 200)).message).toBe(
+      `${file}.lock is held by process ${process.pid} (another run) for over 0.2 s; nothing was written`,
+    );
     writeFileSync(`${file}.lock`, "999999999\n"); // above any pid Linux hands out (pid_max is at most 2^22)
     expect(thrown(() => withFileLock(file, () => 1)).message).toBe(
       `${file}.lock was left by process 999999999, which is no longer running: remove it, then run the command again; nothing was written`,
@@ -116,10 +132,11 @@ describe("account:add on the file system", () => {
     writeDataFile(file);
     const edited = `${DEFAULT_TEXT}# saved by an editor meanwhile\n`;
     const result = runAccountAdd(args(file), {
-      update: (f, edit) => updateDataFile(f, (text) => {
-        writeFileSync(f, edited);
-        return edit(text);
-      }),
+      update: (f, edit) =>
+        updateDataFile(f, (text) => {
+          writeFileSync(f, edited);
+          return edit(text);
+        }),
       env: {},
     });
     expect(result.code).toBe(1);

@@ -69,9 +69,9 @@ describe("--help of every npm script this repository defines (npm run bench: its
     ["e2e:tools", ["scripts/e2e-tools.mjs"]],
   ];
 
-  it("lists exactly the commands package.json defines, but bench and the tools' own (typecheck: tsc, test:mutation: stryker, test:e2e and test:e2e:provider: jest)", () => {
+  it("lists exactly the commands package.json defines, but bench and the tools' own (typecheck: tsc, test:mutation: stryker, test:e2e and test:e2e:provider: jest, lint and format: biome)", () => {
     const scripts = Object.keys(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts).sort();
-    expect(scripts.filter((name) => !["bench", "typecheck", "test:mutation", "test:e2e", "test:e2e:provider"].includes(name))).toEqual(COMMANDS.map(([name]) => name).sort());
+    expect(scripts.filter((name) => !["bench", "typecheck", "test:mutation", "test:e2e", "test:e2e:provider", "lint", "format"].includes(name))).toEqual(COMMANDS.map(([name]) => name).sort());
   });
 
   it.each(COMMANDS)("npm run %s -- --help prints usage, options and exit codes, exits 0, and writes nothing", (name, script) => {
