@@ -14,6 +14,9 @@ const NOT_ONE_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 export function freeTextProblem(text: string): string | undefined {
   if (NOT_ONE_LINE.test(text)) return "is not one line of printable text (line breaks, tabs and control characters are refused)";
   if (text.length > MAX_FREE_TEXT) return `is ${text.length} characters long, at most ${MAX_FREE_TEXT} are allowed`;
+  // Free text reaches cdk.tf.json as strings (outputs, descriptions), where Terraform reads `${...}` as an expression
+  // and `%{...}` as a template directive: a data file could make Terraform evaluate code into state.
+  if (/[$%]\{/.test(text)) return "holds ${ or %{, which Terraform would evaluate as an expression or a template directive in the outputs and state";
   return undefined;
 }
 

@@ -24,7 +24,7 @@ function freeTexts(input: RuleInput): [string, string][] {
 
 export const freeTextOneLine: Rule = {
   id: "TEXT-001",
-  explanation: `Free text (description, usedBy, justification, a suppression's reason) is one printable line of at most ${MAX_FREE_TEXT} characters: it is copied into outputs, ACCESS.md and the merge-request note, where a line break or a long text could inject or hide content.`,
+  explanation: `Free text (description, usedBy, justification, a suppression's reason) is one printable line of at most ${MAX_FREE_TEXT} characters, without ${"${"} or %{: it is copied into outputs (so into state), ACCESS.md and the merge-request note, where a line break or a long text could inject or hide content and Terraform would evaluate an expression or a template directive.`,
   fix: `write one short line (at most ${MAX_FREE_TEXT} characters); link to a ticket for more`,
   check: (input) =>
     freeTexts(input).flatMap(([path, text]) => {
