@@ -227,7 +227,7 @@ describe.each(Object.entries(ENGINES).filter(([name]) => name === "terraform"))(
       data.accounts.find((a: any) => a.name === "svc-deployer").passwordVersion = 0;
     };
     ws.synth(current);
-    await e.vault.root.must("POST", "auth/jwt/role/nexus-ci", { token_ttl: 1200 });
+    await e.vault.root.must("POST", "auth/jwt/role/nexus-ci", { role_type: "jwt", token_ttl: 1200 });
     const planned = await ws.plan();
     expect(planned.plan.code).toBe(2);
     expect(planned.plan.stdout).toMatch(/~ token_ttl += 1200 -> 900/);
@@ -348,7 +348,7 @@ describe.each(Object.entries(ENGINES).filter(([name]) => name === "terraform"))(
       expect((await metadataOf(e, account)).current_version).toBe(1);
     }
     const role = (await e.vault.root.must("GET", "auth/jwt/role/nexus-ci")).data;
-    expect(role).toMatchObject({ user_claim: "project_id", bound_claims: { namespace_id: "9" } });
+    expect(role).toMatchObject({ user_claim: "project_id", bound_claims: { namespace_id: ["9"] } });
     expect((await ws.plan()).plan.code).toBe(0);
   });
 });
@@ -381,6 +381,8 @@ describe.each(Object.entries(ENGINES).filter(([name]) => name === "tofu"))("%s (
     ws.synth((data) => (data.accounts = data.accounts.filter((a: any) => a.name !== "svc-deployer")));
     const planned = await ws.tf(["plan", "-input=false"]);
     expect(planned.code).toBe(1);
-    expect(planned.stderr).toContain("Instance cannot be destroyed");
+    // OpenTofu says "Resource instance cannot be destroyed" and names the instance.
+    expect(planned.stderr).toContain("Resource instance cannot be destroyed");
+    expect(planned.stderr).toContain('terraform_data.account_guard["svc-deployer"]');
   });
 });
