@@ -105,20 +105,28 @@ const metadataOf = async (e: E2e, account: string) => (await e.vault.root.must("
 const passwordAt = async (e: E2e, account: string, version?: number) =>
   (await e.vault.root.must("GET", `${secretPath(account)}${version ? `?version=${version}` : ""}`)).data.data.password;
 
-describe.each(Object.entries(ENGINES).filter(([name]) => name === "terraform"))("%s with terraform-provider-vault 5.6.0 on a real Vault", (_name, engine) => {
+/** The engines of the run by name ("terraform", "tofu"), for describe.each. */
+const engine = (name: string) => Object.entries(ENGINES).filter(([found]) => found === name);
+
+/**
+ * The run's servers and a workspace on them, a random password per account, and the secrets the roles read but the
+ * stack does not write (in production they exist already) put in Vault.
+ */
+async function setUp(engineBin: string, name: string): Promise<{ e: E2e; ws: Workspace; passwords: Record<string, string> }> {
+  const e = await startE2e({ apply: false });
+  const passwords = Object.fromEntries(e.config.accounts.map((account) => [passwordVariableName(account.name), randomSecret()]));
+  for (const [path, data] of Object.entries(e.secrets)) if (!path.startsWith("nexus/")) await e.vault.root.must("POST", `secret/data/${path}`, { data });
+  return { e, ws: new Workspace(e, engineBin, name), passwords };
+}
+
+describe.each(engine("terraform"))("%s with terraform-provider-vault 5.6.0 on a real Vault", (_name, engineBin) => {
   let e: E2e;
   let ws: Workspace;
-  const passwords: Record<string, string> = {};
-  const all = () => Object.fromEntries(Object.entries(passwords));
+  let passwords: Record<string, string> = {};
+  const all = () => ({ ...passwords });
 
   beforeAll(async () => {
-    e = await startE2e({ apply: false });
-    ws = new Workspace(e, engine, "cwiq");
-    for (const account of e.config.accounts) passwords[passwordVariableName(account.name)] = randomSecret();
-    // The secrets the roles read but this stack does not write (in production they exist already).
-    for (const [path, data] of Object.entries(e.secrets)) {
-      if (!path.startsWith("nexus/")) await e.vault.root.must("POST", `secret/data/${path}`, { data });
-    }
+    ({ e, ws, passwords } = await setUp(engineBin, "cwiq"));
   });
   afterAll(async () => {
     const everything = ws?.outputs.join("\n") ?? "";
@@ -265,17 +273,15 @@ const PIPELINE = {
   gitlabTokenPath: "ci/vault-ci-access/gitlab-token",
 };
 
-describe.each(Object.entries(ENGINES).filter(([name]) => name === "terraform"))("%s run by the repository's own pipeline roles (defect 3)", (_name, engine) => {
+describe.each(engine("terraform"))("%s run by the repository's own pipeline roles (defect 3)", (_name, engineBin) => {
   let e: E2e;
   let ws: Workspace;
-  const passwords: Record<string, string> = {};
+  let passwords: Record<string, string> = {};
   const login = async (role: string, claims: Record<string, string>) =>
     (await e.vault.root.withToken(undefined).must("POST", "auth/jwt/login", { role, jwt: e.gitlab.sign(e.gitlab.jobClaims({ project_id: "4242", ...claims })) })).auth.client_token as string;
 
   beforeAll(async () => {
-    e = await startE2e({ apply: false });
-    ws = new Workspace(e, engine, "pipeline");
-    for (const account of e.config.accounts) passwords[passwordVariableName(account.name)] = randomSecret();
+    ({ e, ws, passwords } = await setUp(engineBin, "pipeline"));
     ws.synth((data) => (data.pipeline = structuredClone(PIPELINE)));
     await ws.must(["init", "-input=false"]);
     await ws.must(["apply", "-input=false", "-auto-approve"], { vars: passwords });
@@ -306,14 +312,13 @@ describe.each(Object.entries(ENGINES).filter(([name]) => name === "terraform"))(
   });
 });
 
-describe.each(Object.entries(ENGINES).filter(([name]) => name === "terraform"))("%s adopting a hand-made setup", (_name, engine) => {
+describe.each(engine("terraform"))("%s adopting a hand-made setup", (_name, engineBin) => {
   let e: E2e;
   let ws: Workspace;
   const handSet: Record<string, string> = {};
 
   beforeAll(async () => {
-    e = await startE2e({ apply: false });
-    ws = new Workspace(e, engine, "adopt");
+    ({ e, ws } = await setUp(engineBin, "adopt"));
     // The hand-made production: the method, its config, the role (bound the old way), a policy per path, the secrets.
     const root = e.vault.root;
     await root.must("POST", "sys/auth/jwt", { type: "jwt", description: "made by hand" });
@@ -353,15 +358,12 @@ describe.each(Object.entries(ENGINES).filter(([name]) => name === "terraform"))(
   });
 });
 
-describe.each(Object.entries(ENGINES).filter(([name]) => name === "tofu"))("%s (OpenTofu) with the same stack", (_name, engine) => {
+describe.each(engine("tofu"))("%s (OpenTofu) with the same stack", (_name, engineBin) => {
   let e: E2e;
   let ws: Workspace;
-  const passwords: Record<string, string> = {};
+  let passwords: Record<string, string> = {};
   beforeAll(async () => {
-    e = await startE2e({ apply: false });
-    ws = new Workspace(e, engine, "tofu");
-    for (const account of e.config.accounts) passwords[passwordVariableName(account.name)] = randomSecret();
-    for (const [path, data] of Object.entries(e.secrets)) if (!path.startsWith("nexus/")) await e.vault.root.must("POST", `secret/data/${path}`, { data });
+    ({ e, ws, passwords } = await setUp(engineBin, "tofu"));
   });
   afterAll(async () => {
     await e?.stop();
