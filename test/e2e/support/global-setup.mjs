@@ -40,7 +40,7 @@ export default async function globalSetup() {
     ...(terraform ? [] : ["engine:  no `terraform` on PATH: the engine scenarios run with OpenTofu only"]),
     "provider: none (the module registry refuses terraform-provider-vault v5.6.0 and the GitLab provider: test/e2e/support/provider-standin.ts makes the Vault provider's API calls instead)",
     `go:      ${go}`,
-    `logs:    ${process.env.E2E_RUN_DIR}`,
+    `logs:    ${process.env.E2E_RUN_DIR} (removed after the run unless a test fails)`,
   ];
   process.stderr.write(`\ne2e versions\n  ${lines.join("\n  ")}\n\n`);
 }
