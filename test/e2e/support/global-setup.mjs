@@ -42,7 +42,7 @@ export default async function globalSetup() {
       ? `provider: terraform-provider-vault 5.6.0 from the filesystem mirror ${process.env.E2E_VAULT_PROVIDER_MIRROR} (E2E_VAULT_PROVIDER_MIRROR; not built by this repository: the registry refuses it); no GitLab provider`
       : "provider: none (the module registry refuses terraform-provider-vault v5.6.0 and the GitLab provider: test/e2e/support/provider-standin.ts makes the Vault provider's API calls instead)",
     `go:      ${go}`,
-    `logs:    ${process.env.E2E_RUN_DIR}`,
+    `logs:    ${process.env.E2E_RUN_DIR} (removed after the run unless a test fails)`,
   ];
   process.stderr.write(`\ne2e versions\n  ${lines.join("\n  ")}\n\n`);
 }

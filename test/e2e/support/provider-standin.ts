@@ -109,8 +109,9 @@ const PLANNERS: Record<(typeof ORDER)[number], (address: string, config: Config)
     return {
       address,
       calls: [
-        // Create: sys/auth/<path> with type (Default "jwt", :45-52), description and local (:233-243; vault/api
-        // sys_auth.go:95-100 EnableAuthWithOptions, MountInput sys_mounts.go:391-403, zero values for the rest).
+        // Create: sys/auth/<path> with type (Default "jwt", :45-52), description and local (:233-243; vault/api v1.22.0,
+        // the provider's pin: sys_auth.go:95-100 EnableAuthWithOptions, MountInput sys_mounts.go:391-403, zero values
+        // for the rest).
         { method: "POST", path: `sys/auth/${path}`, body: { type: c.type ?? "jwt", description: c.description ?? "", local: c.local ?? false, config: {}, seal_wrap: false, external_entropy_access: false } },
         // ... then Update writes auth/<path>/config (:250, :422, jwtConfigEndpoint :445-447). No tune in this stack.
         { method: "POST", path: `auth/${path}/config`, body: config },
@@ -128,7 +129,7 @@ const PLANNERS: Record<(typeof ORDER)[number], (address: string, config: Config)
     only(address, c, ["name", "policy"]);
     return {
       address,
-      // sys/policies/acl/<name> with {policy} (resource_policy.go:48-52; vault/api sys_policy.go:92-101).
+      // sys/policies/acl/<name> with {policy} (resource_policy.go:48-52; vault/api v1.22.0 sys_policy.go:92-101).
       calls: [{ method: "PUT", path: `sys/policies/acl/${c.name}`, body: { policy: c.policy } }],
       // Read: the policy text (resource_policy.go:86-93).
       readBacks: [{ address, path: `sys/policies/acl/${c.name}`, expected: { policy: c.policy }, actual: (d) => ({ policy: d.policy }) }],
