@@ -178,7 +178,7 @@ function synthesizeRevision(commit: string, label: string, config: string | unde
     if (!existsSync(join(dir, "scripts", "synth.mjs"))) {
       throw new UsageError(`base ${label} has no scripts/synth.mjs: synthesize it yourself and pass its cdktf.out directory`);
     }
-    // The base's own code with this checkout's packages (the lockfile rarely changes; when it did, see README).
+    // The base's own code with this checkout's packages (the lockfile rarely changes; when it did, see docs/review-access-change.md).
     symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
     const synth = spawnSync(process.execPath, [join(dir, "scripts", "synth.mjs"), ...(config ? ["--config", config] : [])], {
       cwd: dir,

@@ -110,7 +110,7 @@ export function insertAccount(text: string, request: AccountRequest, file = DEFA
     const line = lineCounter.linePos((accounts as Node).range?.[0] ?? 0).line;
     const what = isSeq(accounts) ? "a flow list ([...])" : isMap(accounts) ? "a map" : `the value ${JSON.stringify((accounts as Scalar).value)}`;
     throw new UsageError(
-      `${file}:${line}: accounts: is ${what}; account:add adds a "- name: ..." item to a block list, so nothing was written. Write accounts as a block list, one "- name:" item per account (README, "The data file"), and run it again.`,
+      `${file}:${line}: accounts: is ${what}; account:add adds a "- name: ..." item to a block list, so nothing was written. Write accounts as a block list, one "- name:" item per account (docs/data-file.md), and run it again.`,
     );
   }
   // The edit is textual; prove it means exactly "one more account, nothing else" before anyone relies on it.
@@ -241,7 +241,7 @@ export function addAccount(text: string, file: string, request: AccountRequest):
 
 
 /**
- * What makes `npm test` pass again after any change to access.yaml, in order (README "Everyday tasks"): the generated
+ * What makes `npm test` pass again after any change to access.yaml, in order (docs/change-access.md): the generated
  * files, then the one test that follows the live data on purpose, the reviewed snapshot of its stack.
  */
 export const REGENERATE_STEPS = [

@@ -89,7 +89,7 @@ export function renderSecretsTemplate(config: Config): string {
   const sampleVariables = sample.filter((v) => v.path === samplePath).map((v) => `$${v.variable}`);
   doc.commentBefore = [
     ` GENERATED from the access data file by \`npm run ci-template\`. Do not edit: change the data file and run it again`,
-    ` (a test fails when this file is stale). README "The CI template".`,
+    ` (a test fails when this file is stale). docs/ci-template.md.`,
     ``,
     ` A platform job reads its role's secrets by extending the role's hidden job:`,
     ``,
@@ -184,7 +184,7 @@ export function renderPipelineTemplate(config: Config): string {
   });
   doc.commentBefore = [
     ` GENERATED from the access data file (its \`pipeline\` section) by \`npm run ci-template\`. Do not edit.`,
-    ` Included by .gitlab-ci.yml: the Vault login of this repository's plan and apply jobs. README "The repository's pipeline".`,
+    ` Included by .gitlab-ci.yml: the Vault login of this repository's plan and apply jobs. docs/enable-pipeline.md.`,
     ...(pipeline
       ? [` Plan: role ${pipeline.plan.name} (project ${pipeline.projectId}). Apply: role ${pipeline.apply.name} (project ${pipeline.projectId}, protected refs).`]
       : [` The data file has no \`pipeline\` section, so there are no pipeline roles and the plan and apply jobs are skipped.`]),
@@ -219,7 +219,7 @@ function pipelineJob(config: Config, pipeline: PipelineConfig, kind: "plan" | "a
           ? [
               ...readFunctions(config.vault.kvMount, role.name),
               `vs_read ${tokenPath}`,
-              `GITLAB_TOKEN=$(vs_key token) || vs_fail "${kvDataPath(config.vault.kvMount, tokenPath)} has no key token: put the GitLab token there (README \\"The repository's pipeline\\")."`,
+              `GITLAB_TOKEN=$(vs_key token) || vs_fail "${kvDataPath(config.vault.kvMount, tokenPath)} has no key token: put the GitLab token there (docs/enable-pipeline.md)."`,
               `export GITLAB_TOKEN`,
               `echo "vault-secrets: read ${kvDataPath(config.vault.kvMount, tokenPath)} into GITLAB_TOKEN"`,
             ]
@@ -232,7 +232,7 @@ function pipelineJob(config: Config, pipeline: PipelineConfig, kind: "plan" | "a
 
 function unconfiguredJob() {
   return {
-    before_script: ["echo 'access-pipeline: the data file has no pipeline section, so this job has no Vault role (README, The repository pipeline).' >&2; exit 1"],
+    before_script: ["echo 'access-pipeline: the data file has no pipeline section, so this job has no Vault role (docs/enable-pipeline.md).' >&2; exit 1"],
   };
 }
 

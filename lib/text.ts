@@ -4,7 +4,7 @@
  * the merge-request note; a URL or state address may carry a token. Nothing here prints a secret part.
  */
 
-/** Longest free text a data file may hold in one field (one line, README "The data file"). */
+/** Longest free text a data file may hold in one field (one line, docs/data-file.md). */
 export const MAX_FREE_TEXT = 200;
 
 /** Line breaks, tabs and other control or invisible line-separator characters: free text is one printable line. */

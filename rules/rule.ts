@@ -44,7 +44,7 @@ export interface Rule {
   /** One line: how to comply. */
   readonly fix: string;
   /**
-   * Present only on the few rules a `suppress` entry may waive, with why waiving them is safe (README "Guardrails").
+   * Present only on the few rules a `suppress` entry may waive, with why waiving them is safe (docs/RULES.md).
    * Every other rule cannot be suppressed: a waiver written in the same merge request as the mistake is no guardrail.
    */
   readonly waivable?: string;

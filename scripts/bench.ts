@@ -290,7 +290,7 @@ out("| target | measured (x floor) | met |");
 out("|---|---|---|");
 for (const [target, measured, met] of targets) out(`| ${target} | ${measured} | ${met === undefined ? "not measured" : met ? "yes" : "**no**"} |`);
 out();
-out("How the synth and the tests are kept fast: README, Speed.");
+out("How the synth and the tests are kept fast: docs/development.md, Speed.");
 
 // The end-to-end section is measured by hand (it needs Go and minutes of building): kept as it was written.
 const previous = existsSync(join(root, "BENCHMARKS.md")) ? readFileSync(join(root, "BENCHMARKS.md"), "utf8") : "";

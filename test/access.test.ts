@@ -19,7 +19,7 @@ import { capabilitiesOn, pathMatches } from "../lib/granted-access";
  */
 let BASE: any;
 let report: string;
-// In beforeAll, not at module or describe scope: jest skips it when Stryker selects none of these tests (README,
+// In beforeAll, not at module or describe scope: jest skips it when Stryker selects none of these tests (docs/development.md,
 // Mutation testing), and a mutant that breaks the synth fails these tests instead of the whole file.
 beforeAll(() => {
   BASE = synthesizeInMemory(loadDataFile(DEFAULT_FILE));

@@ -15,7 +15,7 @@ import type { Config } from "../lib/config";
 import { defaultConfig } from "./support/fixtures";
 
 const GITLAB = "https://gitlab.shared.cwiq.io";
-// In beforeAll, not at module or describe scope: jest skips it when Stryker selects none of these tests (README, Mutation testing).
+// In beforeAll, not at module or describe scope: jest skips it when Stryker selects none of these tests (docs/development.md, Mutation testing).
 let config: Config;
 beforeAll(() => {
   config = defaultConfig();

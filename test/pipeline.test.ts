@@ -28,7 +28,7 @@ let example: Config;
 let tf: any;
 let planPolicy: string;
 let applyPolicy: string;
-// In beforeAll, not at module scope: jest skips it when Stryker selects none of these tests (README, Mutation testing).
+// In beforeAll, not at module scope: jest skips it when Stryker selects none of these tests (docs/development.md, Mutation testing).
 beforeAll(() => {
   example = configFrom(exampleData(), "examples/with-pipeline.yaml");
   tf = synthStack(example);

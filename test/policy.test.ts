@@ -50,7 +50,7 @@ describe("names", () => {
   });
 });
 
-// In beforeAll, not at describe scope: jest skips it when Stryker selects none of these tests (README, Mutation testing).
+// In beforeAll, not at describe scope: jest skips it when Stryker selects none of these tests (docs/development.md, Mutation testing).
 describe("every policy of the default stack", () => {
   let policies: { name: string; policy: string }[];
   beforeAll(() => {

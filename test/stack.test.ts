@@ -14,7 +14,7 @@ const CI_PATHS = [
 ];
 const policyOf = (path: string) => `kv-read.secret.${path.replace(/\//g, ".")}`;
 
-// In beforeAll, not at describe scope: jest skips it when Stryker selects none of these tests (README, Mutation testing).
+// In beforeAll, not at describe scope: jest skips it when Stryker selects none of these tests (docs/development.md, Mutation testing).
 describe("the default stack (CWIQ, frozen in test/fixtures/cwiq-frozen.yaml)", () => {
   let json: any;
   let resources: any;

@@ -153,7 +153,7 @@ describe.each(Object.entries(ENGINES).filter(([name]) => name === "terraform"))(
 
   it("3. refuses a rotation without its password before anything is written (plan guard at plan, the provider at apply)", async () => {
     // What this also shows: the plugin SDK records the planned version in state even though the update failed, so a
-    // rotation applied without its password is lost until passwordVersion is raised again (README, rotation). The
+    // rotation applied without its password is lost until passwordVersion is raised again (docs/rotate-password.md). The
     // plan guard is what stops it before the apply.
     ws.synth((data) => (data.accounts.find((a: any) => a.name === "svc-executor").passwordVersion = 2));
     const planned = await ws.plan();
