@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { DOCUMENTED_RULES } from "../rules";
 import { withRuleTable, type AttackSummary } from "../rules/table";
-import { writeFileAtomic } from "../lib/atomic-write";
-import { answerHelp, exitWithError, UsageError } from "../lib/cli";
+import { writeFileAtomic } from "../lib/synth/atomic-write";
+import { answerHelp, exitWithError, UsageError } from "../lib/synth/cli";
 
 const HELP = `usage: npm run rules
 

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { type Config, ConfigError, loadConfig, parseConfig } from "../lib/config";
+import { type Config, ConfigError, loadConfig, parseConfig } from "../lib/model/config";
 import { configFrom, DEFAULT_FILE, defaultData, problemsAfter } from "./support/data";
 
 /** The ConfigError a change to the default data produces (fails the test if there is none). */

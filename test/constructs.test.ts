@@ -11,7 +11,7 @@ import { CiRole } from "../constructs/ci-role";
 import { ReadPolicy } from "../constructs/read-policy";
 import { ServiceAccountSecret } from "../constructs/service-account-secret";
 import { VaultAddrVariable } from "../constructs/vault-addr-variable";
-import type { Config } from "../lib/config";
+import type { Config } from "../lib/model/config";
 import { defaultConfig } from "./support/fixtures";
 
 const GITLAB = "https://gitlab.shared.cwiq.io";

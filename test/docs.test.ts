@@ -96,14 +96,14 @@ describe("the documentation", () => {
 describe("docProblems", () => {
   const fixture: DocTree = {
     scripts: ["synth", "access:diff"],
-    exists: (path) => ["README.md", "docs/a.md", "lib/config.ts", ".ci/plan-guard.jq", "scripts/synth.mjs"].includes(path),
+    exists: (path) => ["README.md", "docs/a.md", "lib/model/config.ts", ".ci/plan-guard.jq", "scripts/synth.mjs"].includes(path),
     markdown: (path) => (path === "docs/a.md" ? "# Title\n\n## After any change to `access.yaml`\n" : path === "README.md" ? "# Readme\n" : undefined),
   };
 
   it("accepts commands, files and links that exist", () => {
     const text = [
       "npm run synth && npm run access:diff -- main; node scripts/synth.mjs; jq -f .ci/plan-guard.jq",
-      "`lib/config.ts:170-232`, `test/<file>.test.ts`, `test/e2e/*.e2e.test.ts`",
+      "`lib/model/config.ts:170-232`, `test/<file>.test.ts`, `test/e2e/*.e2e.test.ts`",
       "[a](a.md), [b](a.md#after-any-change-to-accessyaml), [c](#title), [d](../README.md#readme)",
     ].join("\n");
     expect(docProblems("docs/a.md", text, fixture)).toEqual([]);

@@ -5,11 +5,11 @@ import { Testing } from "cdktf";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { AccountRefusedError, addAccount, insertAccount, parseAccountAddArgs, REGENERATE_STEPS, runAccountAdd, updateDataFile, type AccountRequest } from "../lib/account-add";
-import { ConfigError, parseConfig, parseDataFile } from "../lib/config";
-import { buildAndCheck } from "../lib/synth";
-import { diffStacks } from "../lib/stack-diff";
-import { summarize, UsageError } from "../lib/cli";
+import { AccountRefusedError, addAccount, insertAccount, parseAccountAddArgs, REGENERATE_STEPS, runAccountAdd, updateDataFile, type AccountRequest } from "../lib/operations/account-add";
+import { ConfigError, parseConfig, parseDataFile } from "../lib/model/config";
+import { buildAndCheck } from "../lib/synth/synth";
+import { diffStacks } from "../lib/review/stack-diff";
+import { summarize, UsageError } from "../lib/synth/cli";
 import { configFrom, DEFAULT_TEXT, defaultData, ROOT, synthStack } from "./support/fixtures";
 
 /** The real rule pack's verdict on data, in memory: violations as "RULE path: message", suppressions, and the stack. */

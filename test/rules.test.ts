@@ -7,7 +7,7 @@ import { formatViolation, runRules } from "../rules/rule";
 import { parsePolicyRules } from "../rules/terraform-json";
 import { asInput, inputFor, resynthesize, synthesizedJson, type MutableInput } from "./support/rule-input";
 import { parse } from "yaml";
-import { type Config, parseConfig } from "../lib/config";
+import { type Config, parseConfig } from "../lib/model/config";
 
 const role = (i: MutableInput) => i.tf.resource.vault_jwt_auth_backend_role["nexus-ci"];
 const backend = (i: MutableInput) => i.tf.resource.vault_jwt_auth_backend.jwt;

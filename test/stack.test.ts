@@ -1,5 +1,5 @@
 import { parse } from "@cdktf/hcl2json";
-import { loadConfig } from "../lib/config";
+import { loadConfig } from "../lib/model/config";
 import { configFrom, defaultConfig, defaultData, LIVE_FILE, synthStack } from "./support/fixtures";
 
 const GITLAB = "https://gitlab.shared.cwiq.io";

@@ -10,9 +10,9 @@
  */
 import { existsSync, mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadDataFile } from "../../lib/config";
-import { synthesizeInMemory } from "../../lib/synth";
-import { passwordVariableName } from "../../lib/naming";
+import { loadDataFile } from "../../lib/model/config";
+import { synthesizeInMemory } from "../../lib/synth/synth";
+import { passwordVariableName } from "../../lib/model/naming";
 import { randomSecret, startE2e, writeE2eDataFile, type E2e } from "./support/e2e";
 import { run, type RunResult } from "./support/run";
 

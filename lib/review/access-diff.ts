@@ -6,18 +6,18 @@
  * - neutral: changes nobody's access (descriptions, user_claim, claim_mappings, secret metadata, a secret written here).
  * When a change cannot be placed (a changed policy that is not plain path blocks, a bound-claim value swapped for
  * another), it counts as widening: a reviewer looks at it rather than nobody. Pure: two Terraform JSONs in,
- * changes and Markdown out. Reads the JSON with the same reader as ACCESS.md (lib/granted-access.ts).
+ * changes and Markdown out. Reads the JSON with the same reader as ACCESS.md (lib/review/granted-access.ts).
  *
  * That reader models some attributes of some resource types, not the whole JSON. So the structural diff
- * (lib/stack-diff.ts) is taken as well, and every block or attribute that differs and that the sections above do not
+ * (lib/review/stack-diff.ts) is taken as well, and every block or attribute that differs and that the sections above do not
  * model (a role's bound_subject or token_type, an auth method's oidc_discovery_ca_pem or tune, a secret's
  * disable_read, a resource type such as vault_identity_group or vault_generic_endpoint, a provider setting) is
  * listed as `unclassified`, which counts like a widening: the diff never says "no change" when the Terraform differs.
  */
-import type { TerraformJson } from "../rules/terraform-json";
+import type { TerraformJson } from "../../rules/terraform-json";
 import { describeClaim, formatCapabilities, formatTtl } from "./access-report";
 import { blocks, diffStacks, isObject, same } from "./stack-diff";
-import { SECRET_IGNORED_CHANGES } from "../constructs/service-account-secret";
+import { SECRET_IGNORED_CHANGES } from "../../constructs/service-account-secret";
 import {
   readGrantedAccess,
   type AuthMethod,
@@ -29,8 +29,8 @@ import {
   type PathGrant,
   type StoredSecret,
 } from "./granted-access";
-import { compareText } from "./order";
-import { codeBlock } from "./text";
+import { compareText } from "../model/order";
+import { codeBlock } from "../model/text";
 
 /** `unclassified`: the Terraform differs where the access diff does not model it; it needs review like a widening. */
 export type Impact = "widening" | "narrowing" | "neutral" | "unclassified";
@@ -106,7 +106,7 @@ export function renderAccessDiff(changes: readonly AccessChange[], base: string)
         ? `**Access may widen: ${needs(unclassified, " that the access diff cannot classify")} a security owner's approval.** ${rest}`
         : `**No widening.** ${rest}`;
   const sections = SECTIONS.filter(({ impact }) => count(impact) > 0).map(({ impact, title: name, intro }) =>
-    // Lines carry data-file text (reasons, paths): one line each, in a fence no line can close (lib/text.ts).
+    // Lines carry data-file text (reasons, paths): one line each, in a fence no line can close (lib/model/text.ts).
     [`### ${name} (${count(impact)})`, "", ...(intro ? [intro, ""] : []), codeBlock("diff", changes.filter((c) => c.impact === impact).map((c) => c.line))].join("\n"),
   );
   return `${[title, summary, ...sections, "Computed from the synthesized Terraform JSON of both sides (`npm run access:diff`); `ACCESS.md`'s diff shows the whole picture."].join("\n\n")}\n`;
@@ -476,7 +476,7 @@ interface BlockModel {
 
 const GITLAB_VARIABLE: BlockModel = { modelled: ["key", "group", "project", "value", "masked", "protected", "raw", "environment_scope", "variable_type", "description"] };
 
-/** Resource types the sections above read (lib/granted-access.ts), and exactly which of their attributes. */
+/** Resource types the sections above read (lib/review/granted-access.ts), and exactly which of their attributes. */
 const RESOURCE_MODELS: Readonly<Record<string, BlockModel>> = {
   vault_jwt_auth_backend: {
     // jwt_validation_pubkeys is read as a count only: a key swapped for another is unclassified.
@@ -615,7 +615,7 @@ function usedByWrittenSecret(tf: TerraformJson, address: string): boolean {
 const topLevelKeys = (block: unknown): string[] => (isObject(block) ? Object.keys(block).filter((key) => key !== "//").sort(compareText) : []);
 
 /**
- * Every block and attribute that differs between the two stacks (lib/stack-diff.ts) and that the sections above do
+ * Every block and attribute that differs between the two stacks (lib/review/stack-diff.ts) and that the sections above do
  * not account for: `unclassified` (a security owner reads it), or `neutral` where the model says why it is.
  */
 function unmodelledChanges(base: TerraformJson, head: TerraformJson, diff: ReturnType<typeof diffStacks>): AccessChange[] {

@@ -305,7 +305,7 @@ export interface DataFile {
   readonly file: string;
   readonly config: Config;
   readonly data: unknown;
-  /** trust.yaml beside the data file (lib/trust.ts), checked by the TRUST-* guardrails. */
+  /** trust.yaml beside the data file (lib/model/trust.ts), checked by the TRUST-* guardrails. */
   readonly trust: Trust;
   /** Line and column of a field, for messages (`access.yaml:12:7: roles[0].tokenTtl: ...`). */
   readonly locate?: Locator;

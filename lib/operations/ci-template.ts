@@ -3,7 +3,7 @@
  *
  * - templates/vault-secrets.gitlab-ci.yml: one hidden job per CI role (`.vault-secrets-<role>`) that platform jobs
  *   extend: an ID token with the role's audience, a login to the role, and each secret the role may read, key by key,
- *   in a CI variable named after path and key (lib/naming.ts secretVariableName).
+ *   in a CI variable named after path and key (lib/model/naming.ts secretVariableName).
  * - .ci/access-pipeline.gitlab-ci.yml: the login of this repository's own plan and apply jobs (the `pipeline`
  *   section), included by .gitlab-ci.yml.
  *
@@ -13,9 +13,9 @@
  * input, not on its command line, and responses that may hold a token or a secret are never printed.
  */
 import { Document } from "yaml";
-import type { Config, PipelineConfig, RoleConfig } from "./config";
-import { deriveAccess } from "./access";
-import { kvDataPath, secretsTemplateJobName, secretVariableName } from "./naming";
+import type { Config, PipelineConfig, RoleConfig } from "../model/config";
+import { deriveAccess } from "../model/access";
+import { kvDataPath, secretsTemplateJobName, secretVariableName } from "../model/naming";
 import { pipelineBoundClaims } from "./pipeline-access";
 
 export const SECRETS_TEMPLATE_FILE = "templates/vault-secrets.gitlab-ci.yml";
@@ -289,7 +289,7 @@ function loginScript(t: LoginTarget): string[] {
   return [
     `vs_split() { vs_status=\${vs_response##*$vs_nl}; vs_body=\${vs_response%$vs_nl*}; }  # curl -w appends the HTTP status on a line of its own`,
     `vs_errors() { printf '%s' "$vs_body" | jq -r '(.errors // []) | join("; ")' 2>/dev/null || true; }`,
-    // Vault answers most refused logins with 400 and names the cause only in its error text (lib/ci-template.ts).
+    // Vault answers most refused logins with 400 and names the cause only in its error text (lib/operations/ci-template.ts).
     `vs_login_error() { printf '%s' "$vs_body" | jq -r '(.errors // []) | join("; ") | ${classify} else "" end' 2>/dev/null || true; }`,
     `vs_rc=0`,
     // A JWT is three base64url segments and a role name is [a-z0-9-], so both go into the JSON as they are: checked

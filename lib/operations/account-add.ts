@@ -1,17 +1,17 @@
 /**
  * `npm run account:add`: adds a Nexus service account to the data file, text in, text out.
  *
- * The new entry is checked by the same code as synth (the schema in lib/config.ts and the rule pack through
- * lib/synth.ts), in memory, before anything is written; this file only edits the text and explains the result.
+ * The new entry is checked by the same code as synth (the schema in lib/model/config.ts and the rule pack through
+ * lib/synth/synth.ts), in memory, before anything is written; this file only edits the text and explains the result.
  */
 import { parseDocument, isMap, isScalar, isSeq, Document, LineCounter, type Node, type Scalar, type YAMLSeq } from "yaml";
-import { type Config, type DataFile, ConfigError, NEXUS_PERMISSIONS_ALLOWED, parseDataFile, readDataFileText } from "./config";
-import { withFileLock, writeFileAtomic } from "./atomic-write";
-import { GuardrailError, synthesizeInMemory } from "./synth";
-import { CONFIG_OPTION_HELP, configFileFrom, DEFAULT_CONFIG_FILE, describeError, UsageError, wantsHelp } from "./cli";
-import { accountSecretPath, passwordVariableName, readPolicyName } from "./naming";
-import { describePlan, diffStacks, type StackDiff } from "./stack-diff";
-import type { TerraformJson } from "../rules/terraform-json";
+import { type Config, type DataFile, ConfigError, NEXUS_PERMISSIONS_ALLOWED, parseDataFile, readDataFileText } from "../model/config";
+import { withFileLock, writeFileAtomic } from "../synth/atomic-write";
+import { GuardrailError, synthesizeInMemory } from "../synth/synth";
+import { CONFIG_OPTION_HELP, configFileFrom, DEFAULT_CONFIG_FILE, describeError, UsageError, wantsHelp } from "../synth/cli";
+import { accountSecretPath, passwordVariableName, readPolicyName } from "../model/naming";
+import { describePlan, diffStacks, type StackDiff } from "../review/stack-diff";
+import type { TerraformJson } from "../../rules/terraform-json";
 
 export interface AccountRequest {
   readonly name: string;

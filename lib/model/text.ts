@@ -35,7 +35,7 @@ export function redactCredentials(value: string): string {
 
 /**
  * Text shown inside Markdown prose or a table cell: one line, no Markdown or HTML syntax that could format or inject.
- * A table cell escapes `|` itself (lib/access-report.ts cell).
+ * A table cell escapes `|` itself (lib/review/access-report.ts cell).
  */
 export function escapeMarkdown(text: string): string {
   return oneLine(text).replace(/[\\`*_[\]<>]/g, (c) => `\\${c}`);
