@@ -1,6 +1,6 @@
 /**
  * `npm run test:e2e:provider`: the end-to-end scenarios that need terraform-provider-vault 5.6.0, which the module
- * registry refuses (docs: README "End-to-end tests"). Same harness as `npm run test:e2e`; the provider comes from a
+ * registry refuses (docs: docs/development.md "End-to-end tests"). Same harness as `npm run test:e2e`; the provider comes from a
  * filesystem mirror named by E2E_VAULT_PROVIDER_MIRROR, and the suite fails, saying so, without one.
  * @type {import('jest').Config}
  */

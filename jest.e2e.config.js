@@ -1,5 +1,5 @@
 /**
- * `npm run test:e2e`: the end-to-end tests against a real Vault server (test/e2e, README "End-to-end tests"). Not part
+ * `npm run test:e2e`: the end-to-end tests against a real Vault server (test/e2e, docs/development.md "End-to-end tests"). Not part
  * of `npm test`. The global setup builds the pinned programs first (cached outside the repository) and prints every
  * version used; a failing test file prints the last lines of its servers' logs.
  * @type {import('jest').Config}

@@ -1,9 +1,9 @@
 /** Reads the access data file, builds the stack, checks it against the guardrails, and writes cdk.tf.json. */
-import { loadDataFile } from "./lib/config";
-import { answerHelp, exitWithError, summarize, SYNTH_HELP, synthOptionsFrom } from "./lib/cli";
-import { synthesize } from "./lib/synth";
-import { skipCreationStackTraces } from "./lib/creation-stacks";
-import { checkHclFile } from "./lib/stack-hcl";
+import { loadDataFile } from "./lib/model/config";
+import { answerHelp, exitWithError, summarize, SYNTH_HELP, synthOptionsFrom } from "./lib/synth/cli";
+import { synthesize } from "./lib/synth/synth";
+import { skipCreationStackTraces } from "./lib/synth/creation-stacks";
+import { checkHclFile } from "./lib/synth/stack-hcl";
 
 answerHelp(process.argv.slice(2), SYNTH_HELP);
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Posts (or, on later pushes, updates) one note on the merge request with the access diff.
 # Usage: sh .ci/mr-note.sh <markdown file>. Needs ACCESS_DIFF_NOTE_TOKEN, the pipeline's one static credential (a
-# project access token of this project, Reporter, scope api only, masked: README "The repository's pipeline",
+# project access token of this project, Reporter, scope api only, masked: docs/enable-pipeline.md,
 # "Enabling it"; CI_JOB_TOKEN cannot write notes), curl, jq and GitLab's predefined CI_API_V4_URL, CI_PROJECT_ID,
 # CI_MERGE_REQUEST_IID. The token reaches curl on standard input, never on its command line or in the log. Never
 # fails the job: the diff is the job's artifact as well.

@@ -3,9 +3,9 @@ import { LocalBackend, type TerraformRemoteState, TerraformBackend, TerraformOut
 import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
 import { GitlabProvider } from "@cdktf/provider-gitlab/lib/provider";
 import { Mount } from "@cdktf/provider-vault/lib/mount";
-import { type Config, writesPassword } from "../lib/config";
-import { accountMetadata, deriveAccess, guardrailWaivers, secretKeys } from "../lib/access";
-import { groupVariableImportId, importBlocks, jwtAuthBackendImportId, jwtRoleImportId, mountImportId, policyImportId, type Importable } from "../lib/adoption";
+import { type Config, writesPassword } from "../lib/model/config";
+import { accountMetadata, deriveAccess, guardrailWaivers, secretKeys } from "../lib/model/access";
+import { groupVariableImportId, importBlocks, jwtAuthBackendImportId, jwtRoleImportId, mountImportId, policyImportId, type Importable } from "../lib/operations/adoption";
 import { GitlabJwtAuth } from "./gitlab-jwt-auth";
 import { CiRole } from "./ci-role";
 import { ReadPolicy } from "./read-policy";
@@ -13,9 +13,9 @@ import { ServiceAccountSecret } from "./service-account-secret";
 import { VAULT_ADDR_KEY, VAULT_ADDR_SCOPE, VaultAddrVariable } from "./vault-addr-variable";
 import { PipelineRole } from "./pipeline-role";
 import { AccountGuard } from "./account-guard";
-import { derivePipelineNeeds } from "../lib/pipeline-access";
-import { terraformId } from "../lib/naming";
-import { repairStackHcl } from "../lib/stack-hcl";
+import { derivePipelineNeeds } from "../lib/operations/pipeline-access";
+import { terraformId } from "../lib/model/naming";
+import { repairStackHcl } from "../lib/synth/stack-hcl";
 
 /** Where Terraform keeps state. */
 export type StateBackend =
@@ -80,7 +80,7 @@ export class VaultCiAccessStack extends TerraformStack {
       }
     }
     // An account whose password was set by hand (passwordVersion 0) has no secret here: Terraform neither imports
-    // nor writes it until its first rotation (lib/adoption.ts says why a KV secret is never imported).
+    // nor writes it until its first rotation (lib/operations/adoption.ts says why a KV secret is never imported).
     const removed: Removed[] = [];
     for (const account of config.accounts) {
       if (writesPassword(account)) new ServiceAccountSecret(this, `account-${account.name}`, { mount: kvMount, account });
@@ -119,7 +119,7 @@ export class VaultCiAccessStack extends TerraformStack {
       description: "Per KV v2 data path granted or written here: the names of the keys stored there (never values)",
       value: secretKeys(config, access),
     });
-    // What the secrets' custom_metadata cannot hold (lib/access.ts accountMetadata says why): for ACCESS.md and reviewers.
+    // What the secrets' custom_metadata cannot hold (lib/model/access.ts accountMetadata says why): for ACCESS.md and reviewers.
     new TerraformOutput(this, "account_metadata", {
       description: "Per Nexus account secret: its Nexus permissions, who uses it and who reads it (roles and workloads)",
       value: accountMetadata(config),
@@ -131,7 +131,7 @@ export class VaultCiAccessStack extends TerraformStack {
     }
   }
 
-  /** `cdktf synth --hcl`: cdktf's HCL with the stack-level blocks it mis-renders or drops put right (lib/stack-hcl.ts). */
+  /** `cdktf synth --hcl`: cdktf's HCL with the stack-level blocks it mis-renders or drops put right (lib/synth/stack-hcl.ts). */
   override toHclTerraform(): { [key: string]: any } {
     const rendered = super.toHclTerraform();
     return { ...rendered, hcl: repairStackHcl(rendered.hcl, this.toTerraform()) };

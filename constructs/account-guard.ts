@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { DataResource } from "cdktf";
-import { accountSecretPath } from "../lib/naming";
+import { accountSecretPath } from "../lib/model/naming";
 
 /** The address of the guard: `terraform_data.account_guard["svc-executor"]` is one account's instance. */
 export const ACCOUNT_GUARD_ADDRESS = "terraform_data.account_guard";

@@ -1,8 +1,8 @@
 import { Construct } from "constructs";
 import { JwtAuthBackendRole } from "@cdktf/provider-vault/lib/jwt-auth-backend-role";
-import type { RoleConfig } from "../lib/config";
-import { parseDuration } from "../lib/duration";
-import { sortedByKey } from "../lib/order";
+import type { RoleConfig } from "../lib/model/config";
+import { parseDuration } from "../lib/model/duration";
+import { sortedByKey } from "../lib/model/order";
 
 export interface CiRoleProps {
   /** Mount path of the JWT auth method (a reference to it, so the role is created after the mount). */

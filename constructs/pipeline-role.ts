@@ -1,10 +1,10 @@
 import { Construct } from "constructs";
 import { JwtAuthBackendRole } from "@cdktf/provider-vault/lib/jwt-auth-backend-role";
 import { Policy } from "@cdktf/provider-vault/lib/policy";
-import type { PipelineConfig } from "../lib/config";
-import { parseDuration } from "../lib/duration";
-import { pipelinePolicyName, terraformId } from "../lib/naming";
-import { pipelineBoundClaims, renderPipelinePolicy, type PathNeed, type PipelineKind } from "../lib/pipeline-access";
+import type { PipelineConfig } from "../lib/model/config";
+import { parseDuration } from "../lib/model/duration";
+import { pipelinePolicyName, terraformId } from "../lib/model/naming";
+import { pipelineBoundClaims, renderPipelinePolicy, type PathNeed, type PipelineKind } from "../lib/operations/pipeline-access";
 
 /** Claims copied into token metadata, so that Vault's audit log shows which pipeline and job did what. */
 export const PIPELINE_CLAIM_MAPPINGS = ["project_path", "ref", "pipeline_id", "job_id", "user_login"] as const;
@@ -16,7 +16,7 @@ export interface PipelineRoleProps {
   readonly pipeline: PipelineConfig;
   /** `plan` (bound to the project id only) or `apply` (also bound to protected refs). */
   readonly kind: PipelineKind;
-  /** The paths both pipeline roles need (lib/pipeline-access.ts); this role's policy takes its own column. */
+  /** The paths both pipeline roles need (lib/operations/pipeline-access.ts); this role's policy takes its own column. */
   readonly needs: readonly PathNeed[];
 }
 

@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { Policy } from "@cdktf/provider-vault/lib/policy";
-import { renderReadPolicy } from "../lib/policy";
-import { terraformId } from "../lib/naming";
+import { renderReadPolicy } from "../lib/model/policy";
+import { terraformId } from "../lib/model/naming";
 
 export interface ReadPolicyProps {
   /** Policy name, derived from the path (`kv-read.secret.nexus.svc-executor`). */

@@ -1,8 +1,8 @@
 import { Construct } from "constructs";
 import { TerraformVariable } from "cdktf";
 import { KvSecretV2 } from "@cdktf/provider-vault/lib/kv-secret-v2";
-import type { AccountConfig } from "../lib/config";
-import { accountSecretPath, passwordVariableName, terraformId } from "../lib/naming";
+import type { AccountConfig } from "../lib/model/config";
+import { accountSecretPath, passwordVariableName, terraformId } from "../lib/model/naming";
 
 /**
  * The value of `data_json_wo`: the account's username and password as JSON, or, when the password variable is not

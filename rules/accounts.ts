@@ -2,8 +2,8 @@
 import type { Finding, Rule } from "./rule";
 import { dataFinding, stackFinding } from "./rule";
 import { resourcesOf, type TfKvSecret } from "./terraform-json";
-import { ACCOUNT_NAME, writesPassword } from "../lib/config";
-import { accountSecretPath, NEXUS_SECRET_FOLDER, passwordVariableName } from "../lib/naming";
+import { ACCOUNT_NAME, writesPassword } from "../lib/model/config";
+import { accountSecretPath, NEXUS_SECRET_FOLDER, passwordVariableName } from "../lib/model/naming";
 
 export const accountSecretOneToOne: Rule = {
   id: "ACC-001",

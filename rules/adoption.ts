@@ -1,8 +1,8 @@
 /** Rules for adoption mode: taking over the hand-made production setup must neither fail nor change a password. */
 import type { Finding, Rule } from "./rule";
 import { dataFinding, stackFinding } from "./rule";
-import { writesPassword } from "../lib/config";
-import { accountSecretPath } from "../lib/naming";
+import { writesPassword } from "../lib/model/config";
+import { accountSecretPath } from "../lib/model/naming";
 
 const KV_SECRET = "vault_kv_secret_v2";
 
@@ -30,7 +30,7 @@ export const adoptionKeepsPasswords: Rule = {
 export const importsNeverReadSecrets: Rule = {
   id: "ADOPT-002",
   explanation: "Import blocks target resources the stack declares, never a KV secret: importing one reads its data into state, and the provider rewrites it on the next update.",
-  fix: "adopt an account by passwordVersion 0 (lib/adoption.ts explains why); do not import KV secrets",
+  fix: "adopt an account by passwordVersion 0 (lib/operations/adoption.ts explains why); do not import KV secrets",
   check: (input) => {
     const declared = new Set(Object.entries(input.tf.resource ?? {}).flatMap(([type, byName]) => Object.keys(byName).map((name) => `${type}.${name}`)));
     return (input.tf.import ?? []).flatMap((block, i) => {

@@ -1,7 +1,7 @@
 /** Rules for the data file's free text, which reaches outputs (so Terraform state), ACCESS.md and the merge-request note. */
 import type { Rule, RuleInput } from "./rule";
 import { dataFinding } from "./rule";
-import { freeTextProblem, MAX_FREE_TEXT } from "../lib/text";
+import { freeTextProblem, MAX_FREE_TEXT } from "../lib/model/text";
 
 /** Every free-text field of the data file, with where it is. */
 function freeTexts(input: RuleInput): [string, string][] {

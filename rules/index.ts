@@ -37,12 +37,12 @@ export const suppressionsApply: Rule = {
 export const onlyWaivableRulesSuppressed: Rule = {
   id: "SUP-002",
   explanation:
-    "Only the rules whose waiver is documented as safe (the waivable column of the README rule table) can be suppressed; every other rule holds whatever the data file says, so the merge request that makes a mistake cannot also waive it.",
+    "Only the rules whose waiver is documented as safe (the waivable column of the rule table in docs/RULES.md) can be suppressed; every other rule holds whatever the data file says, so the merge request that makes a mistake cannot also waive it.",
   fix: "remove the suppression and fix the finding it was meant to hide",
   check: () => [],
 };
 
-/** Every rule the README documents: the pack and the two suppression checks. */
+/** Every rule docs/RULES.md documents: the pack and the two suppression checks. */
 export const DOCUMENTED_RULES: readonly Rule[] = [...RULES, suppressionsApply, onlyWaivableRulesSuppressed];
 
 /** The ids of the rules a suppression may waive. */

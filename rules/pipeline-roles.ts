@@ -9,8 +9,8 @@ import { stackFinding } from "./rule";
 import { pipelineRoles, policiesByName, type PipelineRoleView } from "./context";
 import { parsePolicyRules, type TfAuthBackend, type TfKvSecret, type TfPolicy, type TfRole } from "./terraform-json";
 import { MAX_TOKEN_TTL_SECONDS } from "./roles";
-import { gitlabTokenNeed, PROVIDER_NEEDS, type PathNeed, type PipelineKind } from "../lib/pipeline-access";
-import { pipelinePolicyName } from "../lib/naming";
+import { gitlabTokenNeed, PROVIDER_NEEDS, type PathNeed, type PipelineKind } from "../lib/operations/pipeline-access";
+import { pipelinePolicyName } from "../lib/model/naming";
 
 /** Claims a pipeline role may bind: the project id, and for apply the protected ref (optionally one branch). */
 const ALLOWED_CLAIMS: Record<PipelineKind, readonly string[]> = {
@@ -75,7 +75,7 @@ export const applyOnProtectedRefs: Rule = {
       .map(({ address, role }) => stackFinding(`${address}.bound_claims.ref_protected`, `is ${JSON.stringify(role.bound_claims?.ref_protected ?? null)}, must be "true"`)),
 };
 
-/** A refresh only reads; no call the provider makes on refresh needs sudo (lib/pipeline-access.ts cites each). */
+/** A refresh only reads; no call the provider makes on refresh needs sudo (lib/operations/pipeline-access.ts cites each). */
 const PLAN_CAPABILITIES = ["read"];
 
 /** Does this exact policy path reach a secret's value (a KV v2 data path, raw storage, a cubbyhole)? */
@@ -128,8 +128,8 @@ export const pipelineTokenLifetime: Rule = {
 export const pipelinePoliciesExact: Rule = {
   id: "PIPE-007",
   explanation:
-    "A pipeline role carries only its own policy (pipeline.<role>, no default), which grants exactly what the synthesized resources need (lib/pipeline-access.ts applied to the Terraform JSON): nothing missing, nothing more.",
-  fix: "declare the role with the PipelineRole construct; for a new kind of Vault resource, add its paths to PROVIDER_NEEDS in lib/pipeline-access.ts",
+    "A pipeline role carries only its own policy (pipeline.<role>, no default), which grants exactly what the synthesized resources need (lib/operations/pipeline-access.ts applied to the Terraform JSON): nothing missing, nothing more.",
+  fix: "declare the role with the PipelineRole construct; for a new kind of Vault resource, add its paths to PROVIDER_NEEDS in lib/operations/pipeline-access.ts",
   check: (input) => {
     if (!input.config.pipeline) return [];
     const { needs, unknown } = needsFromTerraform(input);

@@ -2,10 +2,10 @@
 import type { Finding, Rule, RuleInput } from "./rule";
 import { dataFinding, stackFinding } from "./rule";
 import { ciRoles, pipelineRoles, policiesByName } from "./context";
-import { closest } from "../lib/config";
-import { pathMatches } from "../lib/granted-access";
+import { closest } from "../lib/model/config";
+import { pathMatches } from "../lib/review/granted-access";
 import { parsePolicyRules } from "./terraform-json";
-import { accountSecretPath, kvDataPath, NEXUS_SECRET_FOLDER } from "../lib/naming";
+import { accountSecretPath, kvDataPath, NEXUS_SECRET_FOLDER } from "../lib/model/naming";
 import type { EntryRef } from "./rule";
 
 interface Grant {
@@ -73,7 +73,7 @@ export const noAdminOrVersionPaths: Rule = {
 export const policyTextPlain: Rule = {
   id: "POL-004",
   explanation: "A CI role's policy holds only path blocks with capabilities: parameters constraints, wrapping TTLs or unknown syntax cannot be reviewed here.",
-  fix: "render the policy with lib/policy.ts",
+  fix: "render the policy with lib/model/policy.ts",
   check: (input) => {
     const policies = policiesByName(input);
     const seen = new Set<string>();

@@ -3,7 +3,7 @@ import type { Rule } from "./rule";
 import { stackFinding } from "./rule";
 import { ciRoles, pipelineRoles } from "./context";
 import { resourcesOf, type TfRole } from "./terraform-json";
-import { parseDuration } from "../lib/duration";
+import { parseDuration } from "../lib/model/duration";
 
 /** Claims that identify by id: immutable, never reused. */
 export const ID_CLAIMS = ["namespace_id", "project_id"] as const;

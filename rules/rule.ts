@@ -3,8 +3,8 @@
  * the Terraform JSON the stack synthesizes. It returns findings; the runner turns them into violations, applies the
  * data file's suppressions, and synth refuses to write anything while a violation remains.
  */
-import type { Config, Locator } from "../lib/config";
-import type { Trust } from "../lib/trust";
+import type { Config, Locator } from "../lib/model/config";
+import type { Trust } from "../lib/model/trust";
 import type { TerraformJson } from "./terraform-json";
 
 export interface RuleInput {
@@ -44,7 +44,7 @@ export interface Rule {
   /** One line: how to comply. */
   readonly fix: string;
   /**
-   * Present only on the few rules a `suppress` entry may waive, with why waiving them is safe (README "Guardrails").
+   * Present only on the few rules a `suppress` entry may waive, with why waiving them is safe (docs/RULES.md).
    * Every other rule cannot be suppressed: a waiver written in the same merge request as the mistake is no guardrail.
    */
   readonly waivable?: string;
@@ -92,7 +92,7 @@ export function formatViolation(violation: Violation, file: string, stackFile: s
   return `${violation.rule.id} ${where}${violation.path}: ${violation.message} (fix: ${violation.rule.fix})`;
 }
 
-/** `roles[0].reads[1].path` -> `["roles", 0, "reads", 1, "path"]` (the inverse of lib/config.ts formatPath). */
+/** `roles[0].reads[1].path` -> `["roles", 0, "reads", 1, "path"]` (the inverse of lib/model/config.ts formatPath). */
 export function dataPathKeys(path: string): PropertyKey[] {
   return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]));
 }

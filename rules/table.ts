@@ -1,4 +1,4 @@
-/** The rule pack as a Markdown table, for the README (kept in sync by a test). */
+/** The rule pack as a Markdown table, for docs/RULES.md (kept in sync by a test). */
 import type { Rule } from "./rule";
 
 export const TABLE_START = "<!-- rules:start (generated from rules/index.ts; `npm run rules` rewrites it) -->";
@@ -29,10 +29,10 @@ export function renderRuleTable(rules: readonly Rule[], attacks: readonly Attack
   ].join("\n");
 }
 
-/** `readme` with the text between the markers replaced by the table. */
-export function withRuleTable(readme: string, rules: readonly Rule[], attacks: readonly AttackSummary[] = []): string {
-  const start = readme.indexOf(TABLE_START);
-  const end = readme.indexOf(TABLE_END);
-  if (start < 0 || end < start) throw new Error(`README has no ${TABLE_START} ... ${TABLE_END} section`);
-  return `${readme.slice(0, start + TABLE_START.length)}\n${renderRuleTable(rules, attacks)}\n${readme.slice(end)}`;
+/** `doc` (docs/RULES.md) with the text between the markers replaced by the table. */
+export function withRuleTable(doc: string, rules: readonly Rule[], attacks: readonly AttackSummary[] = []): string {
+  const start = doc.indexOf(TABLE_START);
+  const end = doc.indexOf(TABLE_END);
+  if (start < 0 || end < start) throw new Error(`docs/RULES.md has no ${TABLE_START} ... ${TABLE_END} section`);
+  return `${doc.slice(0, start + TABLE_START.length)}\n${renderRuleTable(rules, attacks)}\n${doc.slice(end)}`;
 }

@@ -5,8 +5,8 @@
  */
 import type { Finding, Rule, RuleInput } from "./rule";
 import { dataFinding } from "./rule";
-import { parseDuration } from "../lib/duration";
-import { redactCredentials } from "../lib/text";
+import { parseDuration } from "../lib/model/duration";
+import { redactCredentials } from "../lib/model/text";
 
 /** Every role the data file declares, with where it is: CI roles and, when declared, the two pipeline roles. */
 function declaredRoles(input: RuleInput): { at: string; audiences: readonly string[]; tokenTtl: string; tokenMaxTtl: string }[] {

@@ -2,8 +2,8 @@
  * `npm run access:diff -- <base>`: the access change from a base to this checkout, as a Markdown merge-request note.
  * Exit 0: no change, or only narrowing/neutral ones; 3: access widens; 1: an error (bad base, bad data).
  */
-import { answerHelp, exitWithError } from "../lib/cli";
-import { ACCESS_HELP, runAccessDiff } from "../lib/access-cli";
+import { answerHelp, exitWithError } from "../lib/synth/cli";
+import { ACCESS_HELP, runAccessDiff } from "../lib/review/access-cli";
 
 answerHelp(process.argv.slice(2), ACCESS_HELP["access:diff"]);
 

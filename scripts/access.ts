@@ -1,7 +1,7 @@
 /** `npm run access`: prints what the synthesized configuration grants, and writes it to ACCESS.md. */
-import { answerHelp, exitWithError } from "../lib/cli";
-import { writeFileAtomic } from "../lib/atomic-write";
-import { ACCESS_HELP, runAccessReport } from "../lib/access-cli";
+import { answerHelp, exitWithError } from "../lib/synth/cli";
+import { writeFileAtomic } from "../lib/synth/atomic-write";
+import { ACCESS_HELP, runAccessReport } from "../lib/review/access-cli";
 
 answerHelp(process.argv.slice(2), ACCESS_HELP.access);
 

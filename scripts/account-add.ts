@@ -1,5 +1,5 @@
-/** `npm run account:add`: lib/account-add.ts on the real file system and process. */
-import { runAccountAdd, updateDataFile } from "../lib/account-add";
+/** `npm run account:add`: lib/operations/account-add.ts on the real file system and process. */
+import { runAccountAdd, updateDataFile } from "../lib/operations/account-add";
 
 const { code, stdout, stderr } = runAccountAdd(process.argv.slice(2), { update: updateDataFile, env: process.env });
 process.stdout.write(stdout);

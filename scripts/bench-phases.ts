@@ -2,14 +2,14 @@
 //   node scripts/run.mjs scripts/bench-phases.ts <data file> <outdir>
 import { performance } from "node:perf_hooks";
 import { App } from "cdktf";
-import { loadDataFile } from "../lib/config";
+import { loadDataFile } from "../lib/model/config";
 import { VaultCiAccessStack } from "../constructs/access-stack";
 import { checkConfiguration } from "../rules";
-import { writeSynthesized } from "../lib/synth";
-import { stackJson } from "../lib/stack-json";
-import { skipCreationStackTraces } from "../lib/creation-stacks";
-import { renderAccessReport } from "../lib/access-report";
-import { diffTerraform } from "../lib/access-diff";
+import { writeSynthesized } from "../lib/synth/synth";
+import { stackJson } from "../lib/synth/stack-json";
+import { skipCreationStackTraces } from "../lib/synth/creation-stacks";
+import { renderAccessReport } from "../lib/review/access-report";
+import { diffTerraform } from "../lib/review/access-diff";
 
 const [file, outdir] = process.argv.slice(2);
 skipCreationStackTraces(); // as the synth command does

@@ -8,7 +8,7 @@ import { cpus, totalmem, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { stringify } from "yaml";
-import { generateData } from "../lib/generate";
+import { generateData } from "../lib/operations/generate";
 
 const CDKTF_CLI_VERSION = "0.21.0";
 const USAGE = `Usage: npm run bench [-- --help]
@@ -16,7 +16,7 @@ const USAGE = `Usage: npm run bench [-- --help]
 Measures, on this machine and against a floor measured in the same rounds (node -e "require('cdktf')"):
   - npm run synth and cdktf synth on the default data (access.yaml)
   - the synth of generated data: 3 to 3000 accounts over 1, 10 and 100 roles, phase by phase; 30000 accounts once
-  - npm test: warm, right after a one-line edit of lib/naming.ts, and cold (no caches)
+  - npm test: warm, right after a one-line edit of lib/model/naming.ts, and cold (no caches)
 and writes the tables, with the ratio of each figure to the floor, to BENCHMARKS.md. Takes several minutes and
 prints each step as it goes.
 
@@ -195,7 +195,7 @@ out();
 // 2. Growth with the number of accounts and roles.
 out("## Synth as the data grows");
 out();
-out("Generated data (lib/generate.ts): N accounts, each read by one of R roles; every role also reads one path of its own.");
+out("Generated data (lib/operations/generate.ts): N accounts, each read by one of R roles; every role also reads one path of its own.");
 out("Each run is a full `node scripts/synth.mjs --config <file>` (load, validate, construct, guardrails, write), without npm.");
 out();
 const sizes = [3, 30, 300, 3000];
@@ -250,9 +250,9 @@ out();
 out("## `npm test`");
 out();
 const tests = measure("npm test, nothing changed", 3, npmTest);
-// The everyday case: a source file just changed (lib/naming.ts: most of the code depends on it, so tsc checks it all
+// The everyday case: a source file just changed (lib/model/naming.ts: most of the code depends on it, so tsc checks it all
 // again and jest transforms it again). The copy's file is edited, never the working tree's.
-const edited = join(tree, "lib", "naming.ts");
+const edited = join(tree, "lib", "model", "naming.ts");
 const original = readFileSync(edited, "utf8");
 let edits = 0;
 const afterEdit = measure("npm test after a one-line edit", 3, npmTest, () => writeFileSync(edited, `${original}// bench edit ${++edits}\n`));
@@ -264,7 +264,7 @@ const cold = measureOnce("npm test with cold caches", npmTest, () => {
 out("| case | wall (x floor) | floor |");
 out("|---|---|---|");
 out(`| nothing changed since the last run (median of 3 after a warm-up) | ${withRatio(tests)} | ${fmt(tests.floorMs)} |`);
-out(`| right after a one-line change to lib/naming.ts, which most files import (median of 3) | ${withRatio(afterEdit)} | ${fmt(afterEdit.floorMs)} |`);
+out(`| right after a one-line change to lib/model/naming.ts, which most files import (median of 3) | ${withRatio(afterEdit)} | ${fmt(afterEdit.floorMs)} |`);
 out(`| cold caches: the first run after a clone (one run) | ${withRatio(cold)} | ${fmt(cold.floorMs)} |`);
 out();
 
@@ -290,7 +290,7 @@ out("| target | measured (x floor) | met |");
 out("|---|---|---|");
 for (const [target, measured, met] of targets) out(`| ${target} | ${measured} | ${met === undefined ? "not measured" : met ? "yes" : "**no**"} |`);
 out();
-out("How the synth and the tests are kept fast: README, Speed.");
+out("How the synth and the tests are kept fast: docs/development.md, Speed.");
 
 // The end-to-end section is measured by hand (it needs Go and minutes of building): kept as it was written.
 const previous = existsSync(join(root, "BENCHMARKS.md")) ? readFileSync(join(root, "BENCHMARKS.md"), "utf8") : "";

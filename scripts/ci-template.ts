@@ -1,12 +1,12 @@
 /**
- * `npm run ci-template`: writes the GitLab CI templates generated from the data file (lib/ci-template.ts).
+ * `npm run ci-template`: writes the GitLab CI templates generated from the data file (lib/operations/ci-template.ts).
  * `npm run ci-template -- --check` writes nothing and fails when a committed template differs from a fresh render.
  */
 import { readFileSync } from "node:fs";
-import { writeFilesAtomic } from "../lib/atomic-write";
-import { ConfigError, loadDataFile } from "../lib/config";
-import { answerHelp, CONFIG_OPTION_HELP, configFileFrom, exitWithError } from "../lib/cli";
-import { PIPELINE_TEMPLATE_FILE, renderPipelineTemplate, renderSecretsTemplate, SECRETS_TEMPLATE_FILE, TemplateError } from "../lib/ci-template";
+import { writeFilesAtomic } from "../lib/synth/atomic-write";
+import { ConfigError, loadDataFile } from "../lib/model/config";
+import { answerHelp, CONFIG_OPTION_HELP, configFileFrom, exitWithError } from "../lib/synth/cli";
+import { PIPELINE_TEMPLATE_FILE, renderPipelineTemplate, renderSecretsTemplate, SECRETS_TEMPLATE_FILE, TemplateError } from "../lib/operations/ci-template";
 
 const HELP = `usage: npm run ci-template [-- --check] [--config <file>]
 

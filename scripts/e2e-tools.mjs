@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const TOOLS_DIR = join(root, "test", "e2e", "tools");
-const INSTALL_HINT = 'README "End-to-end tests" says how to install it';
+const INSTALL_HINT = 'docs/development.md "End-to-end tests" says how to install it';
 
 /** A tool that cannot be had: the message says what is missing and how to get it. */
 export class ToolError extends Error {}

@@ -9,7 +9,7 @@ const HELP = `usage: npm test [-- <jest options>]
 
 Type-checks the whole repository (tsc -b) and runs every jest test, side by side. Jest options pass through, e.g.
 npm test -- test/stack.test.ts, npm test -- -t "account:add", or npm test -- -u to accept the snapshot diff you
-have read (after a change to access.yaml: README, Everyday tasks). Jest's own options: npx jest --help.
+have read (after a change to access.yaml: docs/change-access.md). Jest's own options: npx jest --help.
 
 exit codes:
   0  no type error and every test passed

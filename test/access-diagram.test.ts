@@ -1,14 +1,14 @@
-// ACCESS.md's picture (lib/access-diagram.ts): checked with mermaid's own parser, on the committed ACCESS.md and on
+// ACCESS.md's picture (lib/review/access-diagram.ts): checked with mermaid's own parser, on the committed ACCESS.md and on
 // fixture data. mermaid is loaded once, in one child process for every diagram of this file (test/support/mermaid-parse.mjs).
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadDataFile } from "../lib/config";
-import { synthesizeInMemory } from "../lib/synth";
-import { renderAccessReport } from "../lib/access-report";
-import { accessDiagram, DIAGRAM_LIMITS, mermaidLabel } from "../lib/access-diagram";
-import { readGrantedAccess } from "../lib/granted-access";
-import { generateData } from "../lib/generate";
+import { loadDataFile } from "../lib/model/config";
+import { synthesizeInMemory } from "../lib/synth/synth";
+import { renderAccessReport } from "../lib/review/access-report";
+import { accessDiagram, DIAGRAM_LIMITS, mermaidLabel } from "../lib/review/access-diagram";
+import { readGrantedAccess } from "../lib/review/granted-access";
+import { generateData } from "../lib/operations/generate";
 import { configFrom, ROOT, synthStack } from "./support/fixtures";
 
 type Parsed = { ok: true; type: string } | { ok: false; error: string };

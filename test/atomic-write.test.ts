@@ -1,13 +1,13 @@
 /**
- * Nothing is ever half-written (lib/atomic-write.ts): a full disk leaves every file as it was, two account:add runs at
+ * Nothing is ever half-written (lib/synth/atomic-write.ts): a full disk leaves every file as it was, two account:add runs at
  * once lose no account, and another edit made while account:add runs is not overwritten.
  */
 import { chmodSync, lstatSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FileWriteError, withFileLock, writeFileAtomic, writeFilesAtomic } from "../lib/atomic-write";
-import { runAccountAdd, updateDataFile } from "../lib/account-add";
+import { FileWriteError, withFileLock, writeFileAtomic, writeFilesAtomic } from "../lib/synth/atomic-write";
+import { runAccountAdd, updateDataFile } from "../lib/operations/account-add";
 import { DEFAULT_TEXT, writeDataFile } from "./support/data";
 import { raceAccountAdd } from "./support/account-add-race";
 import { withFullDisk } from "./support/full-disk";

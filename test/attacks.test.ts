@@ -6,9 +6,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, parseDocument } from "yaml";
-import { ConfigError, parseDataFile } from "../lib/config";
-import { GuardrailError, synthesizeInMemory } from "../lib/synth";
-import { skipCreationStackTraces } from "../lib/creation-stacks";
+import { ConfigError, parseDataFile } from "../lib/model/config";
+import { GuardrailError, synthesizeInMemory } from "../lib/synth/synth";
+import { skipCreationStackTraces } from "../lib/synth/creation-stacks";
 
 skipCreationStackTraces();
 

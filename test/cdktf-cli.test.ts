@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseHcl } from "@cdktf/hcl2json";
-import { loadDataFile } from "../lib/config";
-import { calledByCdktfCli, synthesize, synthesizeInMemory } from "../lib/synth";
-import { checkHclFile, comparableTerraform, differences, exactHeredocs, withoutTerraformBlock } from "../lib/stack-hcl";
+import { loadDataFile } from "../lib/model/config";
+import { calledByCdktfCli, synthesize, synthesizeInMemory } from "../lib/synth/synth";
+import { checkHclFile, comparableTerraform, differences, exactHeredocs, withoutTerraformBlock } from "../lib/synth/stack-hcl";
 import type { TerraformJson } from "../rules/terraform-json";
 import { ROOT } from "./support/data";
 
@@ -88,7 +88,7 @@ describe("cdktf synth --hcl", () => {
   });
 });
 
-describe("the repair of cdktf's HCL (lib/stack-hcl.ts)", () => {
+describe("the repair of cdktf's HCL (lib/synth/stack-hcl.ts)", () => {
   it("removes cdktf's terraform block whatever braces its strings hold, and nothing else", () => {
     const cdktf = 'terraform {\nrequired_providers {\nvault = {\nsource = "a}{"\n}\n}\n0 = "required_version"\n}\nprovider "vault" {\n}\n';
     expect(withoutTerraformBlock(cdktf)).toBe('\nprovider "vault" {\n}\n');

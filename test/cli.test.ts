@@ -2,9 +2,9 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { configFileFrom, synthOptionsFrom } from "../lib/cli";
-import { loadDataFile } from "../lib/config";
-import { synthesize } from "../lib/synth";
+import { configFileFrom, synthOptionsFrom } from "../lib/synth/cli";
+import { loadDataFile } from "../lib/model/config";
+import { synthesize } from "../lib/synth/synth";
 import { DEFAULT_TEXT, ROOT } from "./support/data";
 
 /**
@@ -30,7 +30,7 @@ describe("npm run synth (scripts/synth.mjs + main.ts)", () => {
     expect(run.stdout).toMatch(/role {6}nexus-ci: namespace_id=9; aud https:\/\/gitlab\.shared\.cwiq\.io; ttl 15m\/30m, 20 uses; 6 read policies/);
     const written = readFileSync(join(cwd, "cdktf.out", "stacks", "staging", "cdk.tf.json"), "utf8");
     expect(Object.keys(JSON.parse(written).resource.vault_kv_secret_v2)).toHaveLength(3);
-    // The command skips cdktf's creation stack traces (lib/creation-stacks.ts); an in-process synth keeps them.
+    // The command skips cdktf's creation stack traces (lib/synth/creation-stacks.ts); an in-process synth keeps them.
     const inProcess = join(mkdtempSync(join(tmpdir(), "synth-in-process-")), "cdktf.out");
     synthesize(loadDataFile(join(cwd, "staging.yaml")), { kind: "gitlab" }, inProcess);
     expect(written).toBe(readFileSync(join(inProcess, "stacks", "staging", "cdk.tf.json"), "utf8"));
@@ -75,7 +75,7 @@ describe("--help of every npm script this repository defines (npm run bench: its
   });
 
   it.each(COMMANDS)("npm run %s -- --help prints usage, options and exit codes, exits 0, and writes nothing", (name, script) => {
-    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const rulesDoc = readFileSync(join(ROOT, "docs", "RULES.md"), "utf8"); // what npm run rules writes
     const cwd = mkdtempSync(join(tmpdir(), "help-"));
     const [entry, ...rest] = script;
     const run = spawnSync(process.execPath, [join(ROOT, entry), ...rest, "--help"], { cwd, env: { PATH: process.env.PATH ?? "" }, encoding: "utf8" });
@@ -83,7 +83,7 @@ describe("--help of every npm script this repository defines (npm run bench: its
     expect(run.stdout).toMatch(new RegExp(`^usage: npm (run ${name.replace(":", "\\:")}|test)\\b`));
     expect(run.stdout).toMatch(/\nexit codes:\n {2}0 /);
     expect(readdirSync(cwd)).toEqual([]);
-    expect(readFileSync(join(ROOT, "README.md"), "utf8")).toBe(readme);
+    expect(readFileSync(join(ROOT, "docs", "RULES.md"), "utf8")).toBe(rulesDoc);
   }, 30_000); // a command whose bundle is stale is bundled first (scripts/run.mjs): seconds on a busy machine
 });
 

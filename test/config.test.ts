@@ -1,11 +1,11 @@
 import { join } from "node:path";
-import { type Config, ConfigError, loadConfig, parseConfig } from "../lib/config";
+import { type Config, ConfigError, loadConfig, parseConfig } from "../lib/model/config";
 import { configFrom, DEFAULT_FILE, defaultData, problemsAfter } from "./support/data";
 
 /** The ConfigError a change to the default data produces (fails the test if there is none). */
 const problemsOf = (change: (data: any) => void): string[] => problemsAfter(defaultData(), change);
 
-// In beforeAll, not at describe scope: jest skips it when Stryker selects none of these tests (README, Mutation testing).
+// In beforeAll, not at describe scope: jest skips it when Stryker selects none of these tests (docs/development.md, Mutation testing).
 describe("the default data file (CWIQ)", () => {
   let config: Config;
   beforeAll(() => {

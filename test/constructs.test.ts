@@ -11,11 +11,11 @@ import { CiRole } from "../constructs/ci-role";
 import { ReadPolicy } from "../constructs/read-policy";
 import { ServiceAccountSecret } from "../constructs/service-account-secret";
 import { VaultAddrVariable } from "../constructs/vault-addr-variable";
-import type { Config } from "../lib/config";
+import type { Config } from "../lib/model/config";
 import { defaultConfig } from "./support/fixtures";
 
 const GITLAB = "https://gitlab.shared.cwiq.io";
-// In beforeAll, not at module or describe scope: jest skips it when Stryker selects none of these tests (README, Mutation testing).
+// In beforeAll, not at module or describe scope: jest skips it when Stryker selects none of these tests (docs/development.md, Mutation testing).
 let config: Config;
 beforeAll(() => {
   config = defaultConfig();

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFile } from "node:child_process";
 import { parse } from "yaml";
-import type { Config } from "../lib/config";
+import type { Config } from "../lib/model/config";
 import {
   PIPELINE_JOBS,
   PIPELINE_TEMPLATE_FILE,
@@ -17,7 +17,7 @@ import {
   SECRETS_TEMPLATE_FILE,
   secretVariables,
   TemplateError,
-} from "../lib/ci-template";
+} from "../lib/operations/ci-template";
 import { configFrom, defaultConfig, defaultData, ROOT } from "./support/data";
 import { lintGitlabCi, lintTemplate } from "./support/gitlab-ci-lint";
 import { JWT, LOGIN_ERRORS, startFakeServers, type FakeServers } from "./support/fake-servers";
@@ -242,7 +242,7 @@ describe("CODEOWNERS", () => {
     }
   });
 
-  it("gives every input of the synth and of the access report and diff to the security owners (lib/duration.ts too)", () => {
+  it("gives every input of the synth and of the access report and diff to the security owners (lib/model/duration.ts too)", () => {
     // What the synth and the access commands are built from, found by esbuild as `npm run synth` bundles them
     // (scripts/run.mjs), packages left out: a new folder of code cannot be missed.
     const { buildSync } = require("esbuild") as typeof import("esbuild");
@@ -255,7 +255,7 @@ describe("CODEOWNERS", () => {
       ...filesUnder("lib"), ...filesUnder("constructs"), ...filesUnder("rules"), ...filesUnder("examples"), ...filesUnder("templates"), ...bundled,
       "main.ts", "scripts/synth.mjs", "scripts/run.mjs", "package.json", "package-lock.json", "cdktf.json", "tsconfig.json", "access.yaml",
     ])].sort();
-    expect(inputs).toEqual(expect.arrayContaining(["lib/duration.ts", "lib/policy.ts", "constructs/ci-role.ts", "rules/roles.ts", "main.ts", "scripts/synth.mjs"]));
+    expect(inputs).toEqual(expect.arrayContaining(["lib/model/duration.ts", "lib/model/policy.ts", "constructs/ci-role.ts", "rules/roles.ts", "main.ts", "scripts/synth.mjs"]));
     expect(inputs.filter((file) => !ownersOf(file)?.includes(SECURITY))).toEqual([]);
   });
 

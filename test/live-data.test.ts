@@ -6,10 +6,10 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type DataFile, loadDataFile } from "../lib/config";
-import { synthesizeInMemory } from "../lib/synth";
-import { renderAccessReport, reportStaleness } from "../lib/access-report";
-import { PIPELINE_TEMPLATE_FILE, renderPipelineTemplate, renderSecretsTemplate, SECRETS_TEMPLATE_FILE } from "../lib/ci-template";
+import { type DataFile, loadDataFile } from "../lib/model/config";
+import { synthesizeInMemory } from "../lib/synth/synth";
+import { renderAccessReport, reportStaleness } from "../lib/review/access-report";
+import { PIPELINE_TEMPLATE_FILE, renderPipelineTemplate, renderSecretsTemplate, SECRETS_TEMPLATE_FILE } from "../lib/operations/ci-template";
 import type { TerraformJson } from "../rules/terraform-json";
 import { LIVE_FILE, ROOT } from "./support/data";
 

@@ -5,11 +5,11 @@ import { Testing } from "cdktf";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { AccountRefusedError, addAccount, insertAccount, parseAccountAddArgs, REGENERATE_STEPS, runAccountAdd, updateDataFile, type AccountRequest } from "../lib/account-add";
-import { ConfigError, parseConfig, parseDataFile } from "../lib/config";
-import { buildAndCheck } from "../lib/synth";
-import { diffStacks } from "../lib/stack-diff";
-import { summarize, UsageError } from "../lib/cli";
+import { AccountRefusedError, addAccount, insertAccount, parseAccountAddArgs, REGENERATE_STEPS, runAccountAdd, updateDataFile, type AccountRequest } from "../lib/operations/account-add";
+import { ConfigError, parseConfig, parseDataFile } from "../lib/model/config";
+import { buildAndCheck } from "../lib/synth/synth";
+import { diffStacks } from "../lib/review/stack-diff";
+import { summarize, UsageError } from "../lib/synth/cli";
 import { configFrom, DEFAULT_TEXT, defaultData, ROOT, synthStack } from "./support/fixtures";
 
 /** The real rule pack's verdict on data, in memory: violations as "RULE path: message", suppressions, and the stack. */
@@ -98,7 +98,7 @@ describe("editing the data file", () => {
   it("refuses a flow-style accounts list, or accounts that are not a list, naming the file and line and what to write instead", () => {
     const head = DEFAULT_TEXT.slice(0, DEFAULT_TEXT.indexOf("accounts:\n"));
     const line = head.split("\n").length;
-    const advice = 'account:add adds a "- name: ..." item to a block list, so nothing was written. Write accounts as a block list, one "- name:" item per account (README, "The data file"), and run it again.';
+    const advice = 'account:add adds a "- name: ..." item to a block list, so nothing was written. Write accounts as a block list, one "- name:" item per account (docs/data-file.md), and run it again.';
     expect(() => insertAccount(`${head}accounts: [{ name: svc-a, permissions: [docker:read], readers: [nexus-ci] }]\n`, DATASTORE, "staging.yaml")).toThrow(
       new UsageError(`staging.yaml:${line}: accounts: is a flow list ([...]); ${advice}`),
     );
@@ -124,7 +124,7 @@ describe("adding svc-datastore (Docker read/write, read by nexus-ci) to the defa
   let added: ReturnType<typeof addAccount>;
   let before: any;
   let after: any;
-  // In beforeAll, not at describe scope: jest skips it when Stryker selects none of these tests (README, Mutation testing).
+  // In beforeAll, not at describe scope: jest skips it when Stryker selects none of these tests (docs/development.md, Mutation testing).
   beforeAll(() => {
     added = addAccount(DEFAULT_TEXT, "access.yaml", DATASTORE);
     before = synthStack();

@@ -7,9 +7,9 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import type { Config } from "../lib/config";
-import { derivePipelineNeeds, pipelineBoundClaims, PROVIDER_NEEDS } from "../lib/pipeline-access";
-import { renderPipelineTemplate, PIPELINE_JOBS } from "../lib/ci-template";
+import type { Config } from "../lib/model/config";
+import { derivePipelineNeeds, pipelineBoundClaims, PROVIDER_NEEDS } from "../lib/operations/pipeline-access";
+import { renderPipelineTemplate, PIPELINE_JOBS } from "../lib/operations/ci-template";
 import { checkConfiguration } from "../rules";
 import { ciRoles } from "../rules/context";
 import { parsePolicyRules } from "../rules/terraform-json";
@@ -28,7 +28,7 @@ let example: Config;
 let tf: any;
 let planPolicy: string;
 let applyPolicy: string;
-// In beforeAll, not at module scope: jest skips it when Stryker selects none of these tests (README, Mutation testing).
+// In beforeAll, not at module scope: jest skips it when Stryker selects none of these tests (docs/development.md, Mutation testing).
 beforeAll(() => {
   example = configFrom(exampleData(), "examples/with-pipeline.yaml");
   tf = synthStack(example);
@@ -141,7 +141,7 @@ describe("the pipeline roles of the example stack", () => {
   it("gives the apply role writes on exact paths, no delete where the stack prevents destroy, and no secret read but the GitLab token", () => {
     const grants = grantsIn(applyPolicy);
     expect(Object.keys(grants).filter((p) => /[*+]/.test(p))).toEqual([]);
-    // The pipeline never enables, remounts or disables the auth method (lib/pipeline-access.ts): nothing on sys/auth.
+    // The pipeline never enables, remounts or disables the auth method (lib/operations/pipeline-access.ts): nothing on sys/auth.
     expect(Object.keys(grants).filter((p) => p.startsWith("sys/auth"))).toEqual([]);
     expect(grants["sys/mounts/auth/jwt"]).toEqual(["read"]);
     expect(grants["auth/jwt/config"]).toEqual(["create", "read", "update"]);

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { renderPolicy, renderReadPolicy } from "../lib/policy";
-import { kvDataPath, readPolicyName } from "../lib/naming";
+import { renderPolicy, renderReadPolicy } from "../lib/model/policy";
+import { kvDataPath, readPolicyName } from "../lib/model/naming";
 import { policyGrants } from "./support/policy-hcl";
 import { configFrom, ROOT, synthStack } from "./support/fixtures";
-import { derivePipelineNeeds, renderPipelinePolicy } from "../lib/pipeline-access";
+import { derivePipelineNeeds, renderPipelinePolicy } from "../lib/operations/pipeline-access";
 
 describe("renderReadPolicy", () => {
   it("renders exactly one path block granting read on the KV v2 data path", () => {
@@ -50,7 +50,7 @@ describe("names", () => {
   });
 });
 
-// In beforeAll, not at describe scope: jest skips it when Stryker selects none of these tests (README, Mutation testing).
+// In beforeAll, not at describe scope: jest skips it when Stryker selects none of these tests (docs/development.md, Mutation testing).
 describe("every policy of the default stack", () => {
   let policies: { name: string; policy: string }[];
   beforeAll(() => {

@@ -3,9 +3,9 @@
  * declares, read-only on exact data paths; and generated invalid names and paths never synthesize.
  */
 import fc from "fast-check";
-import { ConfigError, validateData } from "../lib/config";
+import { ConfigError, validateData } from "../lib/model/config";
 import { trustAllowing } from "./support/data";
-import { kvDataPath, readPolicyName, accountSecretPath } from "../lib/naming";
+import { kvDataPath, readPolicyName, accountSecretPath } from "../lib/model/naming";
 import { checkConfiguration } from "../rules";
 import { parsePolicyRules } from "../rules/terraform-json";
 import { synthesizedJson } from "./support/rule-input";

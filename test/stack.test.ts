@@ -1,5 +1,5 @@
 import { parse } from "@cdktf/hcl2json";
-import { loadConfig } from "../lib/config";
+import { loadConfig } from "../lib/model/config";
 import { configFrom, defaultConfig, defaultData, LIVE_FILE, synthStack } from "./support/fixtures";
 
 const GITLAB = "https://gitlab.shared.cwiq.io";
@@ -14,7 +14,7 @@ const CI_PATHS = [
 ];
 const policyOf = (path: string) => `kv-read.secret.${path.replace(/\//g, ".")}`;
 
-// In beforeAll, not at describe scope: jest skips it when Stryker selects none of these tests (README, Mutation testing).
+// In beforeAll, not at describe scope: jest skips it when Stryker selects none of these tests (docs/development.md, Mutation testing).
 describe("the default stack (CWIQ, frozen in test/fixtures/cwiq-frozen.yaml)", () => {
   let json: any;
   let resources: any;

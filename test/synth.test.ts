@@ -4,14 +4,14 @@ import { VaultCiAccessStack } from "../constructs/access-stack";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { loadDataFile, parseDataFile } from "../lib/config";
-import { GuardrailError, synthesize } from "../lib/synth";
-import { summarize } from "../lib/cli";
+import { loadDataFile, parseDataFile } from "../lib/model/config";
+import { GuardrailError, synthesize } from "../lib/synth/synth";
+import { summarize } from "../lib/synth/cli";
 import { configFrom, DEFAULT_FILE, defaultData, ROOT, synthStack } from "./support/fixtures";
-import { stackJson } from "../lib/stack-json";
-import { FileWriteError } from "../lib/atomic-write";
+import { stackJson } from "../lib/synth/stack-json";
+import { FileWriteError } from "../lib/synth/atomic-write";
 import { withFullDisk } from "./support/full-disk";
-import { generateData } from "../lib/generate";
+import { generateData } from "../lib/operations/generate";
 import { parse } from "yaml";
 
 /** synthesize() with its output directory in a fresh temporary folder. */
@@ -132,7 +132,7 @@ describe("skipCreationStackTraces (the synth command's switch)", () => {
     jest.isolateModules(() => {
       const stackTrace = require("cdktf/lib/tokens/private/stack-trace");
       expect(stackTrace.captureStackTrace().length).toBeGreaterThan(0);
-      require("../lib/creation-stacks").skipCreationStackTraces();
+      require("../lib/synth/creation-stacks").skipCreationStackTraces();
       expect(stackTrace.captureStackTrace()).toEqual([]);
     });
   });

@@ -10,9 +10,9 @@
  */
 import { existsSync, mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadDataFile } from "../../lib/config";
-import { synthesizeInMemory } from "../../lib/synth";
-import { passwordVariableName } from "../../lib/naming";
+import { loadDataFile } from "../../lib/model/config";
+import { synthesizeInMemory } from "../../lib/synth/synth";
+import { passwordVariableName } from "../../lib/model/naming";
 import { randomSecret, startE2e, writeE2eDataFile, type E2e } from "./support/e2e";
 import { run, type RunResult } from "./support/run";
 
@@ -161,7 +161,7 @@ describe.each(engine("terraform"))("%s with terraform-provider-vault 5.6.0 on a 
 
   it("3. refuses a rotation without its password before anything is written (plan guard at plan, the provider at apply)", async () => {
     // What this also shows: the plugin SDK records the planned version in state even though the update failed, so a
-    // rotation applied without its password is lost until passwordVersion is raised again (README, rotation). The
+    // rotation applied without its password is lost until passwordVersion is raised again (docs/rotate-password.md). The
     // plan guard is what stops it before the apply.
     ws.synth((data) => (data.accounts.find((a: any) => a.name === "svc-executor").passwordVersion = 2));
     const planned = await ws.plan();

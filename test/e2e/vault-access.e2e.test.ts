@@ -4,9 +4,9 @@
  * registry refuses the provider itself): logins with GitLab ID tokens signed by the run's OIDC issuer, the token
  * Vault hands out, what it may and may not read, the logins Vault refuses, and drift made by hand.
  */
-import { deriveAccess } from "../../lib/access";
-import { parseDuration } from "../../lib/duration";
-import { accountSecretPath } from "../../lib/naming";
+import { deriveAccess } from "../../lib/model/access";
+import { parseDuration } from "../../lib/model/duration";
+import { accountSecretPath } from "../../lib/model/naming";
 import { startE2e, type E2e } from "./support/e2e";
 import type { IdTokenClaims } from "./support/fake-gitlab";
 import { driftOf, planStack } from "./support/provider-standin";

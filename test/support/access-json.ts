@@ -1,5 +1,5 @@
 /** Hand-made variations of a synthesized stack, for what the data file cannot express (roles beyond plain read). */
-import { renderPolicy } from "../../lib/policy";
+import { renderPolicy } from "../../lib/model/policy";
 
 /** A copy of `json` with an apply-like role: project 42 on protected refs, create/update on a glob and on sys/. */
 export function withApplyRole(json: any): any {

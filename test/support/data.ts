@@ -9,8 +9,8 @@
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parse } from "yaml";
-import { type Config, ConfigError, loadTrust, parseConfig, validateData } from "../../lib/config";
-import type { Trust } from "../../lib/trust";
+import { type Config, ConfigError, loadTrust, parseConfig, validateData } from "../../lib/model/config";
+import type { Trust } from "../../lib/model/trust";
 
 export const ROOT = join(__dirname, "..", "..");
 export const DEFAULT_FILE = join(ROOT, "test", "fixtures", "cwiq-frozen.yaml");
@@ -18,7 +18,7 @@ export const DEFAULT_FILE = join(ROOT, "test", "fixtures", "cwiq-frozen.yaml");
 export const LIVE_FILE = join(ROOT, "access.yaml");
 export const DEFAULT_TEXT = readFileSync(DEFAULT_FILE, "utf8");
 
-/** Writes a data file and, beside it, the fixture's trust.yaml (every data file needs one: lib/trust.ts). */
+/** Writes a data file and, beside it, the fixture's trust.yaml (every data file needs one: lib/model/trust.ts). */
 export function writeDataFile(file: string, text: string = DEFAULT_TEXT): void {
   writeFileSync(file, text);
   copyFileSync(join(dirname(DEFAULT_FILE), "trust.yaml"), join(dirname(file), "trust.yaml"));

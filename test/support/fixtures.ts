@@ -1,9 +1,9 @@
 /** Data-file builders for tests (test/support/data.ts), and the synthesized stack built from them. */
 import { App, Testing } from "cdktf";
-import type { Config } from "../../lib/config";
+import type { Config } from "../../lib/model/config";
 import { VaultCiAccessStack, type StateBackend } from "../../constructs/access-stack";
 import { defaultConfig } from "./data";
-import { skipCreationStackTraces } from "../../lib/creation-stacks";
+import { skipCreationStackTraces } from "../../lib/synth/creation-stacks";
 
 // As the synth command does: under jest every recorded stack frame is also source-mapped, a quarter of a second over
 // the suite. test/cli.test.ts keeps them on and compares its in-process synth with the command's output.

@@ -1,5 +1,5 @@
 /**
- * The test files of `npm test`, as ONE jest test file, for mutation testing only (jest.stryker.config.js; README,
+ * The test files of `npm test`, as ONE jest test file, for mutation testing only (jest.stryker.config.js; docs/development.md,
  * Mutation testing). Stryker runs jest once per mutant; as separate files, every file would load cdktf, zod and the
  * providers again for each of about 1500 mutants, even when none of its tests is selected. Here they load once per
  * mutant. Each file's tests sit in a describe named after the file, so a file's top-level beforeAll runs only when

@@ -2,10 +2,10 @@
 import { Testing } from "cdktf";
 import type { RuleInput } from "../../rules/rule";
 import { VaultCiAccessStack } from "../../constructs/access-stack";
-import type { Config } from "../../lib/config";
-import { stackJson } from "../../lib/stack-json";
+import type { Config } from "../../lib/model/config";
+import { stackJson } from "../../lib/synth/stack-json";
 import { defaultConfig, defaultData, trustFor } from "./data";
-import { skipCreationStackTraces } from "../../lib/creation-stacks";
+import { skipCreationStackTraces } from "../../lib/synth/creation-stacks";
 
 skipCreationStackTraces(); // as in ./fixtures.ts
 

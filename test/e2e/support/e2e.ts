@@ -8,11 +8,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { loadDataFile, type Config } from "../../../lib/config";
-import { deriveAccess } from "../../../lib/access";
-import { accountSecretPath, passwordVariableName } from "../../../lib/naming";
-import { synthesizeInMemory } from "../../../lib/synth";
-import { trustFileFor } from "../../../lib/trust";
+import { loadDataFile, type Config } from "../../../lib/model/config";
+import { deriveAccess } from "../../../lib/model/access";
+import { accountSecretPath, passwordVariableName } from "../../../lib/model/naming";
+import { synthesizeInMemory } from "../../../lib/synth/synth";
+import { trustFileFor } from "../../../lib/model/trust";
 import { defaultData } from "../../support/data";
 import { startFakeGitlab, type FakeGitlab } from "./fake-gitlab";
 import { applyPlanned, planStack, type PlannedResource, type StackJson } from "./provider-standin";
@@ -36,7 +36,7 @@ export function writeE2eDataFile(dir: string, urls: { gitlab: string; vault: str
 }
 
 /**
- * The trust anchors (lib/trust.ts) that admit exactly this data file: its URLs, group, mount, audiences and bound ids,
+ * The trust anchors (lib/model/trust.ts) that admit exactly this data file: its URLs, group, mount, audiences and bound ids,
  * with the production limits. The run's loopback servers are trust anchors only here, in a temporary folder.
  */
 function trustFor(data: any): unknown {

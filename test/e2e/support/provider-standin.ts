@@ -5,7 +5,7 @@
  * for the resource types the stack uses, with the values of a synthesized cdk.tf.json; each mapping cites the
  * provider's source at tag v5.6.0 (vault/<file>.go:<line>). It proves what Vault does with the synthesized values
  * (who can log in, with which policies, reading what); it does NOT prove the provider's own translation of them,
- * which only a real provider run can (README "End-to-end tests").
+ * which only a real provider run can (docs/development.md "End-to-end tests").
  *
  * Scope: the first apply on an empty Vault (Create), and the read-back comparison a plan's refresh would make
  * (Read), used after apply and to detect drift. Updates, imports and deletes are not modelled. A resource type or

@@ -6,8 +6,8 @@
  * Pure and sorted: it changes exactly when access changes, and the staleness test covers it with the rest of ACCESS.md.
  */
 import type { GrantedAccess } from "./granted-access";
-import { compareText } from "./order";
-import { oneLine } from "./text";
+import { compareText } from "../model/order";
+import { oneLine } from "../model/text";
 
 /**
  * mermaid refuses a diagram longer than maxTextSize characters or draws only the first maxEdges arrows (its

@@ -15,7 +15,7 @@ import { parse as parseYaml } from "yaml";
 
 /** A name that is safe as a Vault role name, a Terraform address and a GitLab/Vault identifier. */
 const ROLE_NAME = /^[a-z][a-z0-9-]*[a-z0-9]$/;
-/** House rule for Nexus service accounts (DOMAIN.md). */
+/** House rule for Nexus service accounts (docs/organisation.md). */
 export const ACCOUNT_NAME = /^svc-[a-z0-9-]+$/;
 /** One segment of a KV path: lower-case, no glob (`*`, `+`), no `..`, no `/`, no `.`. */
 export const PATH_SEGMENT = /^[a-z0-9][a-z0-9-]*$/;
@@ -124,7 +124,7 @@ const pipelineRoleFields = {
 
 /**
  * This repository's own GitLab pipeline (plan in merge requests, apply from the protected default branch). Optional:
- * without it no pipeline role is declared and the pipeline skips plan and apply. README "The repository's pipeline".
+ * without it no pipeline role is declared and the pipeline skips plan and apply. docs/enable-pipeline.md.
  */
 const pipeline = z.strictObject({
   /** GitLab project id of THIS repository (Settings > General). Both roles are bound to it, and to nothing wider. */
@@ -155,7 +155,7 @@ const account = z.strictObject({
   readers: uniqueList(z.string()).default([]),
   /**
    * How many times Terraform has written this account's password; raise by one to rotate (a new KV version).
-   * 0: the password in Vault was set by hand and Terraform leaves the secret alone (README "Adopt the existing setup").
+   * 0: the password in Vault was set by hand and Terraform leaves the secret alone (docs/adopt.md).
    */
   /**
    * CI may never read this account's secret (a deploy credential of workloads): POL-008 refuses any CI or pipeline
@@ -305,7 +305,7 @@ export interface DataFile {
   readonly file: string;
   readonly config: Config;
   readonly data: unknown;
-  /** trust.yaml beside the data file (lib/trust.ts), checked by the TRUST-* guardrails. */
+  /** trust.yaml beside the data file (lib/model/trust.ts), checked by the TRUST-* guardrails. */
   readonly trust: Trust;
   /** Line and column of a field, for messages (`access.yaml:12:7: roles[0].tokenTtl: ...`). */
   readonly locate?: Locator;
@@ -394,7 +394,7 @@ function pathOf(ancestors: readonly unknown[], node: unknown): PropertyKey[] {
 export function loadTrust(dataFile: string): Trust {
   const file = trustFileFor(dataFile);
   const text = readTrustText(file);
-  if (text === undefined) throw new ConfigError(file, [" cannot read the trust file: every data file needs trust.yaml beside it (README \"Trust anchors\")"]);
+  if (text === undefined) throw new ConfigError(file, [" cannot read the trust file: every data file needs trust.yaml beside it (docs/data-file.md \"Trust anchors\")"]);
   let data: unknown;
   try {
     data = parseYaml(text);

@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App, Manifest } from "cdktf";
 import { writeFilesAtomic } from "./atomic-write";
-import type { DataFile, Locator } from "./config";
-import { VaultCiAccessStack, type StateBackend } from "../constructs/access-stack";
-import { checkConfiguration } from "../rules";
-import { formatViolation, type RuleReport } from "../rules/rule";
-import type { TerraformJson } from "../rules/terraform-json";
+import type { DataFile, Locator } from "../model/config";
+import { VaultCiAccessStack, type StateBackend } from "../../constructs/access-stack";
+import { checkConfiguration } from "../../rules";
+import { formatViolation, type RuleReport } from "../../rules/rule";
+import type { TerraformJson } from "../../rules/terraform-json";
 import { stackJson } from "./stack-json";
 
 export interface SynthResult {
@@ -50,7 +50,7 @@ export function buildAndCheck(source: DataFile, app: App, backend: StateBackend)
 export function writeSynthesized(app: App, stack: VaultCiAccessStack, tf: TerraformJson): void {
   const manifest = app.manifest.forStack(stack);
   mkdirSync(join(app.outdir, manifest.workingDirectory), { recursive: true });
-  // Both whole or neither (lib/atomic-write.ts), where app.manifest.writeToFile() would write in place.
+  // Both whole or neither (lib/synth/atomic-write.ts), where app.manifest.writeToFile() would write in place.
   writeFilesAtomic([
     { file: join(app.outdir, manifest.synthesizedStackPath), text: JSON.stringify(sortKeys(tf), null, 2) },
     { file: join(app.outdir, Manifest.fileName), text: stableJson(app.manifest.buildManifest()) },

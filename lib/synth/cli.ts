@@ -1,10 +1,10 @@
 /** The command-line side of synth: which data file, which state backend, what to print. */
-import type { Config } from "./config";
-import { ConfigError, writesPassword } from "./config";
+import type { Config } from "../model/config";
+import { ConfigError, writesPassword } from "../model/config";
 import { GuardrailError, type SynthResult } from "./synth";
-import { deriveAccess } from "./access";
+import { deriveAccess } from "../model/access";
 import { FileWriteError } from "./atomic-write";
-import type { StateBackend } from "../constructs/access-stack";
+import type { StateBackend } from "../../constructs/access-stack";
 
 export const DEFAULT_CONFIG_FILE = "access.yaml";
 /** For the cdktf CLI, which cannot pass arguments to the app: `ACCESS_CONFIG=staging.yaml cdktf synth`. */

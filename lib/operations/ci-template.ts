@@ -3,7 +3,7 @@
  *
  * - templates/vault-secrets.gitlab-ci.yml: one hidden job per CI role (`.vault-secrets-<role>`) that platform jobs
  *   extend: an ID token with the role's audience, a login to the role, and each secret the role may read, key by key,
- *   in a CI variable named after path and key (lib/naming.ts secretVariableName).
+ *   in a CI variable named after path and key (lib/model/naming.ts secretVariableName).
  * - .ci/access-pipeline.gitlab-ci.yml: the login of this repository's own plan and apply jobs (the `pipeline`
  *   section), included by .gitlab-ci.yml.
  *
@@ -13,9 +13,9 @@
  * input, not on its command line, and responses that may hold a token or a secret are never printed.
  */
 import { Document } from "yaml";
-import type { Config, PipelineConfig, RoleConfig } from "./config";
-import { deriveAccess } from "./access";
-import { kvDataPath, secretsTemplateJobName, secretVariableName } from "./naming";
+import type { Config, PipelineConfig, RoleConfig } from "../model/config";
+import { deriveAccess } from "../model/access";
+import { kvDataPath, secretsTemplateJobName, secretVariableName } from "../model/naming";
 import { pipelineBoundClaims } from "./pipeline-access";
 
 export const SECRETS_TEMPLATE_FILE = "templates/vault-secrets.gitlab-ci.yml";
@@ -89,7 +89,7 @@ export function renderSecretsTemplate(config: Config): string {
   const sampleVariables = sample.filter((v) => v.path === samplePath).map((v) => `$${v.variable}`);
   doc.commentBefore = [
     ` GENERATED from the access data file by \`npm run ci-template\`. Do not edit: change the data file and run it again`,
-    ` (a test fails when this file is stale). README "The CI template".`,
+    ` (a test fails when this file is stale). docs/ci-template.md.`,
     ``,
     ` A platform job reads its role's secrets by extending the role's hidden job:`,
     ``,
@@ -184,7 +184,7 @@ export function renderPipelineTemplate(config: Config): string {
   });
   doc.commentBefore = [
     ` GENERATED from the access data file (its \`pipeline\` section) by \`npm run ci-template\`. Do not edit.`,
-    ` Included by .gitlab-ci.yml: the Vault login of this repository's plan and apply jobs. README "The repository's pipeline".`,
+    ` Included by .gitlab-ci.yml: the Vault login of this repository's plan and apply jobs. docs/enable-pipeline.md.`,
     ...(pipeline
       ? [` Plan: role ${pipeline.plan.name} (project ${pipeline.projectId}). Apply: role ${pipeline.apply.name} (project ${pipeline.projectId}, protected refs).`]
       : [` The data file has no \`pipeline\` section, so there are no pipeline roles and the plan and apply jobs are skipped.`]),
@@ -219,7 +219,7 @@ function pipelineJob(config: Config, pipeline: PipelineConfig, kind: "plan" | "a
           ? [
               ...readFunctions(config.vault.kvMount, role.name),
               `vs_read ${tokenPath}`,
-              `GITLAB_TOKEN=$(vs_key token) || vs_fail "${kvDataPath(config.vault.kvMount, tokenPath)} has no key token: put the GitLab token there (README \\"The repository's pipeline\\")."`,
+              `GITLAB_TOKEN=$(vs_key token) || vs_fail "${kvDataPath(config.vault.kvMount, tokenPath)} has no key token: put the GitLab token there (docs/enable-pipeline.md)."`,
               `export GITLAB_TOKEN`,
               `echo "vault-secrets: read ${kvDataPath(config.vault.kvMount, tokenPath)} into GITLAB_TOKEN"`,
             ]
@@ -232,7 +232,7 @@ function pipelineJob(config: Config, pipeline: PipelineConfig, kind: "plan" | "a
 
 function unconfiguredJob() {
   return {
-    before_script: ["echo 'access-pipeline: the data file has no pipeline section, so this job has no Vault role (README, The repository pipeline).' >&2; exit 1"],
+    before_script: ["echo 'access-pipeline: the data file has no pipeline section, so this job has no Vault role (docs/enable-pipeline.md).' >&2; exit 1"],
   };
 }
 
@@ -289,7 +289,7 @@ function loginScript(t: LoginTarget): string[] {
   return [
     `vs_split() { vs_status=\${vs_response##*$vs_nl}; vs_body=\${vs_response%$vs_nl*}; }  # curl -w appends the HTTP status on a line of its own`,
     `vs_errors() { printf '%s' "$vs_body" | jq -r '(.errors // []) | join("; ")' 2>/dev/null || true; }`,
-    // Vault answers most refused logins with 400 and names the cause only in its error text (lib/ci-template.ts).
+    // Vault answers most refused logins with 400 and names the cause only in its error text (lib/operations/ci-template.ts).
     `vs_login_error() { printf '%s' "$vs_body" | jq -r '(.errors // []) | join("; ") | ${classify} else "" end' 2>/dev/null || true; }`,
     `vs_rc=0`,
     // A JWT is three base64url segments and a role name is [a-z0-9-], so both go into the JSON as they are: checked

@@ -3,7 +3,7 @@
  * It compares configuration, not real objects, so it is what `terraform plan` shows against a state that matches
  * the first stack.
  */
-import type { TerraformJson } from "../rules/terraform-json";
+import type { TerraformJson } from "../../rules/terraform-json";
 
 export interface BlockChange {
   /** `vault_jwt_auth_backend_role.nexus-ci`, `var.svc_datastore_password`, `output.ci_roles`, `terraform`. */

@@ -1,6 +1,6 @@
 /**
  * Every file this repository's commands write (access.yaml, cdk.tf.json and manifest.json, ACCESS.md, the CI
- * templates, the README's rule table) is written whole or not at all: the text goes to a temporary file in the same
+ * templates, the rule table of docs/RULES.md) is written whole or not at all: the text goes to a temporary file in the same
  * folder, is flushed to disk, and is renamed over the old file. rename(2) within one file system replaces the target
  * atomically, so a reader, a crash or a full disk sees the old file or the new one, never a part of either.
  *

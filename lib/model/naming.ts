@@ -50,7 +50,7 @@ export function kvMetadataPath(mount: string, path: string): string {
 /**
  * The CI variable a template job reads one secret key into: `nexus/svc-orchestrator` + `username` ->
  * `NEXUS_SVC_ORCHESTRATOR_USERNAME` (path and key, upper case, every `/` and `-` as `_`). Not injective on its own
- * (`a-b/c` and `a/b-c` meet): lib/ci-template.ts refuses a data file where two keys meet.
+ * (`a-b/c` and `a/b-c` meet): lib/operations/ci-template.ts refuses a data file where two keys meet.
  */
 export function secretVariableName(path: string, key: string): string {
   return `${path}/${key}`.toUpperCase().replace(/[^A-Z0-9]/g, "_");

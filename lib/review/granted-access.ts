@@ -13,8 +13,8 @@ import {
   type TfKvSecret,
   type TfPolicy,
   type TfRole,
-} from "../rules/terraform-json";
-import { compareText } from "./order";
+} from "../../rules/terraform-json";
+import { compareText } from "../model/order";
 
 /** A JWT auth method (`vault_jwt_auth_backend`). */
 export interface AuthMethod {

@@ -2,7 +2,7 @@
  * ACCESS.md: what a synthesized stack grants, in words, for reviewers. Pure: Terraform JSON in, Markdown out,
  * sorted, with no timestamp and no file path, so the committed file changes exactly when access changes.
  */
-import type { TerraformJson } from "../rules/terraform-json";
+import type { TerraformJson } from "../../rules/terraform-json";
 import {
   capabilitiesOn,
   readGrantedAccess,
@@ -13,9 +13,9 @@ import {
   type GrantedRole,
   type StoredSecret,
 } from "./granted-access";
-import { compareText } from "./order";
+import { compareText } from "../model/order";
 import { accessDiagram } from "./access-diagram";
-import { escapeMarkdown, oneLine } from "./text";
+import { escapeMarkdown, oneLine } from "../model/text";
 
 export const ACCESS_REPORT_FILE = "ACCESS.md";
 

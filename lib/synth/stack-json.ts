@@ -14,7 +14,7 @@
  */
 import { DefaultTokenResolver, StringConcat, TerraformElement, TerraformOutput, TerraformStack, Tokenization } from "cdktf";
 import { deepMerge } from "cdktf/lib/util";
-import type { TerraformJson } from "../rules/terraform-json";
+import type { TerraformJson } from "../../rules/terraform-json";
 
 const RESOLVER = new DefaultTokenResolver(new StringConcat());
 const resolveTokens = <T>(stack: TerraformStack, value: T): T => Tokenization.resolve(value, { scope: stack, preparing: false, resolver: RESOLVER });

@@ -6,16 +6,21 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { loadDataFile } from "./config";
-import { CONFIG_ENV, CONFIG_OPTION_HELP, DEFAULT_CONFIG_FILE, UsageError } from "./cli";
-import { synthesizeInMemory } from "./synth";
+import { dirname, join } from "node:path";
+import { loadDataFile } from "../model/config";
+import { CONFIG_ENV, CONFIG_OPTION_HELP, DEFAULT_CONFIG_FILE, UsageError } from "../synth/cli";
+import { synthesizeInMemory } from "../synth/synth";
 import { ACCESS_REPORT_FILE, renderAccessReport } from "./access-report";
 import { diffTerraform, exitCodeFor, renderAccessDiff } from "./access-diff";
-import type { TerraformJson } from "../rules/terraform-json";
+import type { TerraformJson } from "../../rules/terraform-json";
 
-/** The repository root (this file lives in lib/, its bundle in dist/: both one level down). */
-const ROOT = join(__dirname, "..");
+/** The repository root: the nearest folder above this file (lib/review/) or its bundle (dist/) with a package.json. */
+const ROOT = repositoryRoot(__dirname);
+
+function repositoryRoot(from: string): string {
+  const parent = dirname(from);
+  return existsSync(join(from, "package.json")) || parent === from ? from : repositoryRoot(parent);
+}
 const STACK_FILE = "cdk.tf.json";
 
 export interface AccessArgs {
@@ -178,7 +183,7 @@ function synthesizeRevision(commit: string, label: string, config: string | unde
     if (!existsSync(join(dir, "scripts", "synth.mjs"))) {
       throw new UsageError(`base ${label} has no scripts/synth.mjs: synthesize it yourself and pass its cdktf.out directory`);
     }
-    // The base's own code with this checkout's packages (the lockfile rarely changes; when it did, see README).
+    // The base's own code with this checkout's packages (the lockfile rarely changes; when it did, see docs/review-access-change.md).
     symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
     const synth = spawnSync(process.execPath, [join(dir, "scripts", "synth.mjs"), ...(config ? ["--config", config] : [])], {
       cwd: dir,

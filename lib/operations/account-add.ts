@@ -1,17 +1,17 @@
 /**
  * `npm run account:add`: adds a Nexus service account to the data file, text in, text out.
  *
- * The new entry is checked by the same code as synth (the schema in lib/config.ts and the rule pack through
- * lib/synth.ts), in memory, before anything is written; this file only edits the text and explains the result.
+ * The new entry is checked by the same code as synth (the schema in lib/model/config.ts and the rule pack through
+ * lib/synth/synth.ts), in memory, before anything is written; this file only edits the text and explains the result.
  */
 import { parseDocument, isMap, isScalar, isSeq, Document, LineCounter, type Node, type Scalar, type YAMLSeq } from "yaml";
-import { type Config, type DataFile, ConfigError, NEXUS_PERMISSIONS_ALLOWED, parseDataFile, readDataFileText } from "./config";
-import { withFileLock, writeFileAtomic } from "./atomic-write";
-import { GuardrailError, synthesizeInMemory } from "./synth";
-import { CONFIG_OPTION_HELP, configFileFrom, DEFAULT_CONFIG_FILE, describeError, UsageError, wantsHelp } from "./cli";
-import { accountSecretPath, passwordVariableName, readPolicyName } from "./naming";
-import { describePlan, diffStacks, type StackDiff } from "./stack-diff";
-import type { TerraformJson } from "../rules/terraform-json";
+import { type Config, type DataFile, ConfigError, NEXUS_PERMISSIONS_ALLOWED, parseDataFile, readDataFileText } from "../model/config";
+import { withFileLock, writeFileAtomic } from "../synth/atomic-write";
+import { GuardrailError, synthesizeInMemory } from "../synth/synth";
+import { CONFIG_OPTION_HELP, configFileFrom, DEFAULT_CONFIG_FILE, describeError, UsageError, wantsHelp } from "../synth/cli";
+import { accountSecretPath, passwordVariableName, readPolicyName } from "../model/naming";
+import { describePlan, diffStacks, type StackDiff } from "../review/stack-diff";
+import type { TerraformJson } from "../../rules/terraform-json";
 
 export interface AccountRequest {
   readonly name: string;
@@ -110,7 +110,7 @@ export function insertAccount(text: string, request: AccountRequest, file = DEFA
     const line = lineCounter.linePos((accounts as Node).range?.[0] ?? 0).line;
     const what = isSeq(accounts) ? "a flow list ([...])" : isMap(accounts) ? "a map" : `the value ${JSON.stringify((accounts as Scalar).value)}`;
     throw new UsageError(
-      `${file}:${line}: accounts: is ${what}; account:add adds a "- name: ..." item to a block list, so nothing was written. Write accounts as a block list, one "- name:" item per account (README, "The data file"), and run it again.`,
+      `${file}:${line}: accounts: is ${what}; account:add adds a "- name: ..." item to a block list, so nothing was written. Write accounts as a block list, one "- name:" item per account (docs/data-file.md), and run it again.`,
     );
   }
   // The edit is textual; prove it means exactly "one more account, nothing else" before anyone relies on it.
@@ -241,7 +241,7 @@ export function addAccount(text: string, file: string, request: AccountRequest):
 
 
 /**
- * What makes `npm test` pass again after any change to access.yaml, in order (README "Everyday tasks"): the generated
+ * What makes `npm test` pass again after any change to access.yaml, in order (docs/change-access.md): the generated
  * files, then the one test that follows the live data on purpose, the reviewed snapshot of its stack.
  */
 export const REGENERATE_STEPS = [

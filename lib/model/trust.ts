@@ -4,7 +4,7 @@
  * namespaces and projects a role may be bound to, and upper bounds for token lifetimes and uses.
  *
  * They live in `trust.yaml` beside the data file, which only the security owners may change (CODEOWNERS); the
- * TRUST-* guardrails (rules/trust.ts) refuse a data file that steps outside them. README "Trust anchors".
+ * TRUST-* guardrails (rules/trust.ts) refuse a data file that steps outside them. docs/data-file.md "Trust anchors".
  */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";

@@ -4,7 +4,7 @@
  * the merge-request note; a URL or state address may carry a token. Nothing here prints a secret part.
  */
 
-/** Longest free text a data file may hold in one field (one line, README "The data file"). */
+/** Longest free text a data file may hold in one field (one line, docs/data-file.md). */
 export const MAX_FREE_TEXT = 200;
 
 /** Line breaks, tabs and other control or invisible line-separator characters: free text is one printable line. */
@@ -35,7 +35,7 @@ export function redactCredentials(value: string): string {
 
 /**
  * Text shown inside Markdown prose or a table cell: one line, no Markdown or HTML syntax that could format or inject.
- * A table cell escapes `|` itself (lib/access-report.ts cell).
+ * A table cell escapes `|` itself (lib/review/access-report.ts cell).
  */
 export function escapeMarkdown(text: string): string {
   return oneLine(text).replace(/[\\`*_[\]<>]/g, (c) => `\\${c}`);

@@ -18,7 +18,7 @@
  * that does not mean the JSON the guardrails checked. test/cdktf-cli.test.ts runs the real `cdktf synth --hcl`.
  */
 import { readFileSync, rmSync } from "node:fs";
-import type { TerraformJson } from "../rules/terraform-json";
+import type { TerraformJson } from "../../rules/terraform-json";
 
 /** Top-level override keys rendered here; any other stack-level override would be lost by cdktf's HCL output. */
 const RENDERED_OVERRIDES = ["terraform", "import", "removed"];
@@ -28,7 +28,7 @@ export function repairStackHcl(cdktfHcl: string, tf: TerraformJson): string {
   const overrides: string[] = (tf["//"] as { metadata?: { overrides?: { stack?: string[] } } } | undefined)?.metadata?.overrides?.stack ?? [];
   const lost = overrides.filter((key) => !RENDERED_OVERRIDES.includes(key));
   if (lost.length > 0)
-    throw new Error(`cdktf synth --hcl: stack overrides ${lost.join(", ")} have no HCL rendering here (lib/stack-hcl.ts); they would be left out`);
+    throw new Error(`cdktf synth --hcl: stack overrides ${lost.join(", ")} have no HCL rendering here (lib/synth/stack-hcl.ts); they would be left out`);
   const blocks = [
     ...(tf.terraform ? [block("terraform", [], tf.terraform as Record<string, unknown>, TERRAFORM_BLOCKS)] : []),
     exactHeredocs(withoutTerraformBlock(cdktfHcl)).trim(),

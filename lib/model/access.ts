@@ -93,7 +93,7 @@ export function accountMetadata(config: Config): Record<string, Readonly<Record<
 /**
  * `roles/nexus-ci/JWT-013` -> the written reason, for every suppression in the data file. Published as the
  * `guardrail_waivers` output so that the access diff, which compares synthesized stacks, reports a new or changed
- * waiver as a widening (README "Which rules can be waived").
+ * waiver as a widening (docs/RULES.md).
  */
 export function guardrailWaivers(config: Config): Record<string, string> {
   const entries = (["roles", "accounts"] as const).flatMap((list) =>

@@ -39,10 +39,10 @@
  * No `delete` where the stack sets prevent_destroy (the auth method, the KV mount, the secrets): Terraform never
  * deletes them, so the apply role cannot either. Retiring one stays a deliberate act with an operator's token.
  */
-import { type Config, type PipelineConfig, writesPassword } from "./config";
-import { deriveAccess } from "./access";
-import { accountSecretPath, kvDataPath, kvMetadataPath, pipelinePolicyName } from "./naming";
-import { renderPolicy, type PolicyRule } from "./policy";
+import { type Config, type PipelineConfig, writesPassword } from "../model/config";
+import { deriveAccess } from "../model/access";
+import { accountSecretPath, kvDataPath, kvMetadataPath, pipelinePolicyName } from "../model/naming";
+import { renderPolicy, type PolicyRule } from "../model/policy";
 
 export type Capability = "create" | "read" | "update" | "delete" | "sudo";
 export type PipelineKind = "plan" | "apply";
