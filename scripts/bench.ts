@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { stringify } from "yaml";
 import { generateData } from "../lib/operations/generate";
+import { trustAdmitting } from "../lib/model/trust";
 
 const CDKTF_CLI_VERSION = "0.21.0";
 const USAGE = `Usage: npm run bench [-- --help]
@@ -204,7 +205,10 @@ const figures = new Map<string, Figure>();
 const phaseRows: string[] = [];
 const dataFile = (accounts: number, roles: number) => {
   const file = join(work, `data-${accounts}-${roles}.yaml`);
-  writeFileSync(file, stringify(generateData({ accounts, roles })));
+  const data = generateData({ accounts, roles });
+  writeFileSync(file, stringify(data));
+  // Every data file needs trust.yaml beside it (lib/model/trust.ts): one that admits exactly the generated data.
+  writeFileSync(join(dirname(file), "trust.yaml"), stringify(trustAdmitting(data)));
   return file;
 };
 const synthOf = (file: string) => () => timed(process.execPath, [join(tree, "scripts", "synth.mjs"), "--config", file], work);

@@ -52,3 +52,26 @@ export function readTrustText(file: string): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * Trust anchors that admit exactly a given data file (as parsed YAML): its URLs, group, JWT mount, the audiences its
+ * roles bind and the ids they bind (pipeline.projectId included), and a use limit that admits every role's tokenNumUses
+ * (at least `minTokenNumUses`). For generated and
+ * test data only (benchmarks, property tests, the end-to-end suite's loopback servers); never for a real data file,
+ * whose trust.yaml the security owners write.
+ */
+export function trustAdmitting(data: any, minTokenNumUses = 50): Trust {
+  const roles: any[] = [...(Array.isArray(data?.roles) ? data.roles : []), ...(data?.pipeline ? [data.pipeline.plan, data.pipeline.apply] : [])];
+  const ids = (claim: string) => (Array.isArray(data?.roles) ? data.roles : []).map((r: any) => Number(r?.boundClaims?.[claim]));
+  const valid = (values: number[]) => [...new Set(values.filter((n) => Number.isSafeInteger(n) && n > 0))];
+  return {
+    gitlab: { url: data?.gitlab?.url, groupId: data?.gitlab?.groupId },
+    vault: { url: data?.vault?.url, jwtMount: data?.vault?.jwtMount },
+    audiences: [...new Set(roles.flatMap((r) => (Array.isArray(r?.audiences) ? r.audiences : [])))] as string[],
+    bindings: { namespaceIds: valid(ids("namespace_id")), projectIds: valid([...ids("project_id"), Number(data?.pipeline?.projectId)]) },
+    limits: {
+      maxTokenTtl: "1h",
+      maxTokenNumUses: Math.max(minTokenNumUses, ...roles.map((r) => (Number.isSafeInteger(r?.tokenNumUses) ? r.tokenNumUses : 0))),
+    },
+  };
+}

@@ -10,7 +10,7 @@ import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parse } from "yaml";
 import { type Config, ConfigError, loadTrust, parseConfig, validateData } from "../../lib/model/config";
-import type { Trust } from "../../lib/model/trust";
+import { trustAdmitting, type Trust } from "../../lib/model/trust";
 
 export const ROOT = join(__dirname, "..", "..");
 export const DEFAULT_FILE = join(ROOT, "test", "fixtures", "cwiq-frozen.yaml");
@@ -62,14 +62,4 @@ export function trustFor(dataFile: string = DEFAULT_FILE): Trust {
 }
 
 /** Trust anchors that allow exactly what `data` declares (for generated data, which uses other URLs and ids). */
-export function trustAllowing(data: any): Trust {
-  const roles: any[] = Array.isArray(data?.roles) ? data.roles : [];
-  const ids = (claim: string) => [...new Set(roles.map((r) => Number(r?.boundClaims?.[claim])).filter((n) => Number.isSafeInteger(n) && n > 0))];
-  return {
-    gitlab: { url: data?.gitlab?.url, groupId: data?.gitlab?.groupId },
-    vault: { url: data?.vault?.url, jwtMount: data?.vault?.jwtMount },
-    audiences: [...new Set(roles.flatMap((r) => (Array.isArray(r?.audiences) ? r.audiences : [])))],
-    bindings: { namespaceIds: ids("namespace_id"), projectIds: ids("project_id") },
-    limits: { maxTokenTtl: "1h", maxTokenNumUses: 1000 },
-  };
-}
+export const trustAllowing = (data: any): Trust => trustAdmitting(data);

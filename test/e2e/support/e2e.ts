@@ -12,7 +12,7 @@ import { loadDataFile, type Config } from "../../../lib/model/config";
 import { deriveAccess } from "../../../lib/model/access";
 import { accountSecretPath, passwordVariableName } from "../../../lib/model/naming";
 import { synthesizeInMemory } from "../../../lib/synth/synth";
-import { trustFileFor } from "../../../lib/model/trust";
+import { trustAdmitting, trustFileFor } from "../../../lib/model/trust";
 import { defaultData } from "../../support/data";
 import { startFakeGitlab, type FakeGitlab } from "./fake-gitlab";
 import { applyPlanned, planStack, type PlannedResource, type StackJson } from "./provider-standin";
@@ -31,24 +31,9 @@ export function writeE2eDataFile(dir: string, urls: { gitlab: string; vault: str
   change?.(data);
   const file = join(dir, "access.e2e.yaml");
   writeFileSync(file, stringify(data));
-  writeFileSync(trustFileFor(file), stringify(trustFor(data)));
+  // The run's loopback servers are trust anchors only here, in a temporary folder; production's limits otherwise.
+  writeFileSync(trustFileFor(file), stringify(trustAdmitting(data)));
   return file;
-}
-
-/**
- * The trust anchors (lib/model/trust.ts) that admit exactly this data file: its URLs, group, mount, audiences and bound ids,
- * with the production limits. The run's loopback servers are trust anchors only here, in a temporary folder.
- */
-function trustFor(data: any): unknown {
-  const roles = [...(data.roles ?? []), ...(data.pipeline ? [data.pipeline.plan, data.pipeline.apply] : [])];
-  const ids = (claim: string) => [...new Set((data.roles ?? []).map((r: any) => r.boundClaims?.[claim]).filter(Boolean).map(Number))];
-  return {
-    gitlab: { url: data.gitlab.url, groupId: data.gitlab.groupId },
-    vault: { url: data.vault.url, jwtMount: data.vault.jwtMount },
-    audiences: [...new Set(roles.flatMap((r: any) => r.audiences ?? []))],
-    bindings: { namespaceIds: ids("namespace_id"), projectIds: [...new Set([...ids("project_id"), ...(data.pipeline ? [data.pipeline.projectId] : [])])] },
-    limits: { maxTokenTtl: "1h", maxTokenNumUses: 50 },
-  };
 }
 
 /** A random value that looks like a secret (for passwords and seeded secrets; never printed). */
