@@ -35,7 +35,7 @@ export const preventDestroy: Rule = {
         }
       });
     }
-    ((input.tf as { removed?: { from?: string; lifecycle?: { destroy?: boolean } }[] }).removed ?? []).forEach((block, i) => {
+    (input.tf.removed ?? []).forEach((block, i) => {
       if (block.lifecycle?.destroy !== false) findings.push(stackFinding(`removed[${i}].lifecycle.destroy`, `is not false: Terraform would destroy ${block.from}`));
     });
     return findings;

@@ -5,6 +5,8 @@ export interface TerraformJson {
   readonly variable?: Record<string, Record<string, unknown>>;
   /** Import blocks (adoption mode). */
   readonly import?: readonly { readonly to?: string; readonly id?: string }[];
+  /** Removed blocks (Terraform 1.7+): objects Terraform stops managing; `destroy = false` keeps them. */
+  readonly removed?: readonly { readonly from?: string; readonly lifecycle?: { readonly destroy?: boolean } }[];
   readonly [key: string]: unknown;
 }
 

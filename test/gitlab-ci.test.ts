@@ -267,7 +267,7 @@ describe("CODEOWNERS", () => {
 describe("the generated shell, run against a fake Vault and GitLab", () => {
   // Fake credentials, built at run time so that secret scanners reading this repository find none.
   const TOKEN = ["hvs", "fake-token-0123456789"].join(".");
-  const NOTE_TOKEN = "glpat-fake-note-token";
+  const NOTE_TOKEN = ["glpat", "fake-note-token"].join("-");
   const GITLAB_TOKEN_VALUE = ["glpat", "fake-apply-token"].join("-");
   const secrets: Record<string, Record<string, string>> = {
     "defectdojo/svc-orchestrator": { token: "dd-token-value" },

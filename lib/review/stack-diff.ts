@@ -63,8 +63,7 @@ function instancesOf(address: string, block: unknown): [string, unknown][] {
 
 /** The addresses that `removed` blocks stop managing without destroying them (Terraform 1.7+, `destroy = false`). */
 export function forgotten(tf: TerraformJson): Set<string> {
-  const removed = (tf as { removed?: { from?: string; lifecycle?: { destroy?: boolean } }[] }).removed ?? [];
-  return new Set(removed.filter((r) => r.lifecycle?.destroy === false && r.from).map((r) => r.from as string));
+  return new Set((tf.removed ?? []).filter((r) => r.lifecycle?.destroy === false && r.from).map((r) => r.from as string));
 }
 
 export function diffStacks(before: TerraformJson, after: TerraformJson): StackDiff {
