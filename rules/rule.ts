@@ -4,6 +4,7 @@
  * data file's suppressions, and synth refuses to write anything while a violation remains.
  */
 import type { Config, Locator } from "../lib/model/config";
+import { formatPath, pathKeys } from "../lib/model/path";
 import type { Trust } from "../lib/model/trust";
 import type { TerraformJson } from "./terraform-json";
 
@@ -85,16 +86,34 @@ function suppressionReason(config: Config, entry: EntryRef, ruleId: string): str
   return item?.suppress.find((s) => s.rule === ruleId)?.reason;
 }
 
-/** `JWT-005 access.yaml:roles[0].boundClaimsType: ... (fix: ...)`, with `12:7: ` after the file when it is known. */
-export function formatViolation(violation: Violation, file: string, stackFile: string, locate?: Locator): string {
-  const pos = violation.in === "data" ? locate?.(dataPathKeys(violation.path)) : undefined;
-  const where = `${violation.in === "data" ? file : stackFile}:${pos ? `${pos.line}:${pos.col}: ` : ""}`;
-  return `${violation.rule.id} ${where}${violation.path}: ${violation.message} (fix: ${violation.rule.fix})`;
+/**
+ * `JWT-005 access.yaml:12:7: roles[0].boundClaimsType: ... (fix: ...)`, with the line and column when they are known.
+ * A finding on the synthesized stack also says which data-file entry it comes from (`entryPath`), and where that is.
+ */
+export function formatViolation(
+  violation: Violation,
+  file: string,
+  stackFile: string,
+  locate?: Locator,
+  entryPath?: (entry: EntryRef) => PropertyKey[] | undefined,
+): string {
+  const position = (path: readonly PropertyKey[]) => {
+    const pos = locate?.(path);
+    return pos ? `${pos.line}:${pos.col}: ` : "";
+  };
+  if (violation.in === "data")
+    return `${violation.rule.id} ${file}:${position(pathKeys(violation.path))}${violation.path}: ${violation.message} (fix: ${violation.rule.fix})`;
+  const entry = violation.entry && entryPath?.(violation.entry);
+  const from = entry ? `; from ${formatPath(entry)} at ${file}:${position(entry).replace(/: $/, "") || "?"}` : "";
+  return `${violation.rule.id} ${stackFile}:${violation.path}: ${violation.message}${from} (fix: ${violation.rule.fix})`;
 }
 
-/** `roles[0].reads[1].path` -> `["roles", 0, "reads", 1, "path"]` (the inverse of lib/model/config.ts formatPath). */
-export function dataPathKeys(path: string): PropertyKey[] {
-  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]));
+/** Where a data-file entry (`roles`/`accounts` by name) is in the validated config: `["roles", 0]`. */
+export function entryPathIn(config: Config): (entry: EntryRef) => PropertyKey[] | undefined {
+  return (entry) => {
+    const index = (config[entry.list] as readonly { name: string }[]).findIndex((item) => item.name === entry.name);
+    return index < 0 ? undefined : [entry.list, index];
+  };
 }
 
 /** Helper for rules: a data-file finding. */

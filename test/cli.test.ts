@@ -36,18 +36,19 @@ describe("npm run synth (scripts/synth.mjs + main.ts)", () => {
     expect(written).toBe(readFileSync(join(inProcess, "stacks", "staging", "cdk.tf.json"), "utf8"));
   });
 
-  it("refuses bad data with every problem, exit code 1, and writes nothing", () => {
+  it("refuses bad data with every problem, the guardrails' on the rest of the file too, exit code 1, and writes nothing", () => {
     const cwd = mkdtempSync(join(tmpdir(), "synth-bad-"));
     copyFileSync(join(ROOT, "trust.yaml"), join(cwd, "trust.yaml"));
-    writeFileSync(join(cwd, "bad.yaml"), DEFAULT_TEXT.replace("name: svc-executor", "name: svc_executor").replace("url: https://vault", "url: http://vault"));
+    writeFileSync(join(cwd, "bad.yaml"), DEFAULT_TEXT.replace("name: svc-executor", "name: svc_executor").replace("url: https://vault", "url: http://vault").replace("boundClaimsType: string", "boundClaimsType: glob"));
     const run = synthIn(cwd, [], { ACCESS_CONFIG: "bad.yaml" });
     expect(run.status).toBe(1);
     expect(run.stdout).toBe("");
     expect(run.stderr).toBe(
       [
-        "synth refused: bad.yaml is not valid (2 problems); nothing was written.",
+        "synth refused: bad.yaml is not valid (2 problems; the guardrails found 1 more violation in the rest of the file); nothing was written.",
         'bad.yaml:19:8: vault.url: "http://vault.shared.cwiq.io": must be an https URL with a host and nothing after it (no path, query, user or trailing slash)',
         'bad.yaml:89:11: accounts[1].name: "svc_executor": must match ^svc-[a-z0-9-]+$',
+        'JWT-005 cdktf.out/stacks/cwiq/cdk.tf.json:vault_jwt_auth_backend_role.nexus-ci.bound_claims_type: is "glob", must be "string"; from roles[0] at bad.yaml:26:5 (fix: use boundClaimsType "string" (one exact value per claim))',
         "",
       ].join("\n"),
     );

@@ -11,6 +11,8 @@ import { parseDuration } from "./duration";
 import { accountSecretPath } from "./naming";
 import { readTrustText, trustFileFor, validateTrust, type Trust } from "./trust";
 import { redactCredentials } from "./text";
+import { formatPath, valueAt } from "./path";
+import { salvage, type Salvaged } from "./salvage";
 import { parse as parseYaml } from "yaml";
 
 /** A name that is safe as a Vault role name, a Terraform address and a GitLab/Vault identifier. */
@@ -291,11 +293,16 @@ export class ConfigError extends Error {
   constructor(
     readonly file: string,
     readonly problems: string[],
+    /** For a file that parsed but does not validate: a repaired copy the guardrails can still check (lib/model/salvage.ts). */
+    readonly whatParsed?: WhatParsed,
   ) {
     super(problems.map((p) => `${file}:${p}`).join("\n"));
     this.name = "ConfigError";
   }
 }
+
+/** The part of an invalid data file the guardrails can check, or why there is none. */
+export type WhatParsed = { readonly source: DataFile; readonly salvaged: Salvaged<Config> } | { readonly why: string };
 
 /** Where a field is in the data file, 1-based; undefined for data that was not read from YAML text. */
 export type Locator = (path: readonly PropertyKey[]) => { line: number; col: number } | undefined;
@@ -411,7 +418,12 @@ export function validateData(data: unknown, file: string, trust: Trust = loadTru
   // reportInput: an issue on a default value (not in the file) can still show the value.
   const result = configSchema.safeParse(data, { reportInput: true });
   if (!result.success) {
-    throw new ConfigError(file, result.error.issues.map((issue) => describeIssue(issue, data, locate)));
+    // Every problem in one run: repair a copy so that the cross-field checks and the guardrails see the rest.
+    const { issues } = result.error;
+    const { salvaged, why, later } = salvage(data, issues, trust, (copy) => configSchema.safeParse(copy, { reportInput: true }));
+    const problems = [...issues.map((issue) => describeIssue(issue, data, locate)), ...later.map(({ issue, path }) => describeIssue({ ...issue, path } as z.core.$ZodIssue, data, locate))];
+    const source = salvaged && { file, config: salvaged.config, data: salvaged.data, trust, ...(locate ? { locate } : {}) };
+    throw new ConfigError(file, problems, source ? { source, salvaged } : { why: why ?? "no repair made it valid" });
   }
   return { file, config: result.data, data, trust, ...(locate ? { locate } : {}) };
 }
@@ -508,12 +520,3 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-/** The value at `path` in the YAML as written; undefined where the path leaves it. */
-function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
-  return path.reduce<unknown>((node, key) => (node as Record<PropertyKey, unknown> | null | undefined)?.[key], data);
-}
-
-/** `roles[0].boundClaims.namespace_id` */
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), "") || "(root)";
-}

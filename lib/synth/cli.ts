@@ -1,7 +1,7 @@
 /** The command-line side of synth: which data file, which state backend, what to print. */
 import type { Config } from "../model/config";
 import { ConfigError, writesPassword } from "../model/config";
-import { GuardrailError, type SynthResult } from "./synth";
+import { checkWhatParsed, GuardrailError, type SynthResult } from "./synth";
 import { deriveAccess } from "../model/access";
 import { FileWriteError } from "./atomic-write";
 import type { StateBackend } from "../../constructs/access-stack";
@@ -117,7 +117,9 @@ export function summarize(file: string, config: Config, backend: StateBackend, r
 /** The message for bad input (a data file, a guardrail, a command line) or a file that cannot be written, or undefined for anything else: a bug. */
 export function describeError(error: unknown, command = "synth"): string | undefined {
   if (error instanceof ConfigError) {
-    return `${command} refused: ${error.file} is not valid (${error.problems.length} problem${error.problems.length === 1 ? "" : "s"}); nothing was written.\n${error.message}`;
+    const { violations, notes } = checkWhatParsed(error);
+    const also = violations.length > 0 ? `; the guardrails found ${plural(violations.length, "more violation")} in the rest of the file` : "";
+    return [`${command} refused: ${error.file} is not valid (${plural(error.problems.length, "problem")}${also}); nothing was written.`, error.message, ...violations, ...notes].join("\n");
   }
   if (error instanceof GuardrailError) {
     const count = error.report.violations.length;
@@ -132,3 +134,5 @@ export function exitWithError(error: unknown, command = "synth"): never {
   process.stderr.write(`${describeError(error, command) ?? (error instanceof Error ? error.stack : String(error))}\n`);
   process.exit(1);
 }
+
+const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? "" : "s"}`;

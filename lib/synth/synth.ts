@@ -4,10 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App, Manifest } from "cdktf";
 import { writeFilesAtomic } from "./atomic-write";
-import type { DataFile, Locator } from "../model/config";
+import type { Config, ConfigError, DataFile, Locator } from "../model/config";
+import { formatPath, pathKeys } from "../model/path";
+import { namesPlaceholder } from "../model/salvage";
 import { VaultCiAccessStack, type StateBackend } from "../../constructs/access-stack";
-import { checkConfiguration } from "../../rules";
-import { formatViolation, type RuleReport } from "../../rules/rule";
+import { checkConfiguration, suppressionsApply } from "../../rules";
+import { type EntryRef, entryPathIn, formatViolation, type RuleReport, type Violation } from "../../rules/rule";
 import type { TerraformJson } from "../../rules/terraform-json";
 import { stackJson } from "./stack-json";
 
@@ -28,8 +30,9 @@ export class GuardrailError extends Error {
     readonly file: string,
     readonly stackFile: string,
     locate?: Locator,
+    config?: Config,
   ) {
-    super(report.violations.map((v) => formatViolation(v, file, stackFile, locate)).join("\n"));
+    super(report.violations.map((v) => formatViolation(v, file, stackFile, locate, config && entryPathIn(config))).join("\n"));
     this.name = "GuardrailError";
   }
 }
@@ -91,8 +94,44 @@ export function synthesizeInMemory(source: DataFile, backend: StateBackend = { k
   const outdir = mkdtempSync(join(tmpdir(), "cwiq-synth-"));
   try {
     const { tf, report } = buildAndCheck(source, new App({ outdir }), backend);
-    if (report.violations.length > 0) throw new GuardrailError(report, source.file, `cdktf.out/stacks/${source.config.stack}/cdk.tf.json`, source.locate);
+    if (report.violations.length > 0)
+      throw new GuardrailError(report, source.file, `cdktf.out/stacks/${source.config.stack}/cdk.tf.json`, source.locate, source.config);
     return tf;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The guardrails' findings on the part of an invalid data file that parsed (ConfigError.whatParsed), at their places
+ * in the file as written, so that one run reports every problem: `violations` one line each, `notes` on what could
+ * not be checked. A finding on a repaired field, or about a placeholder, is left out: the schema's problem covers it.
+ */
+export function checkWhatParsed(error: ConfigError, backend: StateBackend = { kind: "gitlab" }): { violations: string[]; notes: string[] } {
+  const what = error.whatParsed;
+  if (!what) return { violations: [], notes: [] };
+  if ("why" in what) return { violations: [], notes: [`The guardrails did not run: ${what.why}.`] };
+  const { source, salvaged } = what;
+  const outdir = mkdtempSync(join(tmpdir(), "cwiq-synth-"));
+  try {
+    const { report } = buildAndCheck(source, new App({ outdir }), backend);
+    const mapped = report.violations.flatMap((v): Violation[] => {
+      if ((v.entry && salvaged.placeholders.has(v.entry.name)) || namesPlaceholder(v.message, salvaged.placeholders)) return [];
+      // Whether a suppression is stale can only be judged on the file as written (its finding may sit on a repaired field).
+      if (v.rule === suppressionsApply) return [];
+      if (v.in !== "data") return [v];
+      const path = salvaged.toOriginal(pathKeys(v.path));
+      return salvaged.isRepaired(path) ? [] : [{ ...v, path: formatPath(path) }];
+    });
+    const stackFile = `cdktf.out/stacks/${source.config.stack}/cdk.tf.json`;
+    const leftOut = salvaged.leftOut.length > 0 ? [`Not checked by the guardrails (they do not parse): ${salvaged.leftOut.join(", ")}.`] : [];
+    const entryPath = (entry: EntryRef) => {
+      const path = entryPathIn(source.config)(entry);
+      return path && salvaged.toOriginal(path);
+    };
+    return { violations: mapped.map((v) => formatViolation(v, error.file, stackFile, source.locate, entryPath)), notes: leftOut };
+  } catch (e) {
+    return { violations: [], notes: [`The guardrails could not run on what parsed: ${(e as Error).message.split("\n")[0]}`] };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
@@ -126,7 +165,7 @@ export function synthesize(
   const stackFile = `${outdir}/stacks/${source.config.stack}/${app.manifest.stackFileName}`;
   try {
     const { stack, tf, report } = buildAndCheck(source, app, backend);
-    if (report.violations.length > 0) throw new GuardrailError(report, source.file, stackFile, source.locate);
+    if (report.violations.length > 0) throw new GuardrailError(report, source.file, stackFile, source.locate, source.config);
     if (calledByCdktfCli(env)) app.synth();
     else writeSynthesized(app, stack, tf);
     return { outdir, stackFile, report, imports: tf.import?.length ?? 0, ...(app.hclOutput ? { hclOf: tf } : {}) };
