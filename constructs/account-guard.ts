@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { DataResource } from "cdktf";
+import { TerraformResource } from "cdktf";
 import { accountSecretPath } from "../lib/model/naming";
 
 /** The address of the guard: `terraform_data.account_guard["svc-executor"]` is one account's instance. */
@@ -26,7 +26,16 @@ export interface AccountGuardProps {
 export class AccountGuard extends Construct {
   constructor(scope: Construct, id: string, props: AccountGuardProps) {
     super(scope, id);
-    const guard = new DataResource(this, "guard", { lifecycle: { preventDestroy: true } });
+    // Terraform's built-in terraform_data, declared as a plain resource: cdktf's DataResource class would add a
+    // synth-time check that runs `terraform version` (cdktf 0.21.0 lib/terraform-data-resource.js:70,
+    // ValidateTerraformVersion(">=1.4"), an execSync in lib/validations/validate-binary-version.js). That check fails
+    // every synth on a machine without Terraform and costs a process start on every other one; the stack's
+    // required_version (>= 1.11.0) already makes Terraform refuse a version without terraform_data (1.4+).
+    const guard = new TerraformResource(this, "guard", {
+      terraformResourceType: "terraform_data",
+      terraformGeneratorMetadata: { providerName: "terraform" },
+      lifecycle: { preventDestroy: true },
+    });
     guard.overrideLogicalId("account_guard");
     // A plain map in the JSON (a reviewer reads the account list); cdktf's iterators would render an expression.
     guard.addOverride("for_each", Object.fromEntries([...props.accounts].sort().map((name) => [name, accountSecretPath(name)])));

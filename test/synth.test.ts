@@ -52,6 +52,21 @@ describe("the writer", () => {
     expect(tree(outdir)).toEqual(tree(theirs));
   });
 
+  it("needs no Terraform on the machine: synth starts no process (cdktf's terraform-version checks would)", () => {
+    const { outdir, run } = synthInTemp(defaultData());
+    // cdktf's ValidateBinaryVersion runs `terraform version` with child_process.execSync at synth, and fails the synth
+    // where Terraform is not installed ("Could not determine version of terraform").
+    const childProcess: typeof import("node:child_process") = require("node:child_process");
+    const spies = (["execSync", "execFileSync", "spawnSync", "spawn", "exec", "execFile"] as const).map((name) => jest.spyOn(childProcess, name));
+    try {
+      run();
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(existsSync(join(outdir, "stacks", "cwiq", "cdk.tf.json"))).toBe(true);
+  });
+
   it("on a full disk keeps the cdk.tf.json and manifest.json already there, whole, and says why in one line", () => {
     const { outdir, run } = synthInTemp(defaultData());
     run();
