@@ -370,12 +370,13 @@ function unsupportedScalars(doc: Document): { path: PropertyKey[]; message: stri
   const problems: { path: PropertyKey[]; message: string }[] = [];
   visit(doc, {
     Scalar(_key, node, ancestors) {
-      const path = pathOf(ancestors, node);
+      // The path only for a problem: pathOf searches each sequence for its item, too slow for every scalar of a large file.
+      const problem = (message: string) => problems.push({ path: pathOf(ancestors, node), message });
       const written = node.source ?? String(node.value);
-      if (node.value instanceof Uint8Array || node.tag === "tag:yaml.org,2002:binary") problems.push({ path, message: "is a !!binary value: write plain text" });
-      else if (typeof node.value === "number" && !Number.isFinite(node.value)) problems.push({ path, message: `${written}: infinity and NaN are not allowed here: write a finite number` });
+      if (node.value instanceof Uint8Array || node.tag === "tag:yaml.org,2002:binary") problem("is a !!binary value: write plain text");
+      else if (typeof node.value === "number" && !Number.isFinite(node.value)) problem(`${written}: infinity and NaN are not allowed here: write a finite number`);
       else if (typeof node.value === "number" && Number.isInteger(node.value) && !Number.isSafeInteger(node.value)) {
-        problems.push({ path, message: `${written}: beyond 2^53, it cannot be read exactly: use a real id or count` });
+        problem(`${written}: beyond 2^53, it cannot be read exactly: use a real id or count`);
       }
     },
   });
