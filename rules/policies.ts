@@ -1,7 +1,7 @@
 /** Rules for the policies that CI reader roles carry. */
 import type { Finding, Rule, RuleInput } from "./rule";
 import { dataFinding, stackFinding } from "./rule";
-import { ciRoles, pipelineRoles, policiesByName } from "./context";
+import { ciRoles, once, pipelineRoles, policiesByName } from "./context";
 import { closest } from "../lib/model/config";
 import { pathMatches } from "../lib/review/granted-access";
 import { parsePolicyRules } from "./terraform-json";
@@ -18,6 +18,10 @@ interface Grant {
 
 /** Every (CI role, path, capabilities) the synthesized policies grant; unparseable policies are POL-004's concern. */
 function ciGrants(input: RuleInput): Grant[] {
+  return once(input, "ciGrants", () => findCiGrants(input));
+}
+
+function findCiGrants(input: RuleInput): Grant[] {
   const policies = policiesByName(input);
   return ciRoles(input).flatMap(({ name, entry, role }) =>
     (role.token_policies ?? []).flatMap((policyName) =>

@@ -351,7 +351,26 @@ export function parseDataFile(text: string, file: string, trust: Trust = loadTru
     throw new ConfigError(file, [`${where([])}YAML: more than ${MAX_ALIAS_COUNT} alias expansions (an alias bomb?): write the values out instead of nesting aliases`]);
   }
   if (scalarProblems.length > 0) throw new ConfigError(file, scalarProblems);
-  return validateData(data, file, trust, locate);
+  // A valid file keeps its text, not its document: the document is several times the size of the data (at 30000
+  // accounts, most of the synth's memory), and a position is needed only when a guardrail refuses the file.
+  const source = validateData(data, file, trust, locate);
+  return { ...source, locate: lazyLocator(text) };
+}
+
+/** A Locator that parses `text` again on its first call, and only then. */
+function lazyLocator(text: string): Locator {
+  let locate: Locator | undefined;
+  return (path) => {
+    if (!locate) {
+      const lineCounter = new LineCounter();
+      const doc = parseDocument(text, { lineCounter });
+      locate = (at) => {
+        const node = nodeAt(doc, at);
+        return node?.range ? lineCounter.linePos(node.range[0]) : undefined;
+      };
+    }
+    return locate(path);
+  };
 }
 
 /** The YAML node at a data path (`["roles", 0, "tokenTtl"]`), for its position. */
