@@ -241,6 +241,15 @@ describe("refusals (nothing is returned to write)", () => {
     expect(refusalOf({ readers: ["nexus-ci", "kubernetes"] })).toContain("POL-006");
   });
 
+  it("reports an unknown permission and a guardrail's finding on the same entry together, in one refusal", () => {
+    const message = refusalOf({ permissions: ["docker:admin"], readers: ["nexus-ci", "kubernetes"] });
+    expect(message).toMatch(/^svc-datastore was not added, the data file is unchanged \(3 problems\):/);
+    expect(message).toContain('accounts[3].permissions[0]: "docker:admin": must be');
+    // POL-006 on the entry's readers, and on the policy it would give nexus-ci.
+    expect(message).toMatch(/\nPOL-006 access\.yaml:\d+:\d+: accounts\[3\]\.readers\[0\]: CI role nexus-ci may not read svc-datastore/);
+    expect(message).toMatch(/\nPOL-006 cdktf\.out\/stacks\/cwiq\/cdk\.tf\.json:vault_policy\.kv-read_secret_nexus_svc-datastore\.policy: /);
+  });
+
   it("fails on a data file that is already invalid, before adding anything", () => {
     expect(() => addAccount(DEFAULT_TEXT.replace("groupId: 9", "groupId: nine"), "access.yaml", DATASTORE)).toThrow(ConfigError);
   });

@@ -94,14 +94,23 @@ describe("the rule pack runs on whatever parsed", () => {
 
   it("names an entry it could not check at all, and says nothing about the stand-in it checked instead", () => {
     const data = defaultData();
-    data.accounts[1] = { name: "svc-executor", permissions: "rpm:read-write", usedBy: 7, readers: "nexus-ci" };
+    data.accounts[1] = "svc-executor";
     data.roles[0].userClaim = "sub";
     const { lines } = refusal(data);
-    expect(lines.filter((l) => l.startsWith("access.yaml:"))).toHaveLength(3);
+    expect(lines.filter((l) => l.startsWith("access.yaml:"))).toEqual([expect.stringMatching(/^access\.yaml:\d+:\d+: accounts\[1\]: "svc-executor": /)]);
     expect(lines.filter((l) => !l.startsWith("access.yaml:"))).toEqual([
       expect.stringMatching(/^JWT-007 /),
       "Not checked by the guardrails (they do not parse): accounts[1].",
     ]);
+  });
+
+  it("checks an account whose permissions do not parse with a scope no account has, so its readers are still checked", () => {
+    const data = defaultData();
+    data.accounts[1].permissions = ["rpm:admin"];
+    data.accounts[1].readers = ["nexus-ci", "kubernetes"];
+    const { lines } = refusal(data);
+    expect(lines.map((l) => l.split(" ")[0])).toEqual([expect.stringMatching(/^access\.yaml:/), "POL-006", "POL-006"]);
+    expect(lines.join("\n")).not.toContain("ACC-004");
   });
 
   it("says the guardrails did not run when nothing could be repaired (the file is not a mapping)", () => {

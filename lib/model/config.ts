@@ -433,6 +433,15 @@ export function loadTrust(dataFile: string): Trust {
   return trust;
 }
 
+/**
+ * Neutral values for the repaired copy the guardrails check when a file does not validate (lib/model/salvage.ts): an
+ * account whose permissions do not parse gets a scope no real account has (every format, read only), so that ACC-004
+ * compares nothing with it, and the rules still see its readers.
+ */
+const SCHEMA_FILLERS = {
+  "accounts[].permissions": () => NEXUS_FORMATS.map((format) => `${format}:read`),
+};
+
 /** Validates data already read from YAML (or built by a tool); `file` labels the errors and locates trust.yaml. */
 export function validateData(data: unknown, file: string, trust: Trust = loadTrust(file), locate?: Locator): DataFile {
   // reportInput: an issue on a default value (not in the file) can still show the value.
@@ -440,7 +449,7 @@ export function validateData(data: unknown, file: string, trust: Trust = loadTru
   if (!result.success) {
     // Every problem in one run: repair a copy so that the cross-field checks and the guardrails see the rest.
     const { issues } = result.error;
-    const { salvaged, why, later } = salvage(data, issues, trust, (copy) => configSchema.safeParse(copy, { reportInput: true }));
+    const { salvaged, why, later } = salvage(data, issues, trust, (copy) => configSchema.safeParse(copy, { reportInput: true }), SCHEMA_FILLERS);
     const problems = [...issues.map((issue) => describeIssue(issue, data, locate)), ...later.map(({ issue, path }) => describeIssue({ ...issue, path } as z.core.$ZodIssue, data, locate))];
     const source = salvaged && { file, config: salvaged.config, data: salvaged.data, trust, ...(locate ? { locate } : {}) };
     throw new ConfigError(file, problems, source ? { source, salvaged } : { why: why ?? "no repair made it valid" });

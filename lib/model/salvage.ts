@@ -58,7 +58,7 @@ const MAX_ROUNDS = 12;
 
 type Json = Record<PropertyKey, unknown>;
 /** A neutral value for a field: from the trust anchors, what is written there, the entry's index, and the object holding it. */
-type Filler = (trust: Trust, written: unknown, index: number, holder: Json) => unknown;
+export type Filler = (trust: Trust, written: unknown, index: number, holder: Json) => unknown;
 
 const ENTRY_NAME = /^[a-z][a-z0-9-]*[a-z0-9]$/;
 /** The entry's own name when it is one, so that other entries' references to it stay valid. */
@@ -112,6 +112,8 @@ export function salvage<T>(
   firstIssues: readonly SchemaIssue[],
   trust: Trust,
   validate: (data: unknown) => ValidationResult<T>,
+  /** Neutral values only the schema's owner knows (lib/model/config.ts), by the same path patterns as FILLERS. */
+  schemaFillers: Readonly<Record<string, Filler>> = {},
 ): SalvageResult<T> {
   if (!isObject(data)) return { why: "the file is not a mapping of fields", later: [] };
   const work = structuredClone(data) as Json;
@@ -150,7 +152,7 @@ export function salvage<T>(
     attempts.set(where, tries);
     const parent = valueAt(work, path.slice(0, -1));
     const key = path[path.length - 1];
-    const filler = FILLERS[patternOf(path)];
+    const filler = schemaFillers[patternOf(path)] ?? FILLERS[patternOf(path)];
     const index = typeof path[1] === "number" ? (original[1] as number) : 0;
     const entry = path.length === 2 && ENTRY_LISTS.has(String(path[0]));
     if (filler && tries <= 2 && (isObject(parent) || Array.isArray(parent))) {

@@ -7,7 +7,7 @@
 import { parseDocument, isMap, isScalar, isSeq, Document, LineCounter, type Node, type Scalar, type YAMLSeq } from "yaml";
 import { type Config, type DataFile, ConfigError, NEXUS_PERMISSIONS_ALLOWED, parseDataFile, readDataFileText } from "../model/config";
 import { withFileLock, writeFileAtomic } from "../synth/atomic-write";
-import { GuardrailError, synthesizeInMemory } from "../synth/synth";
+import { checkWhatParsed, GuardrailError, synthesizeInMemory } from "../synth/synth";
 import { CONFIG_OPTION_HELP, configFileFrom, DEFAULT_CONFIG_FILE, describeError, UsageError, wantsHelp } from "../synth/cli";
 import { accountSecretPath, passwordVariableName, readPolicyName } from "../model/naming";
 import { describePlan, diffStacks, type StackDiff } from "../review/stack-diff";
@@ -199,12 +199,16 @@ export class AccountRefusedError extends UsageError {
     readonly account: string,
     readonly cause: ConfigError | GuardrailError,
   ) {
-    const count = cause instanceof ConfigError ? cause.problems.length : cause.report.violations.length;
+    // A schema problem does not hide the guardrails' findings on the rest of the file (lib/model/salvage.ts).
+    const { violations, notes } = cause instanceof ConfigError ? checkWhatParsed(cause) : { violations: [], notes: [] };
+    const count = (cause instanceof ConfigError ? cause.problems.length : cause.report.violations.length) + violations.length;
     const scopeTaken = cause instanceof GuardrailError && cause.report.violations.some((v) => v.rule.id === "ACC-004");
     super(
       [
         `${account} was not added, the data file is unchanged (${count} problem${count === 1 ? "" : "s"}):`,
         cause.message,
+        ...violations,
+        ...notes,
         ...(scopeTaken ? ['If a separate account is really needed, say why: --justification "<at least 20 characters>".'] : []),
       ].join("\n"),
     );

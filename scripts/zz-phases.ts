@@ -1,0 +1,34 @@
+// One synth of a data file, timed phase by phase, in this process. Prints one JSON line. Used by scripts/bench.ts.
+//   node scripts/run.mjs scripts/bench-phases.ts <data file> <outdir>
+import { performance } from "node:perf_hooks";
+import { App } from "cdktf";
+import { loadDataFile } from "../lib/model/config";
+import { VaultCiAccessStack } from "../constructs/access-stack";
+import { checkConfiguration } from "../rules";
+import { writeSynthesized } from "../lib/synth/synth";
+import { stackJson } from "../lib/synth/stack-json";
+import { skipCreationStackTraces } from "../lib/synth/creation-stacks";
+import { renderAccessReport } from "../lib/review/access-report";
+import { diffTerraform } from "../lib/review/access-diff";
+
+const [file, outdir] = process.argv.slice(2);
+skipCreationStackTraces(); // as the synth command does
+const times: Record<string, number> = {};
+const phase = <T>(name: string, fn: () => T): T => {
+  const start = performance.now();
+  const result = fn();
+  times[name] = performance.now() - start; (global as any).gc?.(); console.log(name, Math.round(performance.now()-start), "ms heap", Math.round(process.memoryUsage().heapUsed/1e6), "MB rss", Math.round(process.memoryUsage().rss/1e6), "maxrss", Math.round(process.resourceUsage().maxRSS/1024));
+  return result;
+};
+
+const source = phase("load+validate", () => loadDataFile(file));
+const app = new App({ outdir });
+const stack = phase("construct", () => new VaultCiAccessStack(app, source.config.stack, { config: source.config }));
+const tf = phase("stack JSON", () => stackJson(stack));
+const report = phase("guardrails", () => checkConfiguration({ ...source, tf }));
+phase("write", () => writeSynthesized(app, stack, tf));
+phase("access report", () => renderAccessReport(tf));
+const base = structuredClone(tf);
+phase("access diff", () => diffTerraform(base, tf));
+const resources = Object.values(tf.resource ?? {}).reduce((n, byName) => n + Object.keys(byName).length, 0);
+console.log(JSON.stringify({ times, resources, violations: report.violations.length, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
