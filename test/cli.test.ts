@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { configFileFrom, synthOptionsFrom } from "../lib/synth/cli";
 import { loadDataFile } from "../lib/model/config";
 import { synthesize } from "../lib/synth/synth";
@@ -75,15 +75,27 @@ describe("--help of every npm script this repository defines (npm run bench: its
     expect(scripts.filter((name) => !["bench", "typecheck", "test:mutation", "test:e2e", "test:e2e:provider", "lint", "format"].includes(name))).toEqual(COMMANDS.map(([name]) => name).sort());
   });
 
-  it.each(COMMANDS)("npm run %s -- --help prints usage, options and exit codes, exits 0, and writes nothing", (name, script) => {
-    const rulesDoc = readFileSync(join(ROOT, "docs", "RULES.md"), "utf8"); // what npm run rules writes
-    const cwd = mkdtempSync(join(tmpdir(), "help-"));
-    const [entry, ...rest] = script;
-    const run = spawnSync(process.execPath, [join(ROOT, entry), ...rest, "--help"], { cwd, env: { PATH: process.env.PATH ?? "" }, encoding: "utf8" });
+  // All at once (each is a Node process that loads its bundle): one after the other, they were the slowest part of npm test.
+  const rulesDoc = readFileSync(join(ROOT, "docs", "RULES.md"), "utf8"); // what npm run rules writes
+  const helpRuns = new Map<string, Promise<{ status: number | null; stdout: string; stderr: string; cwd: string }>>();
+  beforeAll(() => {
+    for (const [name, [entry, ...rest]] of COMMANDS) {
+      const cwd = mkdtempSync(join(tmpdir(), "help-"));
+      const child = spawn(process.execPath, [join(ROOT, entry), ...rest, "--help"], { cwd, env: { PATH: process.env.PATH ?? "" } });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      helpRuns.set(name, new Promise((resolve) => child.on("close", (status) => resolve({ status, stdout, stderr, cwd }))));
+    }
+  });
+
+  it.each(COMMANDS)("npm run %s -- --help prints usage, options and exit codes, exits 0, and writes nothing", async (name) => {
+    const run = await helpRuns.get(name)!;
     expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: "" });
     expect(run.stdout).toMatch(new RegExp(`^usage: npm (run ${name.replace(":", "\\:")}|test)\\b`));
     expect(run.stdout).toMatch(/\nexit codes:\n {2}0 /);
-    expect(readdirSync(cwd)).toEqual([]);
+    expect(readdirSync(run.cwd)).toEqual([]);
     expect(readFileSync(join(ROOT, "docs", "RULES.md"), "utf8")).toBe(rulesDoc);
   }, 30_000); // a command whose bundle is stale is bundled first (scripts/run.mjs): seconds on a busy machine
 });
