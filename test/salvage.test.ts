@@ -120,6 +120,52 @@ describe("the rule pack runs on whatever parsed", () => {
   });
 });
 
+describe("each repair leaves the rest checkable and raises no finding of its own", () => {
+  // Every case breaks one field the schema requires; JWT-007 (userClaim sub on nexus-ci) or ACC-004 (a second account
+  // with svc-executor's scope) is an unrelated violation the guardrails must still find, and nothing else may appear.
+  const withJwt007 = (data: any) => (data.roles[0].userClaim = "sub");
+  // An account with svc-executor's scope: ACC-004, whatever the roles and workloads are called.
+  const withAcc004 = (data: any) => data.accounts.push({ name: "svc-rpm", permissions: ["raw:read-write", "rpm:read-write"], usedBy: "rpm uploads" });
+  /** The role or workload renamed everywhere it is referenced, as an author would write it. */
+  const rename = (data: any, from: string, to: string) => {
+    for (const list of ["roles", "workloads"]) for (const entry of data[list]) if (entry.name === from) entry.name = to;
+    for (const account of data.accounts) account.readers = account.readers?.map((r: string) => (r === from ? to : r));
+  };
+  const CASES: [string, (data: any) => void, (data: any) => void, string][] = [
+    ["the stack name is missing", (d) => delete d.stack, withJwt007, "JWT-007"],
+    ["the gitlab section is missing", (d) => delete d.gitlab, withJwt007, "JWT-007"],
+    ["gitlab.url is not https", (d) => (d.gitlab.url = "http://gitlab.shared.cwiq.io"), withJwt007, "JWT-007"],
+    ["gitlab.groupId is a word", (d) => (d.gitlab.groupId = "nine"), withJwt007, "JWT-007"],
+    ["the vault section is missing", (d) => delete d.vault, withJwt007, "JWT-007"],
+    ["vault.url is not https", (d) => (d.vault.url = "http://vault.shared.cwiq.io"), withJwt007, "JWT-007"],
+    ["vault.jwtMount is not a mount path", (d) => (d.vault.jwtMount = "JWT/"), withJwt007, "JWT-007"],
+    ["vault.kvMount is not a mount path", (d) => (d.vault.kvMount = "Secret"), withJwt007, "JWT-007"],
+    ["a role has no audiences", (d) => delete d.roles[0].audiences, withJwt007, "JWT-007"],
+    ["a role binds neither namespace_id nor project_id", (d) => (d.roles[0].boundClaims = { namespace_path: "orchestrator" }), withJwt007, "JWT-007"],
+    ["a role's TTL is above its max TTL", (d) => (d.roles[0].tokenTtl = "45m"), withJwt007, "JWT-007"],
+    ["a role's name does not parse (its readers use it)", (d) => rename(d, "nexus-ci", "Nexus_CI"), withAcc004, "ACC-004"],
+    ["a workload has no description", (d) => delete d.workloads[1].description, withJwt007, "JWT-007"],
+    ["a workload's name does not parse (its readers use it)", (d) => rename(d, "ec2-deploy", "EC2 deploy"), withJwt007, "JWT-007"],
+    ["an account has no usedBy", (d) => delete d.accounts[0].usedBy, withJwt007, "JWT-007"],
+    ["an account's name does not parse", (d) => (d.accounts[0].name = "svc_orchestrator"), withJwt007, "JWT-007"],
+    ["an account is not a mapping", (d) => (d.accounts[0] = "svc-orchestrator"), withJwt007, "JWT-007"],
+    ["a read path does not parse", (d) => (d.roles[0].reads[1].path = "defectdojo/*"), withJwt007, "JWT-007"],
+  ];
+
+  it.each(CASES)("%s", (_case, breakIt, violate, rule) => {
+    const data = defaultData();
+    breakIt(data);
+    violate(data);
+    const { lines } = refusal(data);
+    const schema = lines.filter((l) => l.startsWith("access.yaml:"));
+    const rest = lines.filter((l) => !l.startsWith("access.yaml:") && !l.startsWith("Not checked by the guardrails"));
+    expect(schema).toHaveLength(1);
+    expect(rest.map((l) => l.split(" ")[0])).toEqual([rule]);
+    // No line names a stand-in the repair made up.
+    expect(lines.join("\n")).not.toMatch(/unparsed/);
+  });
+});
+
 describe("salvage (the repair itself)", () => {
   const schemaOf =
     (problems: (data: any) => { code: string; path: PropertyKey[] }[]) =>

@@ -122,6 +122,8 @@ export function salvage<T>(
   const repaired = new Set<string>();
   const attempts = new Map<string, number>();
   const placeholders = new Set<string>();
+  /** Names as written of entries whose name was replaced: another entry's reference to one is the repair's problem. */
+  const replacedNames = new Set<string>();
   const leftOut: string[] = [];
   const reported = new Set(firstIssues.map(issueKey));
   const later: { issue: SchemaIssue; path: PropertyKey[] }[] = [];
@@ -160,11 +162,12 @@ export function salvage<T>(
       const holder = parent as Json;
       const value = filler(trust, tries === 1 ? holder[key] : undefined, index, isObject(holder) ? holder : {});
       if (value !== undefined) {
-        if (entry) {
-          // The entry is replaced, so the rules cannot see it: nothing they say about it or its name is reported.
-          leftOut.push(where);
-          placeholders.add((value as { name: string }).name);
-        } else if (typeof value === "string" && key === "name") placeholders.add(value);
+        const written = entry ? (holder[key] as Json | undefined)?.name : key === "name" ? holder[key] : undefined;
+        const name = entry ? (value as { name: string }).name : key === "name" ? value : undefined;
+        // A replaced entry cannot be seen by the rules: nothing they say about its stand-in or its name is reported.
+        if (entry) leftOut.push(where);
+        if (typeof name === "string" && (entry || name !== written)) placeholders.add(name);
+        if (typeof name === "string" && typeof written === "string" && name !== written) replacedNames.add(written);
         holder[key] = value;
         repaired.add(where);
         return true;
@@ -214,7 +217,9 @@ export function salvage<T>(
     for (const issue of issues) {
       const path = toOriginal(issue.path);
       const key = issueKey({ ...issue, path });
-      if (!touchesRepair(path) && !reported.has(key)) {
+      const value = valueAt(work, issue.path);
+      const refersToReplaced = typeof value === "string" && replacedNames.has(value);
+      if (!touchesRepair(path) && !refersToReplaced && !reported.has(key)) {
         reported.add(key);
         later.push({ issue, path });
       }

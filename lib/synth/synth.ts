@@ -123,7 +123,7 @@ export function checkWhatParsed(error: ConfigError, backend: StateBackend = { ki
       const path = salvaged.toOriginal(pathKeys(v.path));
       return salvaged.isRepaired(path) ? [] : [{ ...v, path: formatPath(path) }];
     });
-    const stackFile = `cdktf.out/stacks/${source.config.stack}/cdk.tf.json`;
+    const stackFile = `cdktf.out/stacks/${salvaged.isRepaired(["stack"]) ? "<stack>" : source.config.stack}/cdk.tf.json`;
     const leftOut = salvaged.leftOut.length > 0 ? [`Not checked by the guardrails (they do not parse): ${salvaged.leftOut.join(", ")}.`] : [];
     const entryPath = (entry: EntryRef) => {
       const path = entryPathIn(source.config)(entry);
