@@ -67,9 +67,10 @@ const CREDENTIAL_PATTERNS: readonly [string, RegExp][] = [
   ["a private key", /-----BEGIN [A-Z ]*PRIVATE KEY-----/],
   ["an AWS access key", /\bAKIA[0-9A-Z]{16}\b/],
   ["a GitHub token", /\bgh[pousr]_[A-Za-z0-9]{36}\b/],
+  // Before the password assignment, which would also match `?token=...`: a URL's parameter gets the more precise name.
+  ["a credential in a URL query", /[?&](private_token|job_token|access_token|token|password|api_key)=[^&\s]+/i],
   ["a password assignment", /\b(pass(word)?|passwd|pwd|secret|token|api[_-]?key)\s*[:=]\s*\S+/i],
   ["credentials in a URL", /[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:[^\s/@]+@/i],
-  ["a credential in a URL query", /[?&](private_token|job_token|access_token|token|password|api_key)=[^&\s]+/i],
   // Prose: "the password is Winter2024!", "pwd for svc-x was s3cret": a credential word, a verb or sign, then a value
   // with a digit or a symbol (plain words such as "is rotated monthly" pass).
   ["a password written as prose", /\b(pass(word|phrase)?s?|passwd|pwd|secret|token|api[ _-]?key|credentials?)\b[^.;,]{0,30}?\b(is|was|are|were|equals|set to)\b\s*[:=]?\s*["'`]?(?=[^\s"'`]*[0-9!@#$%^&*+=~?])[^\s"'`]{6,}/i],
