@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { DOCUMENTED_RULES, RULES, checkConfiguration, suppressionsApply, waivableIds } from "../rules";
 import { ROOT, trustFor } from "./support/data";
 import { withRuleTable } from "../rules/table";
-import { formatViolation, runRules } from "../rules/rule";
+import { formatViolation, runRules, type RuleInput } from "../rules/rule";
+import { once } from "../rules/context";
 import { parsePolicyRules } from "../rules/terraform-json";
 import { asInput, inputFor, resynthesize, synthesizedJson, type MutableInput } from "./support/rule-input";
 import { parse } from "yaml";
@@ -666,5 +667,24 @@ describe("the rule table of docs/RULES.md", () => {
   it("is generated from the pack (run `npm run rules` after changing a rule)", () => {
     const doc = readFileSync(join(__dirname, "..", "docs", "RULES.md"), "utf8");
     expect(doc).toBe(withRuleTable(doc, DOCUMENTED_RULES, parse(readFileSync(join(ROOT, "test", "fixtures", "attacks", "attacks.yaml"), "utf8"))));
+  });
+});
+
+describe("views shared by the rules of one run (rules/context.ts once)", () => {
+  it("computes a view once per RuleInput and view name, and again for another input or another view", () => {
+    const a = {} as RuleInput;
+    const b = {} as RuleInput;
+    let calls = 0;
+    const compute = () => ({ call: ++calls });
+    const first = once(a, "view", compute);
+    expect(once(a, "view", compute)).toBe(first);
+    expect(calls).toBe(1);
+    expect(once(a, "other", compute)).toEqual({ call: 2 });
+    expect(once(b, "view", compute)).toEqual({ call: 3 });
+    // A view whose value is undefined is still computed once.
+    let undefinedCalls = 0;
+    once(a, "nothing", () => void undefinedCalls++);
+    once(a, "nothing", () => void undefinedCalls++);
+    expect(undefinedCalls).toBe(1);
   });
 });
