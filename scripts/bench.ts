@@ -4,7 +4,7 @@
 // BENCHMARKS.md. Not part of `npm test`. `npm run bench -- --help` says what it does.
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { cpus, totalmem, tmpdir } from "node:os";
+import { cpus, loadavg, totalmem, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { stringify } from "yaml";
@@ -171,6 +171,9 @@ out();
 out("Written by `npm run bench` (scripts/bench.ts). Wall times are medians after a warm-up; memory is peak RSS.");
 out();
 out(`Machine: ${machine}.`);
+out();
+// Other work on the machine (another build, a mutation run) inflates every second measured here; say how busy it was.
+out(`Load average when this run started: ${loadavg().map((l) => l.toFixed(2)).join(", ")} (1, 5 and 15 minutes; ${cpu.length} cores).`);
 out();
 // Machines of one kind differ several-fold in speed from day to day, and other work on a shared machine slows every
 // run: each figure is taken in rounds alternating with the floor, and compared with it.

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { type Config, ConfigError, loadConfig, parseConfig } from "../lib/model/config";
-import { configFrom, DEFAULT_FILE, defaultData, problemsAfter } from "./support/data";
+import { configFrom, DEFAULT_FILE, DEFAULT_TEXT, defaultData, problemsAfter } from "./support/data";
 
 /** The ConfigError a change to the default data produces (fails the test if there is none). */
 const problemsOf = (change: (data: any) => void): string[] => problemsAfter(defaultData(), change);
@@ -272,5 +272,49 @@ describe("bad data is refused with the file, the field path, the value and what 
 
   it("reports a missing file by name", () => {
     expect(() => loadConfig(join(__dirname, "no-such.yaml"))).toThrow(/no-such\.yaml: cannot read the data file \(ENOENT\)/);
+  });
+});
+
+describe("values YAML reads but the schema cannot describe honestly: one plain message each, with the value as written", () => {
+  /** The problems for the frozen fixture's text with `from` replaced by `to` ([] when it is accepted). */
+  const problemsFor = (from: string, to: string): string[] => {
+    const text = DEFAULT_TEXT.replace(from, to);
+    expect(text).not.toBe(DEFAULT_TEXT);
+    try {
+      parseConfig(text, DEFAULT_FILE);
+    } catch (e) {
+      if (e instanceof ConfigError) return e.problems;
+      throw e;
+    }
+    return [];
+  };
+
+  it("refuses !!binary, named as such, wherever it is", () => {
+    expect(problemsFor("usedBy: sonarqube-scan job", "usedBy: !!binary aGVsbG8=")).toEqual([expect.stringMatching(/^\d+:\d+: roles\[0\]\.reads\[0\]\.usedBy: is a !!binary value: write plain text$/)]);
+  });
+
+  it.each([".inf", "-.inf", ".nan", ".NaN"])("refuses %s as a number", (value) => {
+    expect(problemsFor("groupId: 9", `groupId: ${value}`)).toEqual([expect.stringMatching(new RegExp(`^\\d+:\\d+: gitlab\\.groupId: ${value.replace(".", "\\.")}: infinity and NaN are not allowed here: write a finite number$`))]);
+  });
+
+  it("refuses an integer beyond 2^53 as written, never its rounded value, and accepts 2^53 - 1's neighbours below it", () => {
+    expect(problemsFor("groupId: 9", "groupId: 9007199254740993")).toEqual([
+      expect.stringMatching(/^\d+:\d+: gitlab\.groupId: 9007199254740993: beyond 2\^53, it cannot be read exactly: use a real id or count$/),
+    ]);
+    // The largest safe integer is read exactly, so the loader takes it (trust.yaml's TRUST-001 refuses it at synth).
+    expect(problemsFor("groupId: 9", "groupId: 9007199254740991")).toEqual([]);
+    // A float that is not an integer is the schema's business (an id must be an integer), not this check's.
+    expect(problemsFor("groupId: 9", "groupId: 9.5").join("\n")).not.toMatch(/beyond|infinity/);
+  });
+
+  it("says a duration of bare digits has no unit, and shows the seconds it probably meant", () => {
+    expect(problemsFor("tokenMaxTtl: 30m", 'tokenMaxTtl: "86400"')).toEqual([
+      expect.stringMatching(/^\d+:\d+: roles\[0\]\.tokenMaxTtl: "86400": has no unit: write 86400s for seconds \(or m, h\); must be a duration with its unit, such as 15m, 1h or 900s \(s, m or h\)$/),
+    ]);
+    expect(problemsFor("tokenMaxTtl: 30m", 'tokenMaxTtl: "30 m"')).toEqual([
+      expect.stringMatching(/^\d+:\d+: roles\[0\]\.tokenMaxTtl: "30 m": must be a duration with its unit, such as 15m, 1h or 900s \(s, m or h\)$/),
+    ]);
+    expect(problemsFor("tokenMaxTtl: 30m", 'tokenMaxTtl: "m30"')[0]).not.toContain("has no unit");
+    expect(problemsFor("tokenMaxTtl: 30m", 'tokenMaxTtl: "30s5"')[0]).not.toContain("has no unit");
   });
 });

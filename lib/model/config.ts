@@ -227,7 +227,7 @@ export const configSchema = z
           addProblem(ctx, ["roles", i, "reads", j, "path"], read.path, "is a service account's secret: grant it by listing the role in that account's readers");
         }
       });
-      if ((parseDuration(r.tokenTtl) ?? 0) > (parseDuration(r.tokenMaxTtl) ?? 0)) {
+      if (exceeds(r.tokenTtl, r.tokenMaxTtl)) {
         addProblem(ctx, ["roles", i, "tokenTtl"], r.tokenTtl, `must not exceed tokenMaxTtl (${r.tokenMaxTtl})`);
       }
     });
@@ -242,6 +242,12 @@ export const configSchema = z
       }),
     );
   });
+
+/** Whether a TTL is above its max TTL; never when either is unreadable (its own problem says so, not a comparison). */
+function exceeds(ttl: string, maxTtl: string): boolean {
+  const [seconds, maxSeconds] = [parseDuration(ttl), parseDuration(maxTtl)];
+  return seconds !== undefined && maxSeconds !== undefined && seconds > maxSeconds;
+}
 
 /** A cross-field problem, reported like zod's own issues: the field's path, its value, and what is allowed. */
 function addProblem(ctx: z.core.$RefinementCtx, path: PropertyKey[], input: unknown, message: string): void {
@@ -260,7 +266,7 @@ function checkPipeline(p: z.output<typeof pipeline>, c: { gitlab: { groupId: num
   }
   for (const kind of ["plan", "apply"] as const) {
     const { tokenTtl, tokenMaxTtl } = p[kind];
-    if ((parseDuration(tokenTtl) ?? 0) > (parseDuration(tokenMaxTtl) ?? 0)) {
+    if (exceeds(tokenTtl, tokenMaxTtl)) {
       addProblem(ctx, ["pipeline", kind, "tokenTtl"], tokenTtl, `must not exceed tokenMaxTtl (${tokenMaxTtl})`);
     }
   }
