@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { DOCUMENTED_RULES, RULES, checkConfiguration, suppressionsApply, waivableIds } from "../rules";
 import { ROOT, trustFor } from "./support/data";
 import { withRuleTable } from "../rules/table";
-import { formatViolation, runRules, type RuleInput } from "../rules/rule";
+import { entryPathIn, formatViolation, runRules, type RuleInput } from "../rules/rule";
 import { once } from "../rules/context";
 import { parsePolicyRules } from "../rules/terraform-json";
 import { asInput, inputFor, resynthesize, synthesizedJson, type MutableInput } from "./support/rule-input";
@@ -686,5 +686,26 @@ describe("views shared by the rules of one run (rules/context.ts once)", () => {
     once(a, "nothing", () => void undefinedCalls++);
     once(a, "nothing", () => void undefinedCalls++);
     expect(undefinedCalls).toBe(1);
+  });
+});
+
+describe("edges of the trust and free-text rules", () => {
+  it("TRUST-004 takes a role exactly at the limits (tokenNumUses 50, TTLs of 1h)", () => {
+    expect(findings("TRUST-004", (i) => Object.assign(i.config.roles[0], { tokenTtl: "1h", tokenMaxTtl: "3600s", tokenNumUses: 50 }))).toEqual([]);
+  });
+
+  it("TEXT-001 reads a role's suppression reasons, at their own paths", () => {
+    expect(
+      findings("TEXT-001", (i) => {
+        i.config.roles[0].suppress = [{ rule: "JWT-013", reason: "line one of a reason\nline two of the reason" }];
+      }),
+    ).toEqual([expect.stringMatching(/^roles\[0\]\.suppress\[0\]\.reason: is not one line of printable text/)]);
+  });
+
+  it("locates a stack finding's entry by name, and nothing for a name the data file does not declare", () => {
+    const config = inputFor().config as unknown as Config;
+    expect(entryPathIn(config)({ list: "accounts", name: "svc-deployer" })).toEqual(["accounts", 2]);
+    expect(entryPathIn(config)({ list: "roles", name: "nexus-ci" })).toEqual(["roles", 0]);
+    expect(entryPathIn(config)({ list: "accounts", name: "svc-nobody" })).toBeUndefined();
   });
 });
