@@ -341,10 +341,7 @@ export function parseDataFile(text: string, file: string, trust: Trust = loadTru
   if (doc.errors.length > 0) {
     throw new ConfigError(file, doc.errors.map((e) => `${at(e.pos[0]).line}:${at(e.pos[0]).col}: YAML: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`));
   }
-  const locate: Locator = (path) => {
-    const node = nodeAt(doc, path);
-    return node?.range ? at(node.range[0]) : undefined;
-  };
+  const locate = locatorOf(doc, lineCounter);
   const where = (path: readonly PropertyKey[]) => {
     const pos = locate(path);
     return pos ? `${pos.line}:${pos.col}: ` : "";
@@ -363,17 +360,21 @@ export function parseDataFile(text: string, file: string, trust: Trust = loadTru
   return { ...source, locate: lazyLocator(text) };
 }
 
+/** Where a data path is in a parsed document. */
+function locatorOf(doc: Document, lineCounter: LineCounter): Locator {
+  return (path) => {
+    const node = nodeAt(doc, path);
+    return node?.range ? lineCounter.linePos(node.range[0]) : undefined;
+  };
+}
+
 /** A Locator that parses `text` again on its first call, and only then. */
 function lazyLocator(text: string): Locator {
   let locate: Locator | undefined;
   return (path) => {
     if (!locate) {
       const lineCounter = new LineCounter();
-      const doc = parseDocument(text, { lineCounter });
-      locate = (at) => {
-        const node = nodeAt(doc, at);
-        return node?.range ? lineCounter.linePos(node.range[0]) : undefined;
-      };
+      locate = locatorOf(parseDocument(text, { lineCounter }), lineCounter);
     }
     return locate(path);
   };

@@ -11,7 +11,7 @@
  *
  * A repair never makes a problem disappear from the report; the copy only lets the rule pack see the rest.
  */
-import { formatPath } from "./path";
+import { formatPath, valueAt } from "./path";
 import type { Trust } from "./trust";
 
 /** A problem of the schema, as zod reports it (the fields salvage reads). */
@@ -257,10 +257,6 @@ function compareDescending(a: readonly PropertyKey[], b: readonly PropertyKey[])
     return String(a[i]) < String(b[i]) ? -1 : 1;
   }
   return 0;
-}
-
-function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
-  return path.reduce<unknown>((node, key) => (node as Json | null | undefined)?.[key], data);
 }
 
 function isObject(value: unknown): value is Json {

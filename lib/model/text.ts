@@ -53,3 +53,6 @@ export function codeBlock(info: string, lines: readonly string[]): string {
   const fence = "`".repeat(Math.max(3, longest + 1));
   return [`${fence}${info}`, ...safe, fence].join("\n");
 }
+
+/** `1 path`, `3 paths`; `words` for an irregular plural. */
+export const plural = (count: number, word: string, words = `${word}s`): string => `${count} ${count === 1 ? word : words}`;

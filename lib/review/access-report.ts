@@ -15,7 +15,7 @@ import {
 } from "./granted-access";
 import { compareText } from "../model/order";
 import { accessDiagram } from "./access-diagram";
-import { escapeMarkdown, oneLine } from "../model/text";
+import { escapeMarkdown, oneLine, plural } from "../model/text";
 
 export const ACCESS_REPORT_FILE = "ACCESS.md";
 
@@ -108,7 +108,6 @@ const code = (text: string): string => {
 const cell = (text: string): string => oneLine(text).replace(/\|/g, "\\|");
 const table = (head: readonly string[], rows: readonly (readonly string[])[]): string =>
   [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((row) => `| ${row.join(" | ")} |`)].join("\n");
-const plural = (n: number, word: string, words = `${word}s`): string => `${n} ${n === 1 ? word : words}`;
 
 function header(access: GrantedAccess): string {
   const counts = [

@@ -1,6 +1,7 @@
 /** The command-line side of synth: which data file, which state backend, what to print. */
 import type { Config } from "../model/config";
 import { ConfigError, writesPassword } from "../model/config";
+import { plural } from "../model/text";
 import { checkWhatParsed, GuardrailError, type SynthResult } from "./synth";
 import { deriveAccess } from "../model/access";
 import { FileWriteError } from "./atomic-write";
@@ -134,5 +135,3 @@ export function exitWithError(error: unknown, command = "synth"): never {
   process.stderr.write(`${describeError(error, command) ?? (error instanceof Error ? error.stack : String(error))}\n`);
   process.exit(1);
 }
-
-const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? "" : "s"}`;

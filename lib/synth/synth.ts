@@ -90,13 +90,19 @@ function sortKeys(value: unknown): unknown {
  * access report and diff). Refuses with GuardrailError on any violation, like synth.
  */
 export function synthesizeInMemory(source: DataFile, backend: StateBackend = { kind: "gitlab" }): TerraformJson {
-  // cdktf's App creates its outdir at once: give it a scratch one and remove it, so cdktf.out is never touched.
-  const outdir = mkdtempSync(join(tmpdir(), "cwiq-synth-"));
-  try {
-    const { tf, report } = buildAndCheck(source, new App({ outdir }), backend);
+  return inScratchApp((app) => {
+    const { tf, report } = buildAndCheck(source, app, backend);
     if (report.violations.length > 0)
       throw new GuardrailError(report, source.file, `cdktf.out/stacks/${source.config.stack}/cdk.tf.json`, source.locate, source.config);
     return tf;
+  });
+}
+
+/** `use` with an App whose outdir is a scratch folder, removed afterwards: cdktf's App creates its outdir at once, and cdktf.out is never touched. */
+function inScratchApp<T>(use: (app: App) => T): T {
+  const outdir = mkdtempSync(join(tmpdir(), "cwiq-synth-"));
+  try {
+    return use(new App({ outdir }));
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
@@ -112,9 +118,8 @@ export function checkWhatParsed(error: ConfigError, backend: StateBackend = { ki
   if (!what) return { violations: [], notes: [] };
   if ("why" in what) return { violations: [], notes: [`The guardrails did not run: ${what.why}.`] };
   const { source, salvaged } = what;
-  const outdir = mkdtempSync(join(tmpdir(), "cwiq-synth-"));
   try {
-    const { report } = buildAndCheck(source, new App({ outdir }), backend);
+    const { report } = inScratchApp((app) => buildAndCheck(source, app, backend));
     const mapped = report.violations.flatMap((v): Violation[] => {
       if ((v.entry && salvaged.placeholders.has(v.entry.name)) || namesPlaceholder(v.message, salvaged.placeholders)) return [];
       // Whether a suppression is stale can only be judged on the file as written (its finding may sit on a repaired field).
@@ -132,8 +137,6 @@ export function checkWhatParsed(error: ConfigError, backend: StateBackend = { ki
     return { violations: mapped.map((v) => formatViolation(v, error.file, stackFile, source.locate, entryPath)), notes: leftOut };
   } catch (e) {
     return { violations: [], notes: [`The guardrails could not run on what parsed: ${(e as Error).message.split("\n")[0]}`] };
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
   }
 }
 
