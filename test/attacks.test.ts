@@ -24,6 +24,8 @@ interface Attack {
 const DIR = join(__dirname, "fixtures", "attacks");
 const FILE = join(DIR, "base.yaml");
 const BASE = readFileSync(FILE, "utf8");
+/** The base as a YAML document, parsed once: an attack that sets values edits a clone of it. */
+const BASE_DOC = parseDocument(BASE);
 const ATTACKS = parse(readFileSync(join(DIR, "attacks.yaml"), "utf8")) as Attack[];
 
 /**
@@ -44,7 +46,7 @@ function edited(attack: Attack): string {
     text = text.replace(replacements[i], replacements[i + 1]);
   }
   if (attack.set) {
-    const doc = parseDocument(text);
+    const doc = text === BASE ? BASE_DOC.clone() : parseDocument(text);
     for (const [path, value] of attack.set) doc.setIn(path.split(".").map((key) => (/^\d+$/.test(key) ? Number(key) : key)), doc.createNode(corpusValue(value)));
     text = doc.toString();
   }
