@@ -6,10 +6,9 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parse as parseHcl } from "@cdktf/hcl2json";
 import { loadDataFile } from "../lib/model/config";
 import { calledByCdktfCli, synthesize, synthesizeInMemory } from "../lib/synth/synth";
-import { checkHclFile, comparableTerraform, differences, exactHeredocs, withoutTerraformBlock } from "../lib/synth/stack-hcl";
+import { checkHclFile, comparableTerraform, parseHcl, differences, exactHeredocs, withoutTerraformBlock } from "../lib/synth/stack-hcl";
 import type { TerraformJson } from "../rules/terraform-json";
 import { ROOT } from "./support/data";
 

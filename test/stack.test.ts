@@ -1,4 +1,4 @@
-import { parse } from "@cdktf/hcl2json";
+import { parseHcl } from "../lib/synth/stack-hcl";
 import { loadConfig } from "../lib/model/config";
 import { configFrom, defaultConfig, defaultData, LIVE_FILE, synthStack } from "./support/fixtures";
 
@@ -232,12 +232,12 @@ describe("Terraform expressions in the synthesized stack", () => {
     expect(found.length).toBe(8);
     for (const [path, template] of found) {
       // A heredoc is a template like a JSON string value: its text is parsed exactly as Terraform parses the JSON's.
-      const parsed = await parse(`${path}.hcl`, `value = <<EOT\n${template}\nEOT\n`).catch((e: Error) => e);
+      const parsed = await parseHcl(`${path}.hcl`, `value = <<EOT\n${template}\nEOT\n`).catch((e: Error) => e);
       expect([path, parsed instanceof Error ? parsed.message : "ok"]).toEqual([path, "ok"]);
     }
   });
 
   it("would catch an expression that is not HCL", async () => {
-    await expect(parse("bad.hcl", `value = <<EOT\n\${var.x == undefined ? null : 1 +}\nEOT\n`)).rejects.toBeDefined();
+    await expect(parseHcl("bad.hcl", `value = <<EOT\n\${var.x == undefined ? null : 1 +}\nEOT\n`)).rejects.toBeDefined();
   });
 });

@@ -181,15 +181,24 @@ export function differences(a: unknown, b: unknown, path = "", limit = 10): stri
 }
 
 /**
+ * HCL text as JSON, read by HashiCorp's HCL parser (@cdktf/hcl2json's `parse`; `name` labels its errors). Required at
+ * run time, with its type written here: outside the synth bundle (scripts/run.mjs), since it loads its WebAssembly from
+ * files beside its own module; and its types declare `/// <reference lib="dom" />`, which put the browser's globals
+ * (`document`, `window`, ...) into the type-check of this Node code. The one door to the parser, for lib/ and test/.
+ */
+export function parseHcl(name: string, text: string): Promise<Record<string, unknown>> {
+  const { parse } = require("@cdktf/hcl2json") as { parse: (name: string, text: string) => Promise<Record<string, unknown>> };
+  return parse(name, text);
+}
+
+/**
  * Reads the HCL that `cdktf synth --hcl` wrote with HashiCorp's HCL parser (@cdktf/hcl2json, installed with the
  * cdktf CLI) and refuses it, removing the file, unless it means exactly the Terraform JSON the guardrails checked.
  */
 export async function checkHclFile(file: string, tf: TerraformJson): Promise<void> {
-  // Outside the synth bundle (scripts/run.mjs): it loads its parser from files beside its own module.
-  const { parse } = require("@cdktf/hcl2json") as { parse: (name: string, text: string) => Promise<Record<string, unknown>> };
   let found: string[];
   try {
-    found = differences(comparableTerraform(await parse(file, readFileSync(file, "utf8"))), comparableTerraform(tf));
+    found = differences(comparableTerraform(await parseHcl(file, readFileSync(file, "utf8"))), comparableTerraform(tf));
   } catch (error) {
     found = [`not valid HCL: ${error instanceof Error ? error.message : String(error)}`];
   }
