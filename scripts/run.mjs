@@ -1,12 +1,12 @@
 // Runs a TypeScript entry point of this repository in-process, fast: esbuild bundles it, with the packages it uses,
 // into dist/<name>.js (a fraction of a second, only when one of its sources or packages changed), then Node runs the
-// bundle. ts-node would type-check on every start (seconds); type-checking is `npm test`'s job. One bundled file
+// bundle; the synth and the package.json commands share one bundle, dist/commands.js (scripts/commands.ts says why). ts-node would type-check on every start (seconds); type-checking is `npm test`'s job. One bundled file
 // starts about 80 ms sooner than the same code as some 500 modules that Node resolves and reads one by one (cdktf
 // alone is 370): `npm run synth` 0.36 s -> 0.28 s (BENCHMARKS.md).
 //   node scripts/run.mjs <entry.ts> [args...]
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire, Module } from "node:module";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Script } from "node:vm";
 
@@ -20,46 +20,82 @@ const mtime = (file) => {
   }
 };
 
-/** Bundles `entry` (relative to the repository root) unless its bundle is newer than every source it was built from. */
+/**
+ * Bundles `entry` (relative to the repository root) unless its bundle is newer than every source it was built from.
+ * Commands started together after an edit (npm test starts six) build it once: the first takes a lock (a folder beside
+ * the bundle), the others say that they wait, wait for the lock to go, and then find the bundle fresh. A lock older than a minute was left
+ * by a build that died (one takes about a second) and is taken over.
+ */
 export function bundle(entry) {
   const name = basename(entry, ".ts");
   const outfile = join(root, "dist", `${name}.js`);
   const inputsFile = join(root, "dist", `${name}.inputs.json`);
-  const built = mtime(outfile);
-  let stale = built === Infinity;
-  if (!stale) {
+  const isStale = () => {
+    const built = mtime(outfile);
+    if (built === Infinity) return true;
     try {
-      stale = JSON.parse(readFileSync(inputsFile, "utf8")).some((file) => mtime(join(root, file)) > built);
+      return JSON.parse(readFileSync(inputsFile, "utf8")).some((file) => mtime(join(root, file)) > built);
     } catch {
-      stale = true;
+      return true;
     }
+  };
+  if (!isStale()) return outfile;
+  mkdirSync(dirname(outfile), { recursive: true });
+  const lock = `${outfile}.lock`;
+  let told = false;
+  for (;;) {
+    if (tryMkdir(lock)) {
+      try {
+        if (isStale()) build(entry, outfile, inputsFile);
+      } finally {
+        rmSync(lock, { recursive: true, force: true });
+      }
+      return outfile;
+    }
+    if (!told) process.stderr.write(`Waiting for another command's build of ${relative(root, outfile)} (lock ${relative(root, lock)})\n`);
+    told = true;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    if (mtime(lock) === Infinity && !isStale()) return outfile;
+    if (Date.now() - mtime(lock) > 60_000) rmSync(lock, { recursive: true, force: true });
   }
-  if (stale) {
-    rmSync(`${outfile}.cache`, { force: true });
-    // Loaded only to rebuild: a run with a fresh bundle does not pay for esbuild.
-    const { buildSync } = createRequire(import.meta.url)("esbuild");
-    const { metafile, outputFiles } = buildSync({
-      entryPoints: [join(root, entry)],
-      outfile,
-      bundle: true,
-      platform: "node",
-      target: "node20",
-      format: "cjs",
-      metafile: true,
-      write: false,
-      // Loads its HCL parser (WebAssembly) from files beside its own module: required from node_modules at run time.
-      external: ["@cdktf/hcl2json"],
-      absWorkingDir: root,
-      logLevel: "warning",
-    });
-    // Written whole, by rename: another run (two commands at once) may be loading the previous bundle meanwhile.
-    mkdirSync(dirname(outfile), { recursive: true });
-    for (const { path, contents } of outputFiles) writeWhole(path, contents);
-    // Every file bundled, packages included, so that the next run knows when to rebuild (an npm install changes them).
-    // npm rewrites node_modules/.package-lock.json on every install that changes a package (whatever the files' mtimes).
-    writeWhole(inputsFile, JSON.stringify([...Object.keys(metafile.inputs), "node_modules/.package-lock.json"]));
+}
+
+/** Creates folder `dir`; false when it exists already (another process holds the lock it stands for). */
+function tryMkdir(dir) {
+  try {
+    mkdirSync(dir);
+    return true;
+  } catch (e) {
+    if (e.code === "EEXIST") return false;
+    throw e;
   }
-  return outfile;
+}
+
+/** esbuild's bundle of `entry` into `outfile`, with the list of its inputs beside it. */
+function build(entry, outfile, inputsFile) {
+  rmSync(`${outfile}.cache`, { force: true });
+  // Loaded only to rebuild: a run with a fresh bundle does not pay for esbuild.
+  const { buildSync } = createRequire(import.meta.url)("esbuild");
+  const { metafile, outputFiles } = buildSync({
+    entryPoints: [join(root, entry)],
+    outfile,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    metafile: true,
+    write: false,
+    // Loads its HCL parser (WebAssembly) from files beside its own module: required from node_modules at run time.
+    external: ["@cdktf/hcl2json"],
+    absWorkingDir: root,
+    logLevel: "warning",
+  });
+  // Written whole, by rename: another run (two commands at once) may be loading the previous bundle meanwhile.
+  mkdirSync(dirname(outfile), { recursive: true });
+  for (const { path, contents } of outputFiles) writeWhole(path, contents);
+  // Every file bundled, packages included, so that the next run knows when to rebuild (an npm install changes them).
+  // npm rewrites node_modules/.package-lock.json on every install that changes a package (whatever the files' mtimes).
+  writeWhole(inputsFile, JSON.stringify([...Object.keys(metafile.inputs), "node_modules/.package-lock.json"]));
 }
 
 /**
@@ -81,6 +117,25 @@ export function runBundle(outfile) {
   script.runInThisContext()(module.exports, createRequire(outfile), module, outfile, dirname(outfile));
   // Atomic: another run may read the cache while this one writes it.
   if (!cachedData || script.cachedDataRejected) writeWhole(cacheFile, script.createCachedData());
+  return module.exports;
+}
+
+/** The commands served by the one bundle of scripts/commands.ts (it says why): their entry files, as COMMANDS lists them. */
+export const COMMAND_ENTRIES = [
+  "main.ts",
+  "scripts/account-add.ts",
+  "scripts/access.ts",
+  "scripts/access-diff.ts",
+  "scripts/ci-template.ts",
+  "scripts/rules-table.ts",
+];
+
+/** Runs entry point `entry` (relative to the repository root): from the commands' bundle when it is one of them, else from its own. */
+export function runEntry(entry) {
+  if (!COMMAND_ENTRIES.includes(entry)) return runBundle(bundle(entry));
+  const { COMMANDS } = runBundle(bundle("scripts/commands.ts"));
+  if (!COMMANDS[entry]) throw new Error(`scripts/commands.ts has no ${entry}: it and COMMAND_ENTRIES in scripts/run.mjs must list the same entries`);
+  return COMMANDS[entry]();
 }
 
 /** Writes `file` through a temporary file beside it and a rename: readers see the old file or the new one. */
@@ -98,5 +153,5 @@ if (isMain) {
     process.exit(2);
   }
   process.argv = [process.argv[0], join(root, entry), ...args];
-  runBundle(bundle(entry));
+  runEntry(entry);
 }

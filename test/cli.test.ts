@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn, spawnSync } from "node:child_process";
@@ -92,7 +92,8 @@ describe("--help of every npm script this repository defines (npm run bench: its
 
   it.each(COMMANDS)("npm run %s -- --help prints usage, options and exit codes, exits 0, and writes nothing", async (name) => {
     const run = await helpRuns.get(name)!;
-    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: "" });
+    // After an edit, all but one of them wait for the one that rebuilds the commands' bundle, and say so.
+    expect({ status: run.status, stderr: run.stderr.replace(/^Waiting for another command's build of dist\/commands\.js \(lock dist\/commands\.js\.lock\)\n$/, "") }).toEqual({ status: 0, stderr: "" });
     expect(run.stdout).toMatch(new RegExp(`^usage: npm (run ${name.replace(":", "\\:")}|test)\\b`));
     expect(run.stdout).toMatch(/\nexit codes:\n {2}0 /);
     expect(readdirSync(run.cwd)).toEqual([]);
@@ -133,3 +134,61 @@ describe("synthOptionsFrom", () => {
   });
 });
 
+
+describe("scripts/run.mjs", () => {
+  it("serves the synth and every command in package.json written in TypeScript from the one bundle of scripts/commands.ts", () => {
+    const listed = spawnSync(process.execPath, ["--input-type=module", "-e", `import { COMMAND_ENTRIES } from ${JSON.stringify(join(ROOT, "scripts", "run.mjs"))}; console.log(JSON.stringify(COMMAND_ENTRIES))`], { encoding: "utf8" });
+    const entries = JSON.parse(listed.stdout) as string[];
+    const { COMMANDS } = require("../scripts/commands") as typeof import("../scripts/commands");
+    expect(Object.keys(COMMANDS).sort()).toEqual([...entries].sort());
+    const scripts = Object.values(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts as Record<string, string>);
+    const viaRun = scripts.flatMap((script) => /^node scripts\/run\.mjs (\S+)$/.exec(script)?.[1] ?? []).filter((entry) => entry !== "scripts/bench.ts");
+    expect(entries.filter((entry) => entry !== "main.ts").sort()).toEqual(viaRun.sort());
+  });
+
+  /** A tree with run.mjs and an entry of its own (`entry.ts` prints `ran`), and this repository's packages. */
+  function treeWithEntry(): string {
+    const dir = mkdtempSync(join(tmpdir(), "run-mjs-"));
+    mkdirSync(join(dir, "scripts"));
+    copyFileSync(join(ROOT, "scripts", "run.mjs"), join(dir, "scripts", "run.mjs"));
+    symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+    writeFileSync(join(dir, "entry.ts"), 'const said: string = "ran";\nconsole.log(said);\n');
+    return dir;
+  }
+  const runIn = (dir: string) => {
+    const child = spawn(process.execPath, [join(dir, "scripts", "run.mjs"), "entry.ts"], { cwd: dir });
+    const out = { stdout: "", stderr: "" };
+    child.stdout.on("data", (d) => (out.stdout += d));
+    child.stderr.on("data", (d) => (out.stderr += d));
+    const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+    return { out, closed };
+  };
+
+  it("builds a stale bundle only once: a command that finds another's build under way waits for it, and says so", async () => {
+    const dir = treeWithEntry();
+    const lock = join(dir, "dist", "entry.js.lock");
+    mkdirSync(lock, { recursive: true }); // another command's build, under way
+    const { out, closed } = runIn(dir);
+    let exited = false;
+    void closed.then(() => (exited = true));
+    while (!out.stderr.includes("Waiting") && !exited) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(out.stderr).toBe("Waiting for another command's build of dist/entry.js (lock dist/entry.js.lock)\n");
+    expect(existsSync(join(dir, "dist", "entry.js"))).toBe(false); // it waits, and builds nothing meanwhile
+    rmSync(lock, { recursive: true }); // that build failed: this command builds the bundle itself
+    expect(await closed).toBe(0);
+    expect(out.stdout).toBe("ran\n");
+    expect(readdirSync(join(dir, "dist")).sort()).toEqual(["entry.inputs.json", "entry.js", "entry.js.cache"]);
+  }, 30_000);
+
+  it("takes over a lock left by a build that died (older than a minute)", async () => {
+    const dir = treeWithEntry();
+    const lock = join(dir, "dist", "entry.js.lock");
+    mkdirSync(lock, { recursive: true });
+    const twoMinutesAgo = new Date(Date.now() - 120_000);
+    utimesSync(lock, twoMinutesAgo, twoMinutesAgo);
+    const { out, closed } = runIn(dir);
+    expect(await closed).toBe(0);
+    expect(out.stdout).toBe("ran\n");
+    expect(existsSync(lock)).toBe(false);
+  }, 30_000);
+});
