@@ -1,6 +1,8 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Config, ConfigError, loadConfig, parseConfig } from "../lib/model/config";
-import { configFrom, DEFAULT_FILE, DEFAULT_TEXT, defaultData, problemsAfter } from "./support/data";
+import { type Config, ConfigError, loadConfig, loadTrust, parseConfig, parseDataFile } from "../lib/model/config";
+import { configFrom, DEFAULT_FILE, DEFAULT_TEXT, defaultData, problemsAfter, trustFor, writeDataFile } from "./support/data";
 
 /** The ConfigError a change to the default data produces (fails the test if there is none). */
 const problemsOf = (change: (data: any) => void): string[] => problemsAfter(defaultData(), change);
@@ -316,5 +318,35 @@ describe("values YAML reads but the schema cannot describe honestly: one plain m
     ]);
     expect(problemsFor("tokenMaxTtl: 30m", 'tokenMaxTtl: "m30"')[0]).not.toContain("has no unit");
     expect(problemsFor("tokenMaxTtl: 30m", 'tokenMaxTtl: "30s5"')[0]).not.toContain("has no unit");
+  });
+});
+
+describe("positions and trust anchors, read once per process", () => {
+  const TTL = ["roles", 0, "tokenTtl"];
+
+  it("locates a field in a small file (which keeps its document) and in one over 64 KB (which parses its text again)", () => {
+    const small = parseDataFile(DEFAULT_TEXT, DEFAULT_FILE, trustFor());
+    expect(small.locate?.(TTL)).toEqual({ line: 36, col: 15 });
+    const padding = "# a comment line that makes the file large, as thousands of accounts would\n".repeat(1000);
+    const large = parseDataFile(padding + DEFAULT_TEXT, DEFAULT_FILE, trustFor());
+    expect((padding + DEFAULT_TEXT).length).toBeGreaterThan(64 * 1024);
+    expect(large.locate?.(TTL)).toEqual({ line: 1036, col: 15 });
+    expect(large.config).toEqual(small.config);
+  });
+
+  it("reads trust.yaml at every load: an edit is seen by the next load in the same process, and no two loads share an object", () => {
+    const dir = mkdtempSync(join(tmpdir(), "trust-"));
+    const file = join(dir, "access.yaml");
+    writeDataFile(file);
+    const first = loadTrust(file);
+    const again = loadTrust(file);
+    expect(again).toEqual(first);
+    expect(again).not.toBe(first);
+    expect(again.audiences).not.toBe(first.audiences);
+    const trustFile = join(dir, "trust.yaml");
+    writeFileSync(trustFile, readFileSync(trustFile, "utf8").replace("maxTokenNumUses: 50", "maxTokenNumUses: 7"));
+    expect(loadTrust(file).limits.maxTokenNumUses).toBe(7);
+    writeFileSync(trustFile, "gitlab: [\n");
+    expect(() => loadTrust(file)).toThrow(ConfigError);
   });
 });
