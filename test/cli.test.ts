@@ -192,3 +192,17 @@ describe("scripts/run.mjs", () => {
     expect(existsSync(lock)).toBe(false);
   }, 30_000);
 });
+
+describe("an in-memory synth (npm run access)", () => {
+  it("leaves no scratch folder behind: cdktf's App gets one per process, removed when the process exits", () => {
+    const tmp = mkdtempSync(join(tmpdir(), "scratch-"));
+    const run = spawnSync(process.execPath, [join(ROOT, "scripts", "run.mjs"), "scripts/access.ts", "--config", join(ROOT, "test", "fixtures", "cwiq-frozen.yaml"), "--out", "-"], {
+      cwd: tmp,
+      env: { PATH: process.env.PATH ?? "", TMPDIR: tmp },
+      encoding: "utf8",
+    });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(run.stdout).toContain("nexus-ci");
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+});
