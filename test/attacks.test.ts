@@ -3,55 +3,12 @@
  * it (text -> YAML -> schema -> stack -> rule pack) and each refused by the rule it names, at the field it names,
  * with the file's line and column. None may be accepted.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parse, parseDocument } from "yaml";
 import { ConfigError, parseDataFile } from "../lib/model/config";
 import { GuardrailError, synthesizeInMemory } from "../lib/synth/synth";
 import { skipCreationStackTraces } from "../lib/synth/creation-stacks";
+import { ATTACKS, BASE, edited, FILE } from "./support/attack-corpus";
 
 skipCreationStackTraces();
-
-interface Attack {
-  readonly class: string;
-  readonly name: string;
-  readonly rule: string;
-  readonly at: string;
-  readonly set?: [string, unknown][];
-  readonly text?: string[];
-}
-
-const DIR = join(__dirname, "fixtures", "attacks");
-const FILE = join(DIR, "base.yaml");
-const BASE = readFileSync(FILE, "utf8");
-/** The base as a YAML document, parsed once: an attack that sets values edits a clone of it. */
-const BASE_DOC = parseDocument(BASE);
-const ATTACKS = parse(readFileSync(join(DIR, "attacks.yaml"), "utf8")) as Attack[];
-
-/**
- * A value of the corpus as the attack writes it. `{"joined": [a, b]}` is `a-b`, put together only here, so that the
- * repository holds no string a secret scanner would take for a real credential (a GitLab token, for one).
- */
-function corpusValue(value: unknown): unknown {
-  const joined = (value as { joined?: unknown } | null)?.joined;
-  return Array.isArray(joined) ? joined.join("-") : value;
-}
-
-/** The base text with the attack's edits: text replacements first, then values set on the YAML document. */
-function edited(attack: Attack): string {
-  let text = BASE;
-  const replacements = attack.text ?? [];
-  for (let i = 0; i < replacements.length; i += 2) {
-    if (!text.includes(replacements[i])) throw new Error(`${attack.name}: ${JSON.stringify(replacements[i])} is not in base.yaml`);
-    text = text.replace(replacements[i], replacements[i + 1]);
-  }
-  if (attack.set) {
-    const doc = text === BASE ? BASE_DOC.clone() : parseDocument(text);
-    for (const [path, value] of attack.set) doc.setIn(path.split(".").map((key) => (/^\d+$/.test(key) ? Number(key) : key)), doc.createNode(corpusValue(value)));
-    text = doc.toString();
-  }
-  return text;
-}
 
 /** Every refusal as `RULE location` lines (SCHEMA for the loader), or [] when the edit was accepted. */
 function refusals(text: string): string[] {

@@ -9,6 +9,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Documen
 import { z } from "zod";
 import { parseDuration } from "./duration";
 import { accountSecretPath } from "./naming";
+import { readPlainYaml } from "./plain-yaml";
 import { readTrustText, trustFileFor, validateTrust, type Trust } from "./trust";
 import { redactCredentials } from "./text";
 import { formatPath, valueAt } from "./path";
@@ -334,6 +335,12 @@ const MAX_ALIAS_COUNT = 100;
 
 /** Same as parseConfig, keeping the YAML as written. */
 export function parseDataFile(text: string, file: string, trust: Trust = loadTrust(file)): DataFile {
+  // Plain YAML (most data files) is read without building yaml's document; what it means is yaml's (lib/model/plain-yaml.ts).
+  const plain = readPlainYaml(text);
+  if (plain !== undefined) {
+    const locate = lazyLocator(text);
+    return { ...validateData(plain, file, trust, locate), locate };
+  }
   const lineCounter = new LineCounter();
   // yaml's defaults: a duplicate key is an error, and errors carry their line.
   const doc = parseDocument(text, { lineCounter });
