@@ -87,6 +87,19 @@ describe("the fast reader of plain YAML", () => {
     ["a:\n  b\nc:\n  - - x\n    - y\n  -\n  - # nothing\n", { a: "b", c: [["x", "y"], null, null] }],
     ["# only\n\nkey: value   \n\n# comments\n", { key: "value" }],
     ["a: café (prose, with ü)\n", { a: "café (prose, with ü)" }],
+    ["constructor: 1\nprototype: 2\ntoString: x\n", { constructor: 1, prototype: 2, toString: "x" }],
+    [
+      "a: Alpha\nb: Zulu\nc: zebra\nd: /path\ne: (note)\nf: Null\ng: True\nh: TRUE\ni: FALSE\n",
+      { a: "Alpha", b: "Zulu", c: "zebra", d: "/path", e: "(note)", f: null, g: true, h: true, i: false },
+    ],
+    ['a: say "hi"\nb: [x", it\'s]\nc: [ ]\nd: "q"   # c\n', { a: 'say "hi"', b: ['x"', "it's"], c: [], d: "q" }],
+    ["  a: 1\n  b: 2\n", { a: 1, b: 2 }],
+    ["a:\n - true\n - word\n", { a: [true, "word"] }],
+    ["a: x\u00a0y\u2027z\ufefex\n", { a: "x\u00a0y\u2027z\ufefex" }], // next to the characters left to yaml
+    [
+      `a:\n${Array.from({ length: 99 }, (_, i) => `${" ".repeat(i + 1)}k:\n`).join("")}`,
+      parse(`a:\n${Array.from({ length: 99 }, (_, i) => `${" ".repeat(i + 1)}k:\n`).join("")}`),
+    ],
   ];
   it.each(READ)("reads %j itself, as yaml does", (text, value) => {
     expect(readPlainYaml(text)).toStrictEqual(value);
@@ -103,9 +116,23 @@ describe("the fast reader of plain YAML", () => {
     "a: [[1]]\n", // nested flow
     "a: [x: 1]\n", // a key in a flow sequence
     "a: [1, ]\n", // a trailing comma
+    "a: [x #c]\n", // a comment inside a flow sequence
+    'a: ["x" y]\n', // more after a quoted item
+    "a: [x]]\n",
+    "  a: 1\nb: 2\n", // a key less indented than the first
     'a: "tab\\tescape"\n', // escapes
     "a: -1\nb: 1.5\nc: 0x1F\nd: 1e3\ne: .inf\nf: 007\ng: 1_000\n", // numbers with a sign, fraction, base or exponent
-    "a: 12345678901234567\n", // beyond 10^15
+    "a: 1000000000000000\n", // 10^15 and beyond
+    `a:\n${Array.from({ length: 101 }, (_, i) => `${" ".repeat(i + 1)}k:\n`).join("")}`, // nested more than 100 deep
+    "a: x\u000by\n", // control characters
+    "a: x\u001fy\n",
+    "a: x\u007fy\n", // DEL and the C1 controls
+    "a: x\u0085y\n",
+    "a: x\u009fy\n",
+    "a: x\u2028y\n", // line and paragraph separators
+    "a: x\u2029y\n",
+    "a: x\ufffdy\n", // from U+FEFF up
+    "a: x\u{1F600}\n", // beyond the Basic Multilingual Plane
     "__proto__: 1\n", // a key that is an object's prototype
     "true: 1\n", // a key that is not a string in YAML
     '"a": 1\n', // quoted keys

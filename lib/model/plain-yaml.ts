@@ -20,13 +20,24 @@
 
 /** Reads `text` as the plain YAML above: its value, or undefined when `yaml` must read it. */
 export function readPlainYaml(text: string): Record<string, unknown> | undefined {
-  if (hasUnreadCharacter(text)) return undefined;
-  const lines = logicalLines(text);
-  if (lines === undefined || lines.length === 0 || lines[0].indent !== 0 || lines[0].kind !== "entry") return undefined;
-  const reader = new Reader(lines);
-  const value = reader.block(0, 0);
-  return reader.ok && reader.next === lines.length ? (value as Record<string, unknown>) : undefined;
+  try {
+    if (hasUnreadCharacter(text)) return undefined;
+    const lines = logicalLines(text);
+    if (lines.length === 0 || lines[0].kind !== "entry") return undefined;
+    const reader = new Reader(lines);
+    const value = reader.block(0);
+    return reader.next === lines.length ? (value as Record<string, unknown>) : undefined;
+  } catch (e) {
+    if (e === NOT_PLAIN) return undefined;
+    throw e;
+  }
 }
+
+/** Thrown (and caught by readPlainYaml) at the first thing that is not plain YAML. */
+const NOT_PLAIN = Symbol("not plain YAML");
+const notPlain = (): never => {
+  throw NOT_PLAIN;
+};
 
 /**
  * Whether `text` has a character that sends the whole file to `yaml`: a tab, a carriage return or another control
@@ -56,14 +67,13 @@ interface Value {
   readonly value: unknown;
 }
 
-/** The file as logical lines, without blank and comment lines; undefined when a line is not plain YAML. */
-function logicalLines(text: string): Line[] | undefined {
+/** The file as logical lines, without blank and comment lines. */
+function logicalLines(text: string): Line[] {
   const lines: Line[] = [];
   for (const raw of text.split("\n")) {
     let indent = 0;
     while (raw.charCodeAt(indent) === 32) indent++;
     let rest = raw.slice(indent);
-    if (rest === "" || rest.startsWith("#")) continue;
     // A dash and what follows it on the same line.
     while (rest === "-" || rest.startsWith("- ")) {
       lines.push({ kind: "dash", indent });
@@ -71,112 +81,70 @@ function logicalLines(text: string): Line[] | undefined {
       while (rest.charCodeAt(after) === 32) after++;
       indent += after;
       rest = rest.slice(after);
-      if (rest === "" || rest.startsWith("#")) break;
     }
-    if (rest === "" || rest.startsWith("#")) continue;
-    const line = contentLine(rest, indent);
-    if (line === undefined) return undefined;
-    lines.push(line);
+    if (rest !== "" && !rest.startsWith("#")) lines.push(contentLine(rest, indent));
   }
   return lines;
 }
 
-/** A key name that means itself as a string, and never a null, a boolean or a number in YAML, nor an object's prototype. */
+/** A key name that means itself as a string, and never a null, a boolean or a number in YAML. */
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-const UNSAFE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
-/** `key: value`, `key:` or a lone value, at `indent`; undefined when it is not plain YAML. */
-function contentLine(rest: string, indent: number): Line | undefined {
-  const colon = rest.indexOf(":");
-  const keyEnd = colon > 0 && (colon === rest.length - 1 || rest[colon + 1] === " ") ? colon : -1;
-  if (keyEnd > 0 && PLAIN_KEY.test(rest.slice(0, keyEnd))) {
-    const key = rest.slice(0, keyEnd);
-    if (UNSAFE_KEYS.has(key) || scalarKeyword(key) !== undefined) return undefined;
-    const valueText = rest.slice(keyEnd + 1).trimStart();
-    if (valueText === "" || valueText.startsWith("#")) return { kind: "entry", indent, key, value: undefined };
-    const value = inlineValue(valueText);
-    return value === undefined ? undefined : { kind: "entry", indent, key, value };
-  }
-  const value = inlineValue(rest);
-  return value === undefined ? undefined : { kind: "scalar", indent, value };
+/** `key: value`, `key:` or a lone value, at `indent`. */
+function contentLine(rest: string, indent: number): Line {
+  const colon = /:(?: |$)/.exec(rest);
+  const key = colon ? rest.slice(0, colon.index) : "";
+  if (!PLAIN_KEY.test(key)) return { kind: "scalar", indent, value: inlineValue(rest) };
+  // `__proto__` would set the object's prototype here; yaml makes it a key like any other.
+  if (key === "__proto__" || scalarKeyword(key) !== undefined) return notPlain();
+  const valueText = rest.slice(key.length + 1).trimStart();
+  return { kind: "entry", indent, key, value: valueText === "" || valueText.startsWith("#") ? undefined : inlineValue(valueText) };
 }
 
+/** A one-line flow sequence and what follows it; a quoted scalar and what follows it. */
+const FLOW_SEQUENCE = /^\[([^\]]*)\](.*)$/;
+const DOUBLE_QUOTED = /^"([^"\\]*)"(.*)$/;
+const SINGLE_QUOTED = /^'((?:[^']|'')*)'(.*)$/;
+/** What may follow a value on its line: spaces, and a comment after at least one. */
+const LINE_END = /^(?: +#.*| *)$/;
+
 /** A value on the rest of a line, with an optional comment after it: a quoted or plain scalar, or a flow sequence. */
-function inlineValue(text: string): Value | undefined {
-  let value: unknown;
-  let after: string;
-  if (text.startsWith("[")) {
-    const close = text.indexOf("]");
-    if (close < 0) return undefined;
-    const items = flowItems(text.slice(1, close));
-    if (items === undefined) return undefined;
-    value = items;
-    after = text.slice(close + 1);
-  } else if (text.startsWith('"') || text.startsWith("'")) {
-    const quoted = quotedScalar(text);
-    if (quoted === undefined) return undefined;
-    value = quoted.value;
-    after = text.slice(quoted.length);
-  } else {
-    const comment = text.indexOf(" #");
-    const plain = (comment < 0 ? text : text.slice(0, comment)).trimEnd();
-    if (plain.includes(": ") || plain.endsWith(":")) return undefined;
-    const typed = plainScalar(plain);
-    if (typed === undefined) return undefined;
-    return { value: typed.value };
-  }
-  return /^( +#.*| *)$/.test(after) ? { value } : undefined;
+function inlineValue(text: string): Value {
+  const flow = FLOW_SEQUENCE.exec(text);
+  if (text.startsWith("[")) return flow && LINE_END.test(flow[2]) ? { value: flowItems(flow[1]) } : notPlain();
+  const quoted = quotedScalar(text);
+  if (quoted !== undefined) return LINE_END.test(quoted.after) ? { value: quoted.value } : notPlain();
+  const plain = text.split(" #", 1)[0].trimEnd();
+  if (plain.includes(": ") || plain.endsWith(":")) return notPlain();
+  return { value: plainScalar(plain) };
 }
 
 /** The items of a one-line flow sequence of scalars (the text between its brackets). */
-function flowItems(inner: string): unknown[] | undefined {
+function flowItems(inner: string): unknown[] {
   if (inner.trim() === "") return [];
-  if (/[[\]{}#]/.test(inner)) return undefined;
-  const items: unknown[] = [];
-  for (const part of inner.split(",")) {
+  if (/[[{}#]/.test(inner)) return notPlain();
+  return inner.split(",").map((part) => {
     const text = part.trim();
-    if (text === "") return undefined; // [a, , b] or a trailing comma: left to yaml
-    if (text.startsWith('"') || text.startsWith("'")) {
-      const quoted = quotedScalar(text);
-      if (quoted === undefined || quoted.length !== text.length) return undefined;
-      items.push(quoted.value);
-      continue;
-    }
+    const quoted = quotedScalar(text);
+    if (quoted !== undefined) return quoted.after === "" ? quoted.value : notPlain();
     // A colon only inside a word (`docker:read`, `https://`): before a space, a comma or the end it makes a key.
-    if (/:(?![A-Za-z0-9/])/.test(text)) return undefined;
-    const typed = plainScalar(text);
-    if (typed === undefined) return undefined;
-    items.push(typed.value);
-  }
-  return items;
+    if (/:(?![A-Za-z0-9/])/.test(text)) return notPlain();
+    return plainScalar(text);
+  });
 }
 
-/** A quoted scalar at the start of `text` (no escapes in double quotes; '' in single quotes), and its length. */
-function quotedScalar(text: string): { value: string; length: number } | undefined {
-  const quote = text[0];
-  if (quote === '"') {
-    const close = text.indexOf('"', 1);
-    if (close < 0) return undefined;
-    const value = text.slice(1, close);
-    return value.includes("\\") ? undefined : { value, length: close + 1 };
-  }
-  let value = "";
-  for (let i = 1; i < text.length; i++) {
-    if (text[i] !== "'") {
-      value += text[i];
-    } else if (text[i + 1] === "'") {
-      value += "'";
-      i++;
-    } else {
-      return { value, length: i + 1 };
-    }
-  }
-  return undefined;
+/** A quoted scalar at the start of `text` (no escapes in double quotes; '' in single quotes), and what follows it. */
+function quotedScalar(text: string): { value: string; after: string } | undefined {
+  const double = DOUBLE_QUOTED.exec(text);
+  if (double) return { value: double[1], after: double[2] };
+  const single = SINGLE_QUOTED.exec(text);
+  if (single) return { value: single[1].replaceAll("''", "'"), after: single[2] };
+  return text.startsWith('"') || text.startsWith("'") ? notPlain() : undefined;
 }
 
 /** null, true or false for YAML's core-schema words (yaml/dist/schema: null.js, core/bool.js), else undefined. */
 function scalarKeyword(text: string): { value: null | boolean } | undefined {
-  if (text === "" || text === "~" || text === "null" || text === "Null" || text === "NULL") return { value: null };
+  if (text === "~" || text === "null" || text === "Null" || text === "NULL") return { value: null };
   if (text === "true" || text === "True" || text === "TRUE") return { value: true };
   if (text === "false" || text === "False" || text === "FALSE") return { value: false };
   return undefined;
@@ -186,59 +154,45 @@ function scalarKeyword(text: string): { value: null | boolean } | undefined {
 const SMALL_INTEGER = /^(?:0|[1-9][0-9]{0,14})$/;
 /** What might be a number in some base, with a fraction or an exponent (core/int.js, core/float.js): left to yaml. */
 const NUMBER_LIKE = /^[0-9][0-9a-fA-FxXoO._eE+-]*$/;
+/** The start of a plain scalar that is a string whatever follows: a letter, or `/` and `(` (paths and prose). */
+const STRING_START = /^[A-Za-z/(]/;
 
-/** The value of a plain scalar, typed as `yaml`'s core schema types it; undefined when it is left to yaml. */
-function plainScalar(text: string): { value: unknown } | undefined {
+/** The value of a plain scalar (not empty), typed as `yaml`'s core schema types it. */
+function plainScalar(text: string): unknown {
   const keyword = scalarKeyword(text);
-  if (keyword !== undefined) return text === "" ? undefined : keyword;
-  const first = text.charCodeAt(0);
-  const isLetter = (first >= 65 && first <= 90) || (first >= 97 && first <= 122);
-  const isDigit = first >= 48 && first <= 57;
-  if (isDigit) {
-    if (SMALL_INTEGER.test(text)) return { value: Number(text) };
-    if (NUMBER_LIKE.test(text)) return undefined;
-    return { value: text };
-  }
-  // A letter is never the start of a number or of an indicator; "/" and "(" are neither, and are common in paths and prose.
-  if (isLetter || text[0] === "/" || text[0] === "(") return { value: text };
-  return undefined;
+  if (keyword !== undefined) return keyword.value;
+  if (SMALL_INTEGER.test(text)) return Number(text);
+  if (NUMBER_LIKE.test(text)) return notPlain();
+  // A digit starts a string only when the rest is no number: `15m`, `9 lives`.
+  if (STRING_START.test(text) || /^[0-9]/.test(text)) return text;
+  return notPlain();
 }
 
-/** Builds the value of the logical lines, by indentation. `ok` turns false at anything that is not plain YAML. */
+/** Builds the value of the logical lines, by indentation; throws NOT_PLAIN at anything that is not plain YAML. */
 class Reader {
   next = 0;
-  ok = true;
 
   constructor(private readonly lines: readonly Line[]) {}
 
-  /** The block node (mapping or sequence) whose first line is the next one, at `indent`. */
-  block(indent: number, depth: number): unknown {
-    if (depth > 100) return this.fail();
+  /** The node whose first line is the next one: a mapping, a sequence, or a lone scalar (under a key or a dash). */
+  block(depth: number): unknown {
+    if (depth > 100) return notPlain();
     const line = this.lines[this.next];
     if (line.kind === "dash") return this.sequence(line.indent, depth);
     if (line.kind === "entry") return this.mapping(line.indent, depth);
-    // A lone scalar: only as an item of a sequence, with nothing more deeply indented after it.
     this.next++;
-    if (indent === 0 || this.deeper(line.indent)) return this.fail();
     return line.value.value;
   }
 
   private mapping(indent: number, depth: number): Record<string, unknown> {
     const map: Record<string, unknown> = {};
-    while (this.ok && this.next < this.lines.length) {
-      const line = this.lines[this.next];
-      if (line.indent < indent) break;
-      if (line.indent > indent || line.kind !== "entry") return this.fail();
-      if (Object.hasOwn(map, line.key)) return this.fail(); // a duplicate key: yaml's error
+    for (let line = this.lines[this.next]; line !== undefined && line.indent >= indent; line = this.lines[this.next]) {
+      // A deeper line continues a scalar, or is an error: both yaml's. So is a key twice.
+      if (line.indent > indent || line.kind !== "entry" || Object.hasOwn(map, line.key)) return notPlain();
       this.next++;
-      if (line.value !== undefined) {
-        if (this.deeper(indent)) return this.fail(); // a multi-line scalar, or an error: yaml's
-        map[line.key] = line.value.value;
-        continue;
-      }
       const child = this.lines[this.next];
-      if (child !== undefined && (child.indent > indent || (child.indent === indent && child.kind === "dash")))
-        map[line.key] = this.block(child.indent, depth + 1);
+      if (line.value !== undefined) map[line.key] = line.value.value;
+      else if (child !== undefined && (child.indent > indent || (child.indent === indent && child.kind === "dash"))) map[line.key] = this.block(depth + 1);
       else map[line.key] = null;
     }
     return map;
@@ -246,31 +200,13 @@ class Reader {
 
   private sequence(indent: number, depth: number): unknown[] {
     const items: unknown[] = [];
-    while (this.ok && this.next < this.lines.length) {
-      const line = this.lines[this.next];
-      if (line.indent < indent) break;
-      if (line.indent > indent) return this.fail();
-      // A mapping's next key after a sequence written at the mapping's own indentation (`key:` then `- item` lines).
-      if (line.kind !== "dash") {
-        if (line.kind === "entry") break;
-        return this.fail();
-      }
+    // It ends at a line that is not a dash at its indentation (a mapping's next key, when written at the mapping's own).
+    for (let line = this.lines[this.next]; line !== undefined && line.indent >= indent && line.kind === "dash"; line = this.lines[this.next]) {
+      if (line.indent > indent) return notPlain();
       this.next++;
       const child = this.lines[this.next];
-      items.push(child !== undefined && child.indent > indent ? this.block(child.indent, depth + 1) : null);
+      items.push(child !== undefined && child.indent > indent ? this.block(depth + 1) : null);
     }
     return items;
-  }
-
-  /** Whether the next line is indented more than `indent` (it would continue the line before it). */
-  private deeper(indent: number): boolean {
-    const line = this.lines[this.next];
-    return line !== undefined && line.indent > indent;
-  }
-
-  private fail(): never {
-    this.ok = false;
-    this.next = this.lines.length;
-    return undefined as never;
   }
 }
