@@ -95,10 +95,11 @@ describe("the fast reader of plain YAML", () => {
     ['a: say "hi"\nb: [x", it\'s]\nc: [ ]\nd: "q"   # c\n', { a: 'say "hi"', b: ['x"', "it's"], c: [], d: "q" }],
     ["  a: 1\n  b: 2\n", { a: 1, b: 2 }],
     ["a:\n - true\n - word\n", { a: [true, "word"] }],
+    ["a: x#\nb: 'it''s' # c\n", { a: "x#", b: "it's" }],
     ["a: x\u00a0y\u2027z\ufefex\n", { a: "x\u00a0y\u2027z\ufefex" }], // next to the characters left to yaml
     [
-      `a:\n${Array.from({ length: 99 }, (_, i) => `${" ".repeat(i + 1)}k:\n`).join("")}`,
-      parse(`a:\n${Array.from({ length: 99 }, (_, i) => `${" ".repeat(i + 1)}k:\n`).join("")}`),
+      `a:\n${Array.from({ length: 100 }, (_, i) => `${" ".repeat(i + 1)}k:\n`).join("")}`,
+      parse(`a:\n${Array.from({ length: 100 }, (_, i) => `${" ".repeat(i + 1)}k:\n`).join("")}`),
     ],
   ];
   it.each(READ)("reads %j itself, as yaml does", (text, value) => {
@@ -123,7 +124,7 @@ describe("the fast reader of plain YAML", () => {
     'a: "tab\\tescape"\n', // escapes
     "a: -1\nb: 1.5\nc: 0x1F\nd: 1e3\ne: .inf\nf: 007\ng: 1_000\n", // numbers with a sign, fraction, base or exponent
     "a: 1000000000000000\n", // 10^15 and beyond
-    `a:\n${Array.from({ length: 101 }, (_, i) => `${" ".repeat(i + 1)}k:\n`).join("")}`, // nested more than 100 deep
+    `a:\n${Array.from({ length: 102 }, (_, i) => `${" ".repeat(i + 1)}k:\n`).join("")}`, // nested more than 100 deep
     "a: x\u000by\n", // control characters
     "a: x\u001fy\n",
     "a: x\u007fy\n", // DEL and the C1 controls
@@ -132,6 +133,10 @@ describe("the fast reader of plain YAML", () => {
     "a: x\u2028y\n", // line and paragraph separators
     "a: x\u2029y\n",
     "a: x\ufffdy\n", // from U+FEFF up
+    "a: x\ufeffy\n",
+    "a: x\ud800y\n", // surrogates, even alone
+    "a: x\udfffy\n",
+    `a:\n${"- ".repeat(102)}x\n`, // sequences nested more than 100 deep
     "a: x\u{1F600}\n", // beyond the Basic Multilingual Plane
     "__proto__: 1\n", // a key that is an object's prototype
     "true: 1\n", // a key that is not a string in YAML

@@ -139,7 +139,7 @@ function quotedScalar(text: string): { value: string; after: string } | undefine
   if (double) return { value: double[1], after: double[2] };
   const single = SINGLE_QUOTED.exec(text);
   if (single) return { value: single[1].replaceAll("''", "'"), after: single[2] };
-  return text.startsWith('"') || text.startsWith("'") ? notPlain() : undefined;
+  return undefined; // an unclosed quote, if it is one, is then refused as a plain scalar (plainScalar)
 }
 
 /** null, true or false for YAML's core-schema words (yaml/dist/schema: null.js, core/bool.js), else undefined. */
