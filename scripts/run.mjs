@@ -1,7 +1,8 @@
 // Runs a TypeScript entry point of this repository in-process, fast: esbuild bundles it, with the packages it uses,
 // into dist/<name>.js (a fraction of a second, only when one of its sources or packages changed), then Node runs the
-// bundle; the synth and the package.json commands share one bundle, dist/commands.js (scripts/commands.ts says why). ts-node would type-check on every start (seconds); type-checking is `npm test`'s job. One bundled file
-// starts about 80 ms sooner than the same code as some 500 modules that Node resolves and reads one by one (cdktf
+// bundle; the synth and the package.json commands share one bundle, dist/commands.js (scripts/commands.ts says why).
+// ts-node would type-check on every start (seconds); type-checking is `npm test`'s job. One bundled file starts about
+// 80 ms sooner than the same code as some 500 modules that Node resolves and reads one by one (cdktf
 // alone is 370): `npm run synth` 0.36 s -> 0.28 s (BENCHMARKS.md).
 //   node scripts/run.mjs <entry.ts> [args...]
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -23,8 +24,8 @@ const mtime = (file) => {
 /**
  * Bundles `entry` (relative to the repository root) unless its bundle is newer than every source it was built from.
  * Commands started together after an edit (npm test starts six) build it once: the first takes a lock (a folder beside
- * the bundle), the others say that they wait, wait for the lock to go, and then find the bundle fresh. A lock older than a minute was left
- * by a build that died (one takes about a second) and is taken over.
+ * the bundle), the others say that they wait, wait for the lock to go, and then find the bundle fresh. A lock older
+ * than a minute was left by a build that died (one takes about a second) and is taken over.
  */
 export function bundle(entry) {
   const name = basename(entry, ".ts");
@@ -90,8 +91,7 @@ function build(entry, outfile, inputsFile) {
     absWorkingDir: root,
     logLevel: "warning",
   });
-  // Written whole, by rename: another run (two commands at once) may be loading the previous bundle meanwhile.
-  mkdirSync(dirname(outfile), { recursive: true });
+  // Written whole, by rename (into dist/, which bundle() made): another run may be loading the previous bundle.
   for (const { path, contents } of outputFiles) writeWhole(path, contents);
   // Every file bundled, packages included, so that the next run knows when to rebuild (an npm install changes them).
   // npm rewrites node_modules/.package-lock.json on every install that changes a package (whatever the files' mtimes).

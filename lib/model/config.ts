@@ -361,15 +361,11 @@ export function parseDataFile(text: string, file: string, trust: Trust = loadTru
     throw new ConfigError(file, [`${where([])}YAML: more than ${MAX_ALIAS_COUNT} alias expansions (an alias bomb?): write the values out instead of nesting aliases`]);
   }
   if (scalarProblems.length > 0) throw new ConfigError(file, scalarProblems);
-  // A large valid file keeps its text, not its document: the document is several times the size of the data (at
-  // 30000 accounts, most of the synth's memory), and a position is needed only when a guardrail refuses the file. A
-  // small one keeps its document (a few hundred KB at most), so a refusal does not parse it again.
+  // A valid file keeps its text, not its document, as one read as plain YAML does: the document is several times the
+  // size of the data (at 30000 accounts, most of the synth's memory), and a position is needed only for a message.
   const source = validateData(data, file, trust, locate);
-  return { ...source, locate: text.length <= KEEPS_DOCUMENT_BELOW ? locate : lazyLocator(text) };
+  return { ...source, locate: lazyLocator(text) };
 }
-
-/** Text length (characters) under which a valid data file keeps its parsed document for positions: today's file is 4 KB. */
-const KEEPS_DOCUMENT_BELOW = 64 * 1024;
 
 /** Where a data path is in a parsed document. */
 function locatorOf(doc: Document, lineCounter: LineCounter): Locator {
@@ -435,29 +431,20 @@ function pathOf(ancestors: readonly unknown[], node: unknown): PropertyKey[] {
   return path;
 }
 
-/**
- * The YAML of the trust files read so far, by their text: every data file is loaded with its trust file, and a
- * process that loads many (npm test's attack corpus, account:add, the access diff) parsed the same few lines each
- * time. Read from disk on every load all the same, so an edited trust file is never missed.
- */
-const trustDataByText = new Map<string, unknown>();
-
 /** The trust anchors beside a data file; a missing or invalid trust file is a ConfigError naming it. */
 export function loadTrust(dataFile: string): Trust {
   const file = trustFileFor(dataFile);
   const text = readTrustText(file);
   if (text === undefined) throw new ConfigError(file, [" cannot read the trust file: every data file needs trust.yaml beside it (docs/data-file.md \"Trust anchors\")"]);
-  let data = trustDataByText.get(text);
+  // Every data file is loaded with its trust file: the fast reader takes it (lib/model/plain-yaml.ts), else yaml.
+  let data: unknown = readPlainYaml(text);
   if (data === undefined) {
     try {
-      data = parseYaml(text) as unknown;
+      data = parseYaml(text);
     } catch (e) {
       throw new ConfigError(file, [` YAML: ${(e as Error).message.split("\n")[0]}`]);
     }
-    if (trustDataByText.size >= 16) trustDataByText.clear();
-    trustDataByText.set(text, data);
   }
-  // Validated on every load: the schema builds a fresh Trust, so no caller shares one with another.
   const { trust, problems } = validateTrust(data);
   if (!trust) throw new ConfigError(file, problems);
   return trust;
