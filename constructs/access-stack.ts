@@ -31,6 +31,12 @@ export interface VaultCiAccessStackProps {
   readonly config: Config;
   /** @default GitLab-managed state (an http backend configured at terraform init) */
   readonly backend?: StateBackend;
+  /**
+   * Called with each account's read policy and secret as soon as it is built and complete. The synth passes
+   * StackJsonBuilder.release (lib/synth/stack-json.ts), which renders it and takes it out of the tree, so that the tree
+   * never holds every account at once. Without it, the stack keeps all of them (cdktf's own app.synth() needs that).
+   */
+  readonly completed?: (construct: Construct) => void;
 }
 
 /**
@@ -66,6 +72,7 @@ export class VaultCiAccessStack extends TerraformStack {
     for (const grant of access.grants) {
       const policy = new ReadPolicy(this, `policy-${grant.policyName}`, { name: grant.policyName, dataPath: grant.dataPath });
       mayExist(policy.resource, policyImportId(grant.policyName));
+      props.completed?.(policy);
     }
     for (const role of config.roles) {
       const ciRole = new CiRole(this, `role-${role.name}`, { backendPath: auth.path, role, policies: access.rolePolicies.get(role.name) ?? [] });
@@ -83,7 +90,10 @@ export class VaultCiAccessStack extends TerraformStack {
     // nor writes it until its first rotation (lib/operations/adoption.ts says why a KV secret is never imported).
     const removed: Removed[] = [];
     for (const account of config.accounts) {
-      if (writesPassword(account)) new ServiceAccountSecret(this, `account-${account.name}`, { mount: kvMount, account });
+      if (writesPassword(account)) {
+        const secret = new ServiceAccountSecret(this, `account-${account.name}`, { mount: kvMount, account });
+        props.completed?.(secret);
+      }
       // Back to passwordVersion 0 (or never managed): stop managing the secret and keep it in Vault. A removed block
       // for an address that is not in state does nothing (Terraform 1.7+; the end-to-end suite runs both cases).
       else removed.push(keep(`vault_kv_secret_v2.${terraformId(account.name)}`));

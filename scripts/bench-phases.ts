@@ -6,7 +6,7 @@ import { loadDataFile } from "../lib/model/config";
 import { VaultCiAccessStack } from "../constructs/access-stack";
 import { checkConfiguration } from "../rules";
 import { writeSynthesized } from "../lib/synth/synth";
-import { stackJson } from "../lib/synth/stack-json";
+import { StackJsonBuilder } from "../lib/synth/stack-json";
 import { skipCreationStackTraces } from "../lib/synth/creation-stacks";
 import { renderAccessReport } from "../lib/review/access-report";
 import { diffTerraform } from "../lib/review/access-diff";
@@ -23,8 +23,12 @@ const phase = <T>(name: string, fn: () => T): T => {
 
 const source = phase("load+validate", () => loadDataFile(file));
 const app = new App({ outdir });
-const stack = phase("construct", () => new VaultCiAccessStack(app, source.config.stack, { config: source.config }));
-const tf = phase("stack JSON", () => stackJson(stack));
+// As the synth builds it: each account's constructs are rendered into the JSON and dropped as they are built.
+const builder = new StackJsonBuilder();
+const { stack, tf } = phase("construct+JSON", () => {
+  const built = new VaultCiAccessStack(app, source.config.stack, { config: source.config, completed: builder.release });
+  return { stack: built, tf: builder.finish(built) };
+});
 const report = phase("guardrails", () => checkConfiguration({ ...source, tf }));
 phase("write", () => writeSynthesized(app, stack, tf));
 phase("access report", () => renderAccessReport(tf));

@@ -247,8 +247,8 @@ for (let i = 1; i < sizes.length; i++) {
 out();
 out("Where the time goes (10 roles; in-process, one run): the synth's phases, then `npm run access` (report) and `npm run access:diff` (a comparison of two copies of the stack) on the same JSON:");
 out();
-out("| accounts | resources | load+validate | construct | stack JSON | guardrails | write | access report | access diff |");
-out("|---|---|---|---|---|---|---|---|---|");
+out("| accounts | resources | load+validate | construct+JSON | guardrails | write | access report | access diff |");
+out("|---|---|---|---|---|---|---|---|");
 for (const row of phaseRows) out(row);
 out();
 

@@ -48,6 +48,19 @@ describe("writeFileAtomic / writeFilesAtomic", () => {
     expect(readdirSync(dir)).toEqual(["access.yaml"]);
   });
 
+  it("writes a text handed out in pieces whole, and on a full disk after some pieces leaves the file as it was", () => {
+    const dir = folder();
+    const file = join(dir, "cdk.tf.json");
+    writeFileSync(file, "{}");
+    const pieces = (write: (chunk: string) => void) => ["{\n", '  "a": "é",\n', "  \"b\": 1\n}"].forEach(write);
+    writeFileAtomic(file, pieces);
+    expect(readFileSync(file, "utf8")).toBe('{\n  "a": "é",\n  "b": 1\n}');
+    const error = withFullDisk(100, () => thrown(() => writeFileAtomic(file, (write) => Array.from({ length: 10 }, () => write("x".repeat(50))))));
+    expect(error.message).toBe(`cannot write ${file}: ENOSPC (no space left on device); nothing was changed`);
+    expect(readFileSync(file, "utf8")).toBe('{\n  "a": "é",\n  "b": 1\n}');
+    expect(readdirSync(dir)).toEqual(["cdk.tf.json"]);
+  });
+
   it("writes several files all or none: the second failing leaves the first unchanged too", () => {
     const dir = folder();
     const [a, b] = [join(dir, "cdk.tf.json"), join(dir, "manifest.json")];

@@ -8,7 +8,10 @@ import { loadDataFile, parseDataFile } from "../lib/model/config";
 import { GuardrailError, synthesize } from "../lib/synth/synth";
 import { summarize } from "../lib/synth/cli";
 import { configFrom, DEFAULT_FILE, defaultData, ROOT, synthStack } from "./support/fixtures";
-import { stackJson } from "../lib/synth/stack-json";
+import { StackJsonBuilder, stackJson } from "../lib/synth/stack-json";
+import { Construct } from "constructs";
+import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
+import { Policy } from "@cdktf/provider-vault/lib/policy";
 import { FileWriteError } from "../lib/synth/atomic-write";
 import { withFullDisk } from "./support/full-disk";
 import { generateData } from "../lib/operations/generate";
@@ -139,6 +142,111 @@ describe("stackJson: the stack's Terraform JSON in one pass", () => {
       plain: ["x", 1, true, "1e5 stays a string"],
     });
     expect(ours.locals).toEqual({ kept: "x", none: null, holes: ["y"] });
+  });
+});
+
+describe("StackJsonBuilder: each account's constructs rendered and dropped as they are built", () => {
+  const example = (name: string) => () => configFrom(parse(readFileSync(join(ROOT, "examples", name), "utf8")));
+  const app = () => new App({ outdir: mkdtempSync(join(tmpdir(), "json-")) });
+  const isPerAccount = (id: string) => id.startsWith("policy-") || (id.startsWith("account-") && id !== "account-guard");
+
+  it.each([
+    ["the default data", () => configFrom(defaultData())],
+    ["adoption mode", () => configFrom({ ...defaultData(), adopt: true })],
+    ["a managed KV mount (each secret refers to the mount's path: a token)", () => configFrom({ ...defaultData(), vault: { ...defaultData().vault, manageKvMount: true } })],
+    ["with pipeline roles", example("with-pipeline.yaml")],
+    ["with a per-project role", example("project-role.yaml")],
+    ["30 generated accounts over 3 roles", () => configFrom(generateData({ accounts: 30, roles: 3 }))],
+  ])("gives, byte for byte, cdktf's toTerraform() of the whole stack for %s, and leaves no account in the tree", (_what, config) => {
+    const source = config();
+    const builder = new StackJsonBuilder();
+    const released: string[] = [];
+    const stack = new VaultCiAccessStack(app(), source.stack, {
+      config: source,
+      backend: { kind: "local" },
+      completed: (construct) => {
+        released.push(construct.node.id);
+        builder.release(construct);
+      },
+    });
+    const ours = builder.finish(stack);
+    const whole = new VaultCiAccessStack(app(), source.stack, { config: source, backend: { kind: "local" } });
+    expect(JSON.stringify(ours)).toBe(JSON.stringify(whole.toTerraform()));
+    // Every read policy and account secret was released, and none of them is left in the tree.
+    expect(released).toEqual(whole.node.children.map((c) => c.node.id).filter(isPerAccount));
+    expect(released.length).toBeGreaterThan(0);
+    expect(stack.node.children.map((c) => c.node.id).filter(isPerAccount)).toEqual([]);
+  });
+
+  /** A stack with a vault provider, whose policies a test releases. */
+  const stackWithProvider = () => {
+    const stack = new TerraformStack(app(), "s");
+    new VaultProvider(stack, "vault", {});
+    return stack;
+  };
+  const policy = (scope: Construct, id: string) => new Policy(scope, id, { name: id, policy: "path \"x\" { capabilities = [\"read\"] }" });
+  const errorOf = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error("expected an error");
+  };
+
+  it("reports construct validation errors as cdktf's runAllValidations() does, released or not, in tree order", () => {
+    const failing = (scope: Construct, id: string) => {
+      const resource = policy(scope, id);
+      resource.node.addValidation({ validate: () => [`${id} is wrong`] });
+      return resource;
+    };
+    const build = (release?: (c: Construct) => void) => {
+      const stack = stackWithProvider();
+      failing(stack, "first");
+      const released = failing(stack, "released");
+      release?.(released);
+      failing(stack, "last");
+      return stack;
+    };
+    const builder = new StackJsonBuilder();
+    const stack = build(builder.release);
+    expect(errorOf(() => builder.finish(stack))).toBe(errorOf(() => build().runAllValidations()));
+    expect(errorOf(() => builder.finish(stack))).toContain("[s/first] first is wrong\n  [s/released] released is wrong\n  [s/last] last is wrong");
+  });
+
+  it("refuses a released resource without its provider in the stack, with cdktf's message", () => {
+    const builder = new StackJsonBuilder();
+    const stack = new TerraformStack(app(), "s");
+    const message = errorOf(() => builder.release(policy(stack, "p")));
+    expect(message).toContain("Found resources without a matching provider construct");
+    expect(message).toContain("for the following providers: vault");
+  });
+
+  it("refuses a construct that is not the stack's newest child, or not a child of a stack", () => {
+    const builder = new StackJsonBuilder();
+    const stack = stackWithProvider();
+    const older = policy(stack, "older");
+    policy(stack, "newer");
+    expect(errorOf(() => builder.release(older))).toBe("release: s/older is not the stack's newest child");
+    const nested = new Construct(stack, "group");
+    expect(errorOf(() => builder.release(policy(nested, "inner")))).toBe("release: s/group/inner is not a direct child of a stack");
+  });
+
+  it("refuses to finish when a construct rendered early changed after a later release, instead of writing what it was", () => {
+    const builder = new StackJsonBuilder();
+    const stack = stackWithProvider();
+    const early = policy(stack, "early");
+    builder.release(policy(stack, "released"));
+    early.addOverride("policy", "changed afterwards");
+    expect(errorOf(() => builder.finish(stack))).toBe("s/early changed after a later construct was released: create it complete, or release nothing before it");
+  });
+
+  it("refuses to release an output: outputs belong to the stack", () => {
+    const builder = new StackJsonBuilder();
+    const stack = stackWithProvider();
+    const holder = new Construct(stack, "holder");
+    new TerraformOutput(holder, "out", { value: "x" });
+    expect(errorOf(() => builder.release(holder))).toBe("release: s/holder holds an output, which only the stack itself may hold");
   });
 });
 

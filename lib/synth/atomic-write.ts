@@ -27,7 +27,8 @@ function reasonOf(error: unknown): string {
 
 export interface FileWrite {
   readonly file: string;
-  readonly text: string;
+  /** The text, or a function that hands it to `write` in pieces (a large file need never be one string). */
+  readonly text: string | ((write: (chunk: string) => void) => void);
   /** The file's content when it was read: the rename is refused if it changed since (someone else wrote it). */
   readonly expected?: string;
 }
@@ -42,13 +43,17 @@ function target(file: string): string {
 }
 
 /** Writes `text` to a new temporary file beside `file`, flushed, with `file`'s permissions; returns its path. */
-function writeTemp(file: string, text: string): string {
+function writeTemp(file: string, text: FileWrite["text"]): string {
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`);
   const fd = openSync(temp, "wx", 0o644);
   let complete = false;
   try {
-    const data = Buffer.from(text, "utf8");
-    for (let written = 0; written < data.length; ) written += writeSync(fd, data, written, data.length - written);
+    const write = (chunk: string) => {
+      const data = Buffer.from(chunk, "utf8");
+      for (let written = 0; written < data.length; ) written += writeSync(fd, data, written, data.length - written);
+    };
+    if (typeof text === "string") write(text);
+    else text(write);
     fsyncSync(fd);
     complete = true;
   } finally {
@@ -100,7 +105,7 @@ export function writeFilesAtomic(writes: readonly FileWrite[]): void {
 }
 
 /** One file, whole or not at all (writeFilesAtomic). */
-export function writeFileAtomic(file: string, text: string, expected?: string): void {
+export function writeFileAtomic(file: string, text: FileWrite["text"], expected?: string): void {
   writeFilesAtomic([{ file, text, expected }]);
 }
 

@@ -12,8 +12,10 @@
  * (node_modules/cdktf/lib/tokens/private/resolve.js, `resolve`: primitives as-is, undefined skipped in arrays and
  * objects), which `plainCopy` makes directly.
  */
-import { DefaultTokenResolver, StringConcat, TerraformElement, TerraformOutput, TerraformStack, Tokenization } from "cdktf";
+import { DefaultTokenResolver, StringConcat, TerraformDataSource, TerraformElement, TerraformOutput, TerraformProvider, TerraformResource, TerraformStack, Tokenization } from "cdktf";
 import { deepMerge } from "cdktf/lib/util";
+import { stackValidationFailure } from "cdktf/lib/errors";
+import type { IConstruct } from "constructs";
 import type { TerraformJson } from "../../rules/terraform-json";
 
 const RESOLVER = new DefaultTokenResolver(new StringConcat());
@@ -87,36 +89,161 @@ interface StackInternals {
   readonly cdktfVersion?: string;
 }
 
-export function stackJson(stack: TerraformStack): TerraformJson {
-  const { rawOverrides, cdktfVersion } = stack as unknown as StackInternals;
-  const elements = terraformElements(stack);
-
-  const metadata: Record<string, unknown> = {
-    version: cdktfVersion,
-    stackName: stack.node.id,
-    backend: "local", // a backend's own metadata overwrites it
-    cloud: undefined,
-    ...(Object.keys(rawOverrides).length > 0 ? { overrides: { stack: Object.keys(rawOverrides) } } : {}),
-  };
-  for (const element of elements) deepMerge(metadata, resolve(stack, element.toMetadata()));
-
-  // Output ids by construct path: { stack: { construct: { output: "friendly_id" } } }.
-  const outputs: Record<string, unknown> = {};
-  for (const element of elements.filter(TerraformOutput.isTerraformOutput)) {
-    deepMerge(outputs, element.node.path.split("/").reduceRight<Record<string, unknown>>((inner, part) => ({ [part]: Object.keys(inner).length === 0 ? element.friendlyUniqueId : inner }), {}));
-  }
-
-  const tf: Record<string, unknown> = { "//": resolve(stack, { metadata, outputs }) };
-  for (const element of elements) deepMerge(tf, resolve(stack, element.toTerraform()));
-  deepMerge(tf, resolve(stack, rawOverrides));
-  return tf as TerraformJson;
+/** One construct's part of the stack's JSON. */
+interface Rendered {
+  /** Its construct validation errors, `[path] message`, as cdktf's runAllValidations() words them. */
+  readonly errors: string[];
+  /** Per Terraform element: its metadata (when it has any) and its resolved fragment. */
+  readonly metadata: unknown[];
+  readonly fragments: unknown[];
+  readonly outputs: TerraformOutput[];
 }
 
-/** The stack's elements in construct-tree order, as cdktf collects them (not descending into nested stacks). */
-function terraformElements(node: TerraformStack | TerraformElement | { node: { children: readonly unknown[] } }, into: TerraformElement[] = []): TerraformElement[] {
+/**
+ * Builds a stack's Terraform JSON, optionally while the stack is still being built.
+ *
+ * `release` is for a stack that creates many constructs of one kind (the accounts' read policies and secrets): it
+ * validates and renders a completed construct into the JSON and removes it from the construct tree at once, so that
+ * the tree never holds all of them, and their fragments are merged while they are young. At 30000 accounts the whole
+ * tree was about 200 MB of a 900 MB peak (BENCHMARKS.md); cdktf's global token map keeps a stack alive once one of its
+ * references is resolved, so a finished tree is never freed.
+ *
+ * Everything is rendered and merged in construct-tree order, as cdktf's toTerraform() and runAllValidations() do: a
+ * release first renders the stack's children that came before it. `finish` renders the rest, and renders those
+ * earlier children again: if one changed after it was rendered, it refuses, rather than write what it was.
+ * test/synth.test.ts compares a released build with cdktf's toTerraform() of the whole stack.
+ */
+export class StackJsonBuilder {
+  private stack?: TerraformStack;
+  /** Stack children rendered by a release, in order (they stay in the tree), and what they rendered to. */
+  private readonly early: { readonly child: IConstruct; readonly json: string }[] = [];
+  private readonly errors: string[] = [];
+  private readonly metadata: Record<string, unknown> = {};
+  private readonly outputs: Record<string, unknown> = {};
+  private readonly tf: Record<string, unknown> = {};
+  /** Provider names with a provider construct in the stack (providers come first and are never released). */
+  private providers = new Set<string>();
+
+  /**
+   * Renders `construct`, which must be the stack's newest child and complete (nothing in it may change, or refer to
+   * anything that does not exist yet), and detaches it from the tree.
+   */
+  readonly release = (construct: IConstruct): void => {
+    const stack = construct.node.scope;
+    if (!stack || !TerraformStack.isStack(stack)) throw new Error(`release: ${construct.node.path} is not a direct child of a stack`);
+    if (this.stack && this.stack !== stack) throw new Error(`release: ${construct.node.path} is not in stack ${this.stack.node.path}`);
+    this.stack = stack;
+    const children = stack.node.children.filter((child) => !TerraformStack.isStack(child));
+    if (children[children.length - 1] !== construct) throw new Error(`release: ${construct.node.path} is not the stack's newest child`);
+    for (const child of children.slice(this.early.length, -1)) this.early.push({ child, json: fingerprint(this.add(render(stack, child))) });
+    this.checkProviders(stack, construct);
+    const part = render(stack, construct);
+    if (part.outputs.length > 0) throw new Error(`release: ${construct.node.path} holds an output, which only the stack itself may hold`);
+    this.add(part);
+    stack.node.tryRemoveChild(construct.node.id);
+  };
+
+  /**
+   * The stack's Terraform JSON: what cdktf's toTerraform() returns for the whole stack, released constructs included.
+   * Throws, as cdktf's runAllValidations() does, when a construct's validation fails.
+   */
+  finish(stack: TerraformStack): TerraformJson {
+    if (this.stack && this.stack !== stack) throw new Error(`finish: constructs of ${this.stack.node.path} were released, not of ${stack.node.path}`);
+    const children = stack.node.children.filter((child) => !TerraformStack.isStack(child));
+    this.early.forEach(({ child, json }, i) => {
+      if (children[i] !== child || fingerprint(render(stack, child)) !== json) {
+        throw new Error(`${child.node.path} changed after a later construct was released: create it complete, or release nothing before it`);
+      }
+    });
+    for (const child of children.slice(this.early.length)) this.add(render(stack, child));
+
+    // The stack's own validations come first (cdktf: stack.node.findAll() is pre-order).
+    const errors = [...stack.node.validate().map((message) => `[${stack.node.path}] ${message}`), ...this.errors];
+    if (errors.length > 0) throw stackValidationFailure(errors.join("\n  "));
+
+    const { rawOverrides, cdktfVersion } = stack as unknown as StackInternals;
+    const metadata: Record<string, unknown> = {
+      version: cdktfVersion,
+      stackName: stack.node.id,
+      backend: "local", // a backend's own metadata overwrites it
+      cloud: undefined,
+      ...(Object.keys(rawOverrides).length > 0 ? { overrides: { stack: Object.keys(rawOverrides) } } : {}),
+    };
+    deepMerge(metadata, this.metadata);
+    // "//" first, as cdktf writes it; then the merged fragments' own keys, in the order they came.
+    const tf: Record<string, unknown> = { "//": resolve(stack, { metadata, outputs: this.outputs }) };
+    for (const key of Object.keys(this.tf)) tf[key] = this.tf[key];
+    deepMerge(tf, resolve(stack, rawOverrides));
+    return tf as TerraformJson;
+  }
+
+  /** Merges a rendered part into what is built so far; returns it. */
+  private add(part: Rendered): Rendered {
+    this.errors.push(...part.errors);
+    for (const fragment of part.metadata) deepMerge(this.metadata, fragment);
+    // Output ids by construct path: { stack: { construct: { output: "friendly_id" } } }.
+    for (const output of part.outputs) {
+      deepMerge(this.outputs, output.node.path.split("/").reduceRight<Record<string, unknown>>((inner, name) => ({ [name]: Object.keys(inner).length === 0 ? output.friendlyUniqueId : inner }), {}));
+    }
+    for (const fragment of part.fragments) deepMerge(this.tf, fragment);
+    return part;
+  }
+
+  /**
+   * cdktf's ValidateProviderPresence, which the stack's own validation runs on what is left in the tree, for a released
+   * construct: each of its resources needs a provider construct in the stack. Same message, at once.
+   */
+  private checkProviders(stack: TerraformStack, construct: IConstruct): void {
+    const needed = providerNames(construct);
+    if ([...needed].every((name) => this.providers.has(name))) return;
+    this.providers = new Set(stack.node.findAll().filter(TerraformProvider.isTerraformProvider).flatMap((p) => p.terraformGeneratorMetadata?.providerName ?? []));
+    const missing = [...needed].filter((name) => !this.providers.has(name));
+    if (missing.length > 0) {
+      throw stackValidationFailure(
+        `[${stack.node.path}] Found resources without a matching provider construct. Please make sure to add provider constructs [e.g. new RandomProvider(...)] to your stack '${stack.node.id}' for the following providers: ${missing.join(", ")}`,
+      );
+    }
+  }
+}
+
+/** The stack's Terraform JSON, as cdktf's toTerraform() gives it; throws as runAllValidations() does. */
+export function stackJson(stack: TerraformStack): TerraformJson {
+  return new StackJsonBuilder().finish(stack);
+}
+
+/** What a part rendered to, to compare two renders of one construct. */
+const fingerprint = (part: Rendered): string => JSON.stringify({ ...part, outputs: part.outputs.map((output) => output.node.path) });
+
+/** The providers the resources and data sources in `construct`'s subtree need (cdktf's ValidateProviderPresence.check). */
+function providerNames(construct: IConstruct): Set<string> {
+  const names = new Set<string>();
+  for (const node of construct.node.findAll()) {
+    if (TerraformResource.isTerraformResource(node) || TerraformDataSource.isTerraformDataSource(node)) {
+      const name = node.terraformGeneratorMetadata?.providerName;
+      if (name && name !== "terraform") names.add(name);
+    }
+  }
+  return names;
+}
+
+/** A stack child's validation errors and its elements' metadata and resolved fragments. */
+function render(stack: TerraformStack, construct: IConstruct): Rendered {
+  const errors = construct.node.findAll().flatMap((node) => node.node.validate().map((message) => `[${node.node.path}] ${message}`));
+  const elements = terraformElements(construct);
+  const metadata: unknown[] = [];
+  for (const element of elements) {
+    const own = resolve(stack, element.toMetadata());
+    if (Object.keys(own).length > 0) metadata.push(own);
+  }
+  const fragments = elements.map((element) => resolve(stack, element.toTerraform()));
+  return { errors, metadata, fragments, outputs: elements.filter(TerraformOutput.isTerraformOutput) };
+}
+
+/** The elements in `node`'s subtree in construct-tree order, as cdktf collects them (not descending into nested stacks). */
+function terraformElements(node: IConstruct, into: TerraformElement[] = []): TerraformElement[] {
   if (TerraformElement.isTerraformElement(node)) into.push(node);
   for (const child of node.node.children) {
-    if (!TerraformStack.isStack(child)) terraformElements(child as TerraformElement, into);
+    if (!TerraformStack.isStack(child)) terraformElements(child, into);
   }
   return into;
 }

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App, Manifest } from "cdktf";
 import { writeFilesAtomic } from "./atomic-write";
+import { stableJson, writeStableJson } from "./stable-json";
 import type { Config, ConfigError, DataFile, Locator } from "../model/config";
 import { formatPath, pathKeys } from "../model/path";
 import { namesPlaceholder } from "../model/salvage";
@@ -11,7 +12,7 @@ import { VaultCiAccessStack, type StateBackend } from "../../constructs/access-s
 import { checkConfiguration, suppressionsApply } from "../../rules";
 import { type EntryRef, entryPathIn, formatViolation, type RuleReport, type Violation } from "../../rules/rule";
 import type { TerraformJson } from "../../rules/terraform-json";
-import { stackJson } from "./stack-json";
+import { StackJsonBuilder } from "./stack-json";
 
 export interface SynthResult {
   readonly outdir: string;
@@ -38,10 +39,17 @@ export class GuardrailError extends Error {
 }
 
 /** The stack, its Terraform JSON and the guardrails' verdict on it, without writing anything. */
-export function buildAndCheck(source: DataFile, app: App, backend: StateBackend): { stack: VaultCiAccessStack; tf: TerraformJson; report: RuleReport } {
-  const stack = new VaultCiAccessStack(app, source.config.stack, { config: source.config, backend });
-  stack.runAllValidations();
-  const tf = stackJson(stack);
+export function buildAndCheck(
+  source: DataFile,
+  app: App,
+  backend: StateBackend,
+  { wholeTree = false }: { wholeTree?: boolean } = {},
+): { stack: VaultCiAccessStack; tf: TerraformJson; report: RuleReport } {
+  // Each account's constructs are rendered and dropped as soon as they are built (StackJsonBuilder.release), unless
+  // cdktf's own app.synth() is to render the whole tree afterwards.
+  const builder = new StackJsonBuilder();
+  const stack = new VaultCiAccessStack(app, source.config.stack, { config: source.config, backend, ...(wholeTree ? {} : { completed: builder.release }) });
+  const tf = builder.finish(stack);
   return { stack, tf, report: checkConfiguration({ file: source.file, config: source.config, data: source.data, tf, trust: source.trust }) };
 }
 
@@ -55,34 +63,9 @@ export function writeSynthesized(app: App, stack: VaultCiAccessStack, tf: Terraf
   mkdirSync(join(app.outdir, manifest.workingDirectory), { recursive: true });
   // Both whole or neither (lib/synth/atomic-write.ts), where app.manifest.writeToFile() would write in place.
   writeFilesAtomic([
-    { file: join(app.outdir, manifest.synthesizedStackPath), text: JSON.stringify(sortKeys(tf), null, 2) },
+    { file: join(app.outdir, manifest.synthesizedStackPath), text: (write) => writeStableJson(tf, write) },
     { file: join(app.outdir, Manifest.fileName), text: stableJson(app.manifest.buildManifest()) },
   ]);
-}
-
-/**
- * JSON as cdktf writes manifest.json (cdktf 0.21 lib/manifest.js:48-50, `stringify(this.buildManifest(), { space: 2 })`
- * with json-stable-stringify): keys sorted, two spaces, and, unlike JSON.stringify, empty arrays and objects opened
- * and closed on two lines. A test compares the file with cdktf's, byte for byte.
- */
-function stableJson(value: unknown, indent = ""): string {
-  const inner = `${indent}  `;
-  if (Array.isArray(value)) return `[${value.map((item) => `\n${inner}${stableJson(item, inner)}`).join(",")}\n${indent}]`;
-  if (value === null || typeof value !== "object") return JSON.stringify(value);
-  const entries = Object.keys(value)
-    .sort()
-    .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
-    .map((key) => `\n${inner}${JSON.stringify(key)}: ${stableJson((value as Record<string, unknown>)[key], inner)}`);
-  return `{${entries.join(",")}\n${indent}}`;
-}
-
-/** A copy with every object's keys in sorted order, assigned one by one (no [key, value] pair per key, as Object.fromEntries needs). */
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== "object") return value;
-  const sorted: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) sorted[key] = sortKeys((value as Record<string, unknown>)[key]);
-  return sorted;
 }
 
 /**
@@ -177,9 +160,10 @@ export function synthesize(
   const app = new App({ outdir });
   const stackFile = `${outdir}/stacks/${source.config.stack}/${app.manifest.stackFileName}`;
   try {
-    const { stack, tf, report } = buildAndCheck(source, app, backend);
+    const byCli = calledByCdktfCli(env);
+    const { stack, tf, report } = buildAndCheck(source, app, backend, { wholeTree: byCli });
     if (report.violations.length > 0) throw new GuardrailError(report, source.file, stackFile, source.locate, source.config);
-    if (calledByCdktfCli(env)) app.synth();
+    if (byCli) app.synth();
     else writeSynthesized(app, stack, tf);
     return { outdir, stackFile, report, imports: tf.import?.length ?? 0, ...(app.hclOutput ? { hclOf: tf } : {}) };
   } catch (error) {
