@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { loadDataFile, parseDataFile } from "../lib/model/config";
-import { GuardrailError, synthesize } from "../lib/synth/synth";
+import { GuardrailError, synthesize, writeSynthesized } from "../lib/synth/synth";
 import { summarize } from "../lib/synth/cli";
 import { configFrom, DEFAULT_FILE, defaultData, ROOT, synthStack } from "./support/fixtures";
 import { StackJsonBuilder, stackJson } from "../lib/synth/stack-json";
@@ -53,6 +53,25 @@ describe("the writer", () => {
     app.synth();
     expect(Object.keys(tree(outdir)).sort()).toEqual(["manifest.json", join("stacks", "cwiq", "cdk.tf.json")]);
     expect(tree(outdir)).toEqual(tree(theirs));
+  });
+
+  const example = (name: string) => () => configFrom(parse(readFileSync(join(ROOT, "examples", name), "utf8")));
+  it.each([
+    ["adoption mode", () => configFrom({ ...defaultData(), adopt: true })],
+    ["with pipeline roles", example("with-pipeline.yaml")],
+    ["a managed KV mount", () => configFrom({ ...defaultData(), vault: { ...defaultData().vault, manageKvMount: true } })],
+    ["30 generated accounts over 3 roles", () => configFrom(generateData({ accounts: 30, roles: 3 }))],
+  ])("writes, from a build that released each account, the files app.synth() writes for the whole stack, byte for byte, for %s", (_what, config) => {
+    const source = config();
+    const outdir = (name: string) => join(mkdtempSync(join(tmpdir(), `${name}-`)), "cdktf.out");
+    const ours = new App({ outdir: outdir("synth") });
+    const builder = new StackJsonBuilder();
+    const stack = new VaultCiAccessStack(ours, source.stack, { config: source, backend: { kind: "local" }, completed: builder.release });
+    writeSynthesized(ours, stack, builder.finish(stack));
+    const theirs = new App({ outdir: outdir("cdktf") });
+    new VaultCiAccessStack(theirs, source.stack, { config: source, backend: { kind: "local" } });
+    theirs.synth();
+    expect(tree(ours.outdir)).toEqual(tree(theirs.outdir));
   });
 
   it("needs no Terraform on the machine: synth starts no process (cdktf's terraform-version checks would)", () => {
