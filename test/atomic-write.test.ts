@@ -52,7 +52,7 @@ describe("writeFileAtomic / writeFilesAtomic", () => {
     const dir = folder();
     const file = join(dir, "cdk.tf.json");
     writeFileSync(file, "{}");
-    const pieces = (write: (chunk: string) => void) => ["{\n", '  "a": "é",\n', "  \"b\": 1\n}"].forEach(write);
+    const pieces = (write: (chunk: string) => void) => ["{\n", '  "a": "é",\n', '  "b": 1\n}'].forEach(write);
     writeFileAtomic(file, pieces);
     expect(readFileSync(file, "utf8")).toBe('{\n  "a": "é",\n  "b": 1\n}');
     const error = withFullDisk(100, () => thrown(() => writeFileAtomic(file, (write) => Array.from({ length: 10 }, () => write("x".repeat(50))))));
