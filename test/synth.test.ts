@@ -260,6 +260,14 @@ describe("StackJsonBuilder: each account's constructs rendered and dropped as th
     expect(errorOf(() => builder.finish(stack))).toBe("s/early changed after a later construct was released: create it complete, or release nothing before it");
   });
 
+  it("builds once: no second finish, and no release after it", () => {
+    const builder = new StackJsonBuilder();
+    const stack = stackWithProvider();
+    builder.finish(stack);
+    expect(errorOf(() => builder.finish(stack))).toBe("finish: a StackJsonBuilder builds one stack's JSON once");
+    expect(errorOf(() => builder.release(policy(stack, "late")))).toBe("release: s/late came after finish()");
+  });
+
   it("refuses to release an output: outputs belong to the stack", () => {
     const builder = new StackJsonBuilder();
     const stack = stackWithProvider();

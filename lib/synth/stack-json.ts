@@ -115,6 +115,7 @@ interface Rendered {
  */
 export class StackJsonBuilder {
   private stack?: TerraformStack;
+  private finished = false;
   /** Stack children rendered by a release, in order (they stay in the tree), and what they rendered to. */
   private readonly early: { readonly child: IConstruct; readonly json: string }[] = [];
   private readonly errors: string[] = [];
@@ -129,6 +130,7 @@ export class StackJsonBuilder {
    * anything that does not exist yet), and detaches it from the tree.
    */
   readonly release = (construct: IConstruct): void => {
+    if (this.finished) throw new Error(`release: ${construct.node.path} came after finish()`);
     const stack = construct.node.scope;
     if (!stack || !TerraformStack.isStack(stack)) throw new Error(`release: ${construct.node.path} is not a direct child of a stack`);
     if (this.stack && this.stack !== stack) throw new Error(`release: ${construct.node.path} is not in stack ${this.stack.node.path}`);
@@ -148,6 +150,8 @@ export class StackJsonBuilder {
    * Throws, as cdktf's runAllValidations() does, when a construct's validation fails.
    */
   finish(stack: TerraformStack): TerraformJson {
+    if (this.finished) throw new Error("finish: a StackJsonBuilder builds one stack's JSON once");
+    this.finished = true;
     if (this.stack && this.stack !== stack) throw new Error(`finish: constructs of ${this.stack.node.path} were released, not of ${stack.node.path}`);
     const children = stack.node.children.filter((child) => !TerraformStack.isStack(child));
     this.early.forEach(({ child, json }, i) => {
