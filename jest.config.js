@@ -11,6 +11,9 @@ module.exports = {
   // The operator's variables exported in every test file (TF_HTTP_ADDRESS, VAULT_TOKEN, TF_VAR_*, ...): npm test must
   // pass on the machines that plan and apply too.
   setupFiles: ["<rootDir>/test/support/operator-env.ts"],
+  // The run's own temporary folder, removed at its end (test/support/tmpdir.js).
+  globalSetup: "<rootDir>/test/support/tmpdir-setup.js",
+  globalTeardown: "<rootDir>/test/support/tmpdir-teardown.js",
   // When its last run found every file fast (under 1 s each, at most 20 files), jest runs them one after the other in
   // its own process, leaving the second core idle. Setting an idle-memory limit turns that heuristic off; the limit itself is never reached.
   workerIdleMemoryLimit: "2GB",

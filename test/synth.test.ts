@@ -229,8 +229,9 @@ describe("StackJsonBuilder: each account's constructs rendered and dropped as th
     };
     const builder = new StackJsonBuilder();
     const stack = build(builder.release);
-    expect(errorOf(() => builder.finish(stack))).toBe(errorOf(() => build().runAllValidations()));
-    expect(errorOf(() => builder.finish(stack))).toContain("[s/first] first is wrong\n  [s/released] released is wrong\n  [s/last] last is wrong");
+    const message = errorOf(() => builder.finish(stack));
+    expect(message).toBe(errorOf(() => build().runAllValidations()));
+    expect(message).toContain("[s/first] first is wrong\n  [s/released] released is wrong\n  [s/last] last is wrong");
   });
 
   it("refuses a released resource without its provider in the stack, with cdktf's message", () => {
