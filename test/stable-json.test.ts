@@ -27,7 +27,14 @@ describe("writeStableJson", () => {
   });
 
   it("opens and closes an empty object or array on two lines, at every depth, and not inside a string", () => {
-    const leaf = { o: {}, a: [], list: [{}, [], [[]], { x: [] }], text: "ends in {} and []", key: { "{}": "[]" }, onlyUndefined: { gone: undefined } };
+    const leaf = {
+      o: {},
+      a: [],
+      list: [{}, [], [[]], { x: [] }, "{}", "[]"],
+      text: "ends in {} and []",
+      key: { "{}": "[]", '": {}': {}, "[]": [] },
+      onlyUndefined: { gone: undefined },
+    };
     const text = written(nested(leaf)).text;
     expect(text).toBe(cdktfWrites(nested(leaf)));
     expect(text).toContain('"o": {\n          }');
@@ -40,13 +47,19 @@ describe("writeStableJson", () => {
     const leaf = {
       gone: undefined,
       fn: () => 1,
-      list: [undefined, () => 1, Number.NaN, Number.POSITIVE_INFINITY, -0, 1.5e300, 'line\nbreak \u2028 "quoted" \\ é 😀'],
+      symbol: Symbol("s"),
+      list: [undefined, () => 1, Symbol("in a list"), Number.NaN, Number.POSITIVE_INFINITY, -0, 1.5e300, 'line\nbreak \u2028 "quoted" \\ é 😀'],
       date: new Date(0),
       custom: { toJSON: () => ({ b: 1, a: [] }) },
     };
     expect(written(nested(leaf)).text).toBe(cdktfWrites(nested(leaf)));
     expect(written("top").text).toBe('"top"');
     expect(() => written(undefined)).toThrow("writeStableJson: undefined has no JSON text");
+  });
+
+  it.each([["9"], ["0"], ["4294967294"]])("sorts the integer-like key %s as a string, below the depth where JSON.stringify takes over", (index) => {
+    const value = nested({ b: 1, [index]: 1, a: 1 });
+    expect(written(value).text).toBe(cdktfWrites(value));
   });
 
   it("sorts integer-like keys as strings, as cdktf does, not first as a JavaScript object lists them", () => {
@@ -75,7 +88,10 @@ describe("writeStableJson", () => {
   });
 
   it("equals json-stable-stringify on generated values, at every depth", () => {
-    const key = fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom("0", "1", "2", "10", "01", "-1", "__proto__", "constructor", "//", "{}"));
+    const key = fc.oneof(
+      fc.string({ maxLength: 4 }),
+      fc.constantFrom("0", "1", "2", "9", "10", "99", "01", "-1", "__proto__", "constructor", "//", "{}", '": {}'),
+    );
     const { value } = fc.letrec((tie) => ({
       value: fc.oneof(
         { depthSize: "small", withCrossShrink: true },

@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { App, Lazy, TerraformOutput, TerraformStack, Token } from "cdktf";
+import { App, Lazy, TerraformOutput, TerraformResource, TerraformStack, Token } from "cdktf";
 import { VaultCiAccessStack } from "../constructs/access-stack";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,8 @@ import { StackJsonBuilder, stackJson } from "../lib/synth/stack-json";
 import { Construct } from "constructs";
 import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
 import { Policy } from "@cdktf/provider-vault/lib/policy";
+import { GitlabProvider } from "@cdktf/provider-gitlab/lib/provider";
+import { GroupVariable } from "@cdktf/provider-gitlab/lib/group-variable";
 import { FileWriteError } from "../lib/synth/atomic-write";
 import { withFullDisk } from "./support/full-disk";
 import { generateData } from "../lib/operations/generate";
@@ -234,12 +236,70 @@ describe("StackJsonBuilder: each account's constructs rendered and dropped as th
     expect(message).toContain("[s/first] first is wrong\n  [s/released] released is wrong\n  [s/last] last is wrong");
   });
 
-  it("refuses a released resource without its provider in the stack, with cdktf's message", () => {
+  it("refuses a released resource without its provider in the stack, with cdktf's message, also when another is there", () => {
+    const whole = new TerraformStack(app(), "s");
+    new GitlabProvider(whole, "gitlab", {});
+    policy(whole, "p");
     const builder = new StackJsonBuilder();
     const stack = new TerraformStack(app(), "s");
-    const message = errorOf(() => builder.release(policy(stack, "p")));
-    expect(message).toContain("Found resources without a matching provider construct");
+    new GitlabProvider(stack, "gitlab", {});
+    const both = new Construct(stack, "both");
+    policy(both, "p");
+    new GroupVariable(both, "v", { group: "1", key: "K", value: "v" });
+    const message = errorOf(() => builder.release(both));
+    expect(message).toBe(errorOf(() => whole.runAllValidations()));
     expect(message).toContain("for the following providers: vault");
+  });
+
+  it("reports the stack's own validation (a kept resource without its provider) as cdktf does", () => {
+    const build = () => {
+      const stack = new TerraformStack(app(), "s");
+      policy(stack, "kept");
+      return stack;
+    };
+    expect(errorOf(() => new StackJsonBuilder().finish(build()))).toBe(errorOf(() => build().runAllValidations()));
+  });
+
+  it("needs no provider for a resource of Terraform's own, or one without generator metadata", () => {
+    const builder = new StackJsonBuilder();
+    const stack = new TerraformStack(app(), "s");
+    const own = new Construct(stack, "own");
+    new TerraformResource(own, "data", { terraformResourceType: "terraform_data", terraformGeneratorMetadata: { providerName: "terraform" } });
+    new TerraformResource(own, "bare", { terraformResourceType: "null_thing" });
+    builder.release(own);
+    const tf = builder.finish(stack);
+    expect(Object.keys(tf.resource ?? {}).sort()).toEqual(["null_thing", "terraform_data"]);
+  });
+
+  it("gives cdktf's toTerraform() for a stack without overrides", () => {
+    const build = (release?: (c: Construct) => void) => {
+      const stack = stackWithProvider();
+      const released = policy(stack, "p");
+      release?.(released);
+      return stack;
+    };
+    const builder = new StackJsonBuilder();
+    const ours = builder.finish(build(builder.release));
+    expect(JSON.stringify(ours)).toBe(JSON.stringify(build().toTerraform()));
+    expect(ours["//"]).not.toHaveProperty("metadata.overrides");
+  });
+
+  it("keeps to one stack: no release from a second stack, no finish of another", () => {
+    const builder = new StackJsonBuilder();
+    const first = stackWithProvider();
+    builder.release(policy(first, "p"));
+    const second = stackWithProvider();
+    expect(errorOf(() => builder.release(policy(second, "q")))).toBe("release: s/q is not in stack s");
+    expect(errorOf(() => builder.finish(second))).toBe("finish: constructs of s were released, not of s");
+  });
+
+  it("refuses to finish when a construct rendered early is no longer in the tree", () => {
+    const builder = new StackJsonBuilder();
+    const stack = stackWithProvider();
+    policy(stack, "early");
+    builder.release(policy(stack, "released"));
+    stack.node.tryRemoveChild("early");
+    expect(errorOf(() => builder.finish(stack))).toBe("s/early changed after a later construct was released: create it complete, or release nothing before it");
   });
 
   it("refuses a construct that is not the stack's newest child, or not a child of a stack", () => {

@@ -86,10 +86,11 @@ const writesNothing = (value: unknown): boolean => value === undefined || typeof
  * From this depth on (three levels: `resource`, its type, one resource), a value is written by JSON.stringify of a
  * sorted copy, which is several times faster than the loop above, then put into the same shape: empty objects and arrays
  * opened and closed on two lines, and every line indented to its place. JSON.stringify's text has no line break other
- * than its own (a string's is escaped), and an empty object or array is always `{}` or `[]` at a line's end.
+ * than its own (a string's is escaped), and a line of it that ends in `{}` or `[]` (and a comma) is an empty object or
+ * array: a string ends in `"`, a key is followed by its value, and nothing else holds a bracket.
  */
 const NATIVE_INDENT = 6;
-const EMPTY_AT_LINE_END = /^( *)(.*?)(\{\}|\[\])(,?)$/gm;
+const EMPTY_AT_LINE_END = /^( *)(.*)(\{\}|\[\])(,?)$/gm;
 
 /** `node` as emit would write it, or undefined when JSON.stringify cannot give the same text (see sortedCopy). */
 function nativeText(node: object, indent: string): string | undefined {
@@ -97,9 +98,9 @@ function nativeText(node: object, indent: string): string | undefined {
   if (copy === CANNOT) return undefined;
   let text = JSON.stringify(copy, null, 2);
   if (text.includes("{}") || text.includes("[]")) {
-    text = text.replace(EMPTY_AT_LINE_END, (line, lead: string, before: string, empty: string, comma: string) =>
-      // `"key": {}`, `{}` as an array item, or the value itself; anything else ending in {} is inside a string.
-      before === "" || before.endsWith('": ') ? `${lead}${before}${empty[0]}\n${lead}${empty[1]}${comma}` : line,
+    text = text.replace(
+      EMPTY_AT_LINE_END,
+      (_line, lead: string, before: string, empty: string, comma: string) => `${lead}${before}${empty[0]}\n${lead}${empty[1]}${comma}`,
     );
   }
   return text.replaceAll("\n", `\n${indent}`);
