@@ -243,12 +243,28 @@ describe("StackJsonBuilder: each account's constructs rendered and dropped as th
     const builder = new StackJsonBuilder();
     const stack = new TerraformStack(app(), "s");
     new GitlabProvider(stack, "gitlab", {});
+    // A first release finds the gitlab provider; the second needs it again, and vault, which is missing.
+    builder.release(new GroupVariable(stack, "first", { group: "1", key: "F", value: "v" }));
     const both = new Construct(stack, "both");
     policy(both, "p");
     new GroupVariable(both, "v", { group: "1", key: "K", value: "v" });
     const message = errorOf(() => builder.release(both));
     expect(message).toBe(errorOf(() => whole.runAllValidations()));
     expect(message).toContain("for the following providers: vault");
+  });
+
+  it("names every missing provider, as cdktf does", () => {
+    const build = (release?: (c: Construct) => void) => {
+      const stack = new TerraformStack(app(), "s");
+      const both = new Construct(stack, "both");
+      policy(both, "p");
+      new GroupVariable(both, "v", { group: "1", key: "K", value: "v" });
+      release?.(both);
+      return stack;
+    };
+    const message = errorOf(() => build(new StackJsonBuilder().release));
+    expect(message).toBe(errorOf(() => build().runAllValidations()));
+    expect(message).toContain("for the following providers: vault, gitlab");
   });
 
   it("reports the stack's own validation (a kept resource without its provider) as cdktf does", () => {
