@@ -1,6 +1,6 @@
 /** Reads the access data file, builds the stack, checks it against the guardrails, and writes cdk.tf.json. */
 import { loadDataFile } from "./lib/model/config";
-import { answerHelp, exitWithError, summarize, SYNTH_HELP, synthOptionsFrom } from "./lib/synth/cli";
+import { answerHelp, collectGarbageSooner, exitWithError, summarize, SYNTH_HELP, synthOptionsFrom } from "./lib/synth/cli";
 import { synthesize } from "./lib/synth/synth";
 import { skipCreationStackTraces } from "./lib/synth/creation-stacks";
 import { checkHclFile } from "./lib/synth/stack-hcl";
@@ -8,6 +8,7 @@ import { checkHclFile } from "./lib/synth/stack-hcl";
 answerHelp(process.argv.slice(2), SYNTH_HELP);
 
 async function main(): Promise<void> {
+  collectGarbageSooner();
   skipCreationStackTraces();
   const { file, backend } = synthOptionsFrom(process.argv.slice(2), process.env);
   const source = loadDataFile(file);

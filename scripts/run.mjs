@@ -9,7 +9,6 @@ import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } 
 import { createRequire, Module } from "node:module";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { setFlagsFromString } from "node:v8";
 import { Script } from "node:vm";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -133,22 +132,10 @@ export const COMMAND_ENTRIES = [
 
 /** Runs entry point `entry` (relative to the repository root): from the commands' bundle when it is one of them, else from its own. */
 export function runEntry(entry) {
-  collectGarbageSooner();
   if (!COMMAND_ENTRIES.includes(entry)) return runBundle(bundle(entry));
   const { COMMANDS } = runBundle(bundle("scripts/commands.ts"));
   if (!COMMANDS[entry]) throw new Error(`scripts/commands.ts has no ${entry}: it and COMMAND_ENTRIES in scripts/run.mjs must list the same entries`);
   return COMMANDS[entry]();
-}
-
-/**
- * V8 lets the heap grow to about four times what survived its last full collection before the next one, when
- * collections are fast: at 30000 accounts the synth peaked at 590 MB with 160 MB live. Growing by half instead keeps it
- * under 400 MB, for no time measurable at 3000 or 30000 accounts (BENCHMARKS.md). Unlike a heap limit, it never turns
- * a larger data file into an out-of-memory crash: V8 only collects sooner. Set before the command allocates anything;
- * V8 reads the factor at every full collection.
- */
-function collectGarbageSooner() {
-  setFlagsFromString("--heap-growing-percent=50");
 }
 
 /** Writes `file` through a temporary file beside it and a rename: readers see the old file or the new one. */
