@@ -4,7 +4,7 @@ import { VaultCiAccessStack } from "../constructs/access-stack";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { loadDataFile, parseDataFile } from "../lib/model/config";
+import { type Config, loadDataFile, parseDataFile } from "../lib/model/config";
 import { GuardrailError, synthesize, writeSynthesized } from "../lib/synth/synth";
 import { summarize } from "../lib/synth/cli";
 import { configFrom, DEFAULT_FILE, defaultData, ROOT, synthStack } from "./support/fixtures";
@@ -45,6 +45,20 @@ function tree(dir: string, prefix = ""): Record<string, string> {
   );
 }
 
+/** An App for an in-memory build (cdktf's App makes its outdir at once), or for app.synth() to write into. */
+const scratchApp = (name = "json") => new App({ outdir: join(mkdtempSync(join(tmpdir(), `${name}-`)), "cdktf.out") });
+const example = (name: string) => () => configFrom(parse(readFileSync(join(ROOT, "examples", name), "utf8")));
+
+/** Stacks with every kind of construct the data can ask for, for the comparisons with cdktf's own output. */
+const STACKS: [string, () => Config][] = [
+  ["the default data", () => configFrom(defaultData())],
+  ["adoption mode", () => configFrom({ ...defaultData(), adopt: true })],
+  ["a managed KV mount (each secret refers to the mount's path: a token)", () => configFrom({ ...defaultData(), vault: { ...defaultData().vault, manageKvMount: true } })],
+  ["with pipeline roles", example("with-pipeline.yaml")],
+  ["with a per-project role", example("project-role.yaml")],
+  ["30 generated accounts over 3 roles", () => configFrom(generateData({ accounts: 30, roles: 3 }))],
+];
+
 describe("the writer", () => {
   it("writes exactly the files cdktf's own app.synth() writes, byte for byte", () => {
     const { outdir, source, run } = synthInTemp(defaultData());
@@ -57,20 +71,13 @@ describe("the writer", () => {
     expect(tree(outdir)).toEqual(tree(theirs));
   });
 
-  const example = (name: string) => () => configFrom(parse(readFileSync(join(ROOT, "examples", name), "utf8")));
-  it.each([
-    ["adoption mode", () => configFrom({ ...defaultData(), adopt: true })],
-    ["with pipeline roles", example("with-pipeline.yaml")],
-    ["a managed KV mount", () => configFrom({ ...defaultData(), vault: { ...defaultData().vault, manageKvMount: true } })],
-    ["30 generated accounts over 3 roles", () => configFrom(generateData({ accounts: 30, roles: 3 }))],
-  ])("writes, from a build that released each account, the files app.synth() writes for the whole stack, byte for byte, for %s", (_what, config) => {
+  it.each(STACKS)("writes, from a build that released each account, the files app.synth() writes for the whole stack, byte for byte, for %s", (_what, config) => {
     const source = config();
-    const outdir = (name: string) => join(mkdtempSync(join(tmpdir(), `${name}-`)), "cdktf.out");
-    const ours = new App({ outdir: outdir("synth") });
+    const ours = scratchApp("synth");
     const builder = new StackJsonBuilder();
     const stack = new VaultCiAccessStack(ours, source.stack, { config: source, backend: { kind: "local" }, completed: builder.release });
     writeSynthesized(ours, stack, builder.finish(stack));
-    const theirs = new App({ outdir: outdir("cdktf") });
+    const theirs = scratchApp("cdktf");
     new VaultCiAccessStack(theirs, source.stack, { config: source, backend: { kind: "local" } });
     theirs.synth();
     expect(tree(ours.outdir)).toEqual(tree(theirs.outdir));
@@ -113,16 +120,9 @@ describe("the writer", () => {
 });
 
 describe("stackJson: the stack's Terraform JSON in one pass", () => {
-  const example = (name: string) => () => configFrom(parse(readFileSync(join(ROOT, "examples", name), "utf8")));
-  it.each([
-    ["the default data", () => configFrom(defaultData())],
-    ["adoption mode", () => configFrom({ ...defaultData(), adopt: true })],
-    ["with pipeline roles", example("with-pipeline.yaml")],
-    ["with a per-project role", example("project-role.yaml")],
-    ["30 generated accounts over 3 roles", () => configFrom(generateData({ accounts: 30, roles: 3 }))],
-  ])("equals cdktf's own toTerraform() for %s", (_what, config) => {
+  it.each(STACKS)("equals cdktf's own toTerraform() for %s", (_what, config) => {
     const source = config();
-    const stack = new VaultCiAccessStack(new App({ outdir: mkdtempSync(join(tmpdir(), "json-")) }), source.stack, { config: source, backend: { kind: "local" } });
+    const stack = new VaultCiAccessStack(scratchApp(), source.stack, { config: source, backend: { kind: "local" } });
     const ours = stackJson(stack);
     const theirs = stack.toTerraform();
     expect(ours).toEqual(theirs);
@@ -167,18 +167,10 @@ describe("stackJson: the stack's Terraform JSON in one pass", () => {
 });
 
 describe("StackJsonBuilder: each account's constructs rendered and dropped as they are built", () => {
-  const example = (name: string) => () => configFrom(parse(readFileSync(join(ROOT, "examples", name), "utf8")));
-  const app = () => new App({ outdir: mkdtempSync(join(tmpdir(), "json-")) });
+  const app = () => scratchApp();
   const isPerAccount = (id: string) => id.startsWith("policy-") || (id.startsWith("account-") && id !== "account-guard");
 
-  it.each([
-    ["the default data", () => configFrom(defaultData())],
-    ["adoption mode", () => configFrom({ ...defaultData(), adopt: true })],
-    ["a managed KV mount (each secret refers to the mount's path: a token)", () => configFrom({ ...defaultData(), vault: { ...defaultData().vault, manageKvMount: true } })],
-    ["with pipeline roles", example("with-pipeline.yaml")],
-    ["with a per-project role", example("project-role.yaml")],
-    ["30 generated accounts over 3 roles", () => configFrom(generateData({ accounts: 30, roles: 3 }))],
-  ])("gives, byte for byte, cdktf's toTerraform() of the whole stack for %s, and leaves no account in the tree", (_what, config) => {
+  it.each(STACKS)("gives, byte for byte, cdktf's toTerraform() of the whole stack for %s, and leaves no account in the tree", (_what, config) => {
     const source = config();
     const builder = new StackJsonBuilder();
     const released: string[] = [];

@@ -12,9 +12,10 @@
  * (node_modules/cdktf/lib/tokens/private/resolve.js, `resolve`: primitives as-is, undefined skipped in arrays and
  * objects), which `plainCopy` makes directly.
  */
-import { DefaultTokenResolver, StringConcat, TerraformDataSource, TerraformElement, TerraformOutput, TerraformProvider, TerraformResource, TerraformStack, Tokenization } from "cdktf";
+import { DefaultTokenResolver, StringConcat, TerraformElement, TerraformOutput, TerraformStack, Tokenization } from "cdktf";
 import { deepMerge } from "cdktf/lib/util";
 import { stackValidationFailure } from "cdktf/lib/errors";
+import { ValidateProviderPresence } from "cdktf/lib/validations/validate-provider-presence";
 import type { IConstruct } from "constructs";
 import type { TerraformJson } from "../../rules/terraform-json";
 
@@ -194,19 +195,17 @@ export class StackJsonBuilder {
   }
 
   /**
-   * cdktf's ValidateProviderPresence, which the stack's own validation runs on what is left in the tree, for a released
-   * construct: each of its resources needs a provider construct in the stack. Same message, at once.
+   * cdktf's own ValidateProviderPresence, which the stack's validation runs on what is left in the tree, for a released
+   * construct: each of its resources needs a provider construct in the stack. Its providers are looked for in the
+   * stack (a walk of what is left) only when one is not among those found before: providers come first and stay.
    */
   private checkProviders(stack: TerraformStack, construct: IConstruct): void {
-    const needed = providerNames(construct);
-    if ([...needed].every((name) => this.providers.has(name))) return;
-    this.providers = new Set(stack.node.findAll().filter(TerraformProvider.isTerraformProvider).flatMap((p) => p.terraformGeneratorMetadata?.providerName ?? []));
-    const missing = [...needed].filter((name) => !this.providers.has(name));
-    if (missing.length > 0) {
-      throw stackValidationFailure(
-        `[${stack.node.path}] Found resources without a matching provider construct. Please make sure to add provider constructs [e.g. new RandomProvider(...)] to your stack '${stack.node.id}' for the following providers: ${missing.join(", ")}`,
-      );
-    }
+    const presence = new ValidateProviderPresence(stack);
+    presence.check(construct);
+    if ([...presence.providerNames].every((name) => this.providers.has(name))) return;
+    const errors = presence.validate(); // also checks the stack, with `construct` still in it
+    if (errors.length > 0) throw stackValidationFailure(errors.map((message) => `[${stack.node.path}] ${message}`).join("\n  "));
+    this.providers = new Set(presence.foundProviders.flatMap((provider) => provider.terraformGeneratorMetadata?.providerName ?? []));
   }
 }
 
@@ -217,18 +216,6 @@ export function stackJson(stack: TerraformStack): TerraformJson {
 
 /** What a part rendered to, to compare two renders of one construct. */
 const fingerprint = (part: Rendered): string => JSON.stringify({ ...part, outputs: part.outputs.map((output) => output.node.path) });
-
-/** The providers the resources and data sources in `construct`'s subtree need (cdktf's ValidateProviderPresence.check). */
-function providerNames(construct: IConstruct): Set<string> {
-  const names = new Set<string>();
-  for (const node of construct.node.findAll()) {
-    if (TerraformResource.isTerraformResource(node) || TerraformDataSource.isTerraformDataSource(node)) {
-      const name = node.terraformGeneratorMetadata?.providerName;
-      if (name && name !== "terraform") names.add(name);
-    }
-  }
-  return names;
-}
 
 /** A stack child's validation errors and its elements' metadata and resolved fragments. */
 function render(stack: TerraformStack, construct: IConstruct): Rendered {
