@@ -215,55 +215,6 @@ describe("the repository's pipeline (.gitlab-ci.yml)", () => {
   });
 });
 
-describe("CODEOWNERS", () => {
-  const SECURITY = "@cwiq/security";
-  const lines = committed("CODEOWNERS").split("\n").filter((l) => l.trim() && !l.startsWith("#"));
-  const rules = lines.map((l) => ({ pattern: l.split(/\s+/)[0], owners: l.split(/\s+/).slice(1) }));
-  /** The owners GitLab applies to a repository file (no sections here: the last matching pattern wins). */
-  const ownersOf = (file: string): string[] | undefined =>
-    rules.filter(({ pattern }) => (pattern.endsWith("/") ? `/${file}`.startsWith(pattern) : `/${file}` === pattern)).at(-1)?.owners;
-  /** Files under a folder, relative to the repository root. */
-  const filesUnder = (dir: string): string[] =>
-    readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile())
-      .map((entry) => join(entry.parentPath, entry.name).slice(ROOT.length + 1));
-
-  it("uses only anchored paths, a folder ending in /, so that each one means exactly what it says", () => {
-    for (const { pattern } of rules) expect([pattern, /^\/[^*?[\]!]+$/.test(pattern)]).toEqual([pattern, true]);
-  });
-
-  it("requires the security owners for the data files, the code, the packages, the reviewed output and the pipeline", () => {
-    const owned = new Map(rules.map(({ pattern, owners }) => [pattern, owners]));
-    for (const path of [
-      "/access.yaml", "/examples/", "/lib/", "/constructs/", "/rules/", "/main.ts", "/scripts/", "/package.json", "/package-lock.json", "/cdktf.json", "/tsconfig.json",
-      "/ACCESS.md", "/__snapshots__/", "/.gitlab-ci.yml", "/.ci/", "/templates/", "/CODEOWNERS",
-    ]) {
-      expect([path, owned.get(path)]).toEqual([path, [SECURITY]]);
-    }
-  });
-
-  it("gives every input of the synth and of the access report and diff to the security owners (lib/model/duration.ts too)", () => {
-    // What the synth and the access commands are built from, found by esbuild as `npm run synth` bundles them
-    // (scripts/run.mjs), packages left out: a new folder of code cannot be missed.
-    const { buildSync } = require("esbuild") as typeof import("esbuild");
-    // The bundle every command runs from (scripts/commands.ts: the synth, the access report and diff, and the rest).
-    const entries = [join(ROOT, "scripts", "commands.ts")];
-    const bundled = Object.keys(
-      buildSync({ entryPoints: entries, outdir: join(ROOT, "dist"), bundle: true, platform: "node", packages: "external", write: false, metafile: true, absWorkingDir: ROOT, logLevel: "silent" }).metafile!.inputs,
-    );
-    const inputs = [...new Set([
-      ...filesUnder("lib"), ...filesUnder("constructs"), ...filesUnder("rules"), ...filesUnder("examples"), ...filesUnder("templates"), ...bundled,
-      "main.ts", "scripts/synth.mjs", "scripts/run.mjs", "scripts/commands.ts", "package.json", "package-lock.json", "cdktf.json", "tsconfig.json", "access.yaml",
-    ])].sort();
-    expect(inputs).toEqual(expect.arrayContaining(["lib/model/duration.ts", "lib/model/policy.ts", "constructs/ci-role.ts", "rules/roles.ts", "main.ts", "scripts/synth.mjs", "scripts/access.ts", "scripts/account-add.ts"]));
-    expect(inputs.filter((file) => !ownersOf(file)?.includes(SECURITY))).toEqual([]);
-  });
-
-  it("names only paths that exist, so a rename cannot silently drop an owner", () => {
-    for (const { pattern } of rules) expect([pattern, existsSync(join(ROOT, pattern))]).toEqual([pattern, true]);
-  });
-});
-
 describe("the generated shell, run against a fake Vault and GitLab", () => {
   // Fake credentials, built at run time so that secret scanners reading this repository find none.
   const TOKEN = ["hvs", "fake-token-0123456789"].join(".");
