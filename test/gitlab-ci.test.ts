@@ -165,20 +165,20 @@ describe("the repository's pipeline (.gitlab-ci.yml)", () => {
     expect(script("access-diff")).toContain("sh .ci/mr-note.sh access-diff.note.md");
   });
 
-  it("compares with what the merge request changes: the merge base (the target's tip only in a merged-results pipeline), fetched if the clone lacks it", () => {
+  it("compares with what the merge request changes: GitLab's merge base and nothing else, fetched if the clone lacks it", () => {
     const lines = [jobs["access-diff"].script].flat(10).filter((l): l is string => typeof l === "string");
     const base = lines.findIndex((l) => l.startsWith("base="));
-    expect(lines[base]).toMatch(/^base="\$\{CI_MERGE_REQUEST_TARGET_BRANCH_SHA:-\$\{CI_MERGE_REQUEST_DIFF_BASE_SHA:\?[^}]+\}\}"$/);
+    expect(lines[base]).toMatch(/^base="\$\{CI_MERGE_REQUEST_DIFF_BASE_SHA:\?[^}]+\}"$/);
     const fetch = lines.findIndex((l) => l.includes("git fetch"));
     expect(fetch).toBeGreaterThan(base);
     expect(lines[fetch]).toMatch(/^git cat-file -e "\$\{base\}\^\{commit\}" 2>\/dev\/null \\\n *\|\| git fetch --no-tags --depth=1 origin "\$base" \\\n/);
     expect(lines.findIndex((l) => l.includes("access:diff"))).toBeGreaterThan(fetch);
     expect(lines.join("\n")).not.toMatch(/access:diff -- "?origin\//);
-    // The same line, run by a shell: a merge-request pipeline, a merged-results pipeline, and no merge request at all.
+    // The same line, run by a shell: a merge-request pipeline, a merged-results pipeline (still the merge base), and no merge request at all.
     const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
     const run = (env: Record<string, string>) => spawnSync("sh", ["-c", `${lines[base]}; printf %s "$base"`], { env: { PATH: process.env.PATH ?? "", ...env }, encoding: "utf8" });
     expect(run({ CI_MERGE_REQUEST_DIFF_BASE_SHA: "1111", CI_MERGE_REQUEST_TARGET_BRANCH_SHA: "" }).stdout).toBe("1111");
-    expect(run({ CI_MERGE_REQUEST_DIFF_BASE_SHA: "1111", CI_MERGE_REQUEST_TARGET_BRANCH_SHA: "2222" }).stdout).toBe("2222");
+    expect(run({ CI_MERGE_REQUEST_DIFF_BASE_SHA: "1111", CI_MERGE_REQUEST_TARGET_BRANCH_SHA: "2222" }).stdout).toBe("1111");
     expect(run({}).status).not.toBe(0);
   });
 

@@ -6,8 +6,9 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join, normalize, relative } from "node:path";
 import { loadDataFile } from "../model/config";
+import { redactCredentials } from "../model/text";
 import { CONFIG_ENV, CONFIG_OPTION_HELP, DEFAULT_CONFIG_FILE, UsageError } from "../synth/cli";
 import { synthesizeInMemory } from "../synth/synth";
 import { ACCESS_REPORT_FILE, renderAccessReport } from "./access-report";
@@ -30,13 +31,16 @@ export interface AccessArgs {
   readonly json?: string;
   /** `--out <file>` (access only): where to write the report; `-` prints only. */
   readonly out?: string;
-  /** The base to compare with (access:diff only): a directory with a synthesized stack, or a git revision. */
+  /** The base to compare with (access:diff only): a git revision, never a path. */
   readonly base?: string;
 }
 
+/** GitLab's merge base of a merge-request pipeline: the one base a pipeline may compare with. */
+export const CI_BASE_ENV = "CI_MERGE_REQUEST_DIFF_BASE_SHA";
+
 const USAGE = {
   access: "usage: npm run access [-- --config <data file> | --json <cdk.tf.json or cdktf.out>] [--out <file> | --out -]",
-  "access:diff": "usage: npm run access:diff -- <git revision | directory with a synthesized stack> [--config <data file> | --json <cdk.tf.json or cdktf.out>]",
+  "access:diff": "usage: npm run access:diff -- <git revision> [--config <data file> | --json <cdk.tf.json or cdktf.out>]",
 } as const;
 
 /** `--help` of each command: usage, options, exit codes. */
@@ -57,20 +61,21 @@ exit codes:
   1  an error: bad data, a guardrail violation, a bad argument, a file that cannot be read or written`,
   "access:diff": `${USAGE["access:diff"]}
 
-The access change from a base to this checkout, as a Markdown merge-request note. A base that exists on disk is a
-synthesized stack (cdk.tf.json, its folder, or cdktf.out); anything else is a git revision, synthesized with its own
-code.
+The access change from a base to this checkout, as a Markdown merge-request note. The base is a git revision only
+(a branch, tag or commit; never a path), synthesized from that commit's own tree: its code, its data file at the same
+path, the trust.yaml beside it. In a GitLab pipeline (GITLAB_CI=true or $${CI_BASE_ENV} set) it must be the
+merge request's merge base, $${CI_BASE_ENV}.
 
 options:
-${CONFIG_OPTION_HELP} (on both sides)
+${CONFIG_OPTION_HELP} (on both sides; inside the repository)
   --json <path>     this side from an already synthesized stack instead of the data file
   -h, --help        this help
 
 exit codes:
   0  no change, or only narrowing and neutral changes
   3  access widens, or something changed that the diff cannot classify (needs a security owner's approval)
-  1  an error: the base is neither a path nor a git revision, the base does not synthesize, bad data, a guardrail
-     violation`,
+  1  an error: the base is not a git revision (or, in a pipeline, not the merge base), the base does not synthesize,
+     bad data, a guardrail violation`,
 } as const;
 
 export function parseAccessArgs(args: readonly string[], command: keyof typeof USAGE): AccessArgs {
@@ -147,51 +152,90 @@ function stackFileIn(dir: string, stackName: string | undefined): string {
 }
 
 export interface Base {
-  /** What the note says it compared against: the argument, with the commit for a revision. */
+  /** What the note says it compared against: the argument, with the commit. */
   readonly label: string;
   readonly tf: TerraformJson;
+  /** The base commit's stack name (the folder under cdktf.out/stacks/). */
+  readonly stackName: string;
 }
 
 /**
- * The base to compare with. An existing path is a synthesized stack; anything else must be a git revision, whose
- * tree is synthesized by its own code (its scripts/synth.mjs, lib/, constructs/, data file), so that a change to
- * the code (the policy renderer, a construct) shows up as well as a change to the data.
+ * The base to compare with: a git revision only, never a path. Its tree is synthesized by its own code (its
+ * scripts/synth.mjs, lib/, constructs/) from its own data file and trust file, so that a change to the code (the
+ * policy renderer, a construct) shows up as well as a change to the data, and nothing the merge request adds (a
+ * folder named like the merge base holding a cdk.tf.json) can stand in for it. In a GitLab pipeline the revision
+ * must be GitLab's merge base, $CI_MERGE_REQUEST_DIFF_BASE_SHA. `repo` is the repository the revision is read
+ * from (this checkout's, unless a test says otherwise).
  */
-export function loadBase(base: string, args: AccessArgs, stackName: string | undefined): Base {
-  if (existsSync(base)) return { label: base, tf: readSynthesizedStack(base, stackName) };
-  const commit = resolveRevision(base);
-  const label = `${base} (${commit.slice(0, 12)})`;
-  return { label, tf: synthesizeRevision(commit, label, args.config, stackName) };
+export function loadBase(base: string, args: AccessArgs, stackName: string | undefined, env: NodeJS.ProcessEnv = {}, repo: string = ROOT): Base {
+  const commit = resolveRevision(base, repo);
+  checkPipelineBase(base, commit, env, repo);
+  const label = `${redactCredentials(base)} (${commit.slice(0, 12)})`;
+  const dataFile = baseDataFile(args.config ?? (env[CONFIG_ENV] || DEFAULT_CONFIG_FILE), repo);
+  return { label, ...synthesizeRevision(commit, label, dataFile, stackName, repo) };
 }
 
-function resolveRevision(revision: string): string {
-  const fail = () => new UsageError(`base ${JSON.stringify(revision)} is neither an existing directory or file nor a git revision of ${ROOT}`);
-  if (revision.startsWith("-")) throw fail();
-  const run = spawnSync("git", ["-C", ROOT, "rev-parse", "--verify", "--quiet", `${revision}^{commit}`], { encoding: "utf8" });
-  if (run.status !== 0) throw fail();
-  return run.stdout.trim();
+/** The commit a revision names, by `git rev-parse --verify <rev>^{commit}`, which reads refs and objects, never the working tree. */
+function resolveRevision(revision: string, repo: string): string {
+  const shown = JSON.stringify(redactCredentials(revision));
+  const run = revision.startsWith("-") ? undefined : spawnSync("git", ["-C", repo, "rev-parse", "--verify", "--quiet", "--end-of-options", `${revision}^{commit}`], { encoding: "utf8" });
+  if (run?.status === 0) return run.stdout.trim();
+  // A path is never read as the base: the checkout under review could have put any cdk.tf.json there.
+  const onDisk = existsSync(revision) ? " It is a path on disk, and a synthesized stack on disk is not accepted as the base." : "";
+  throw new UsageError(`base ${shown} is not a git revision of ${repo} (git rev-parse --verify ${shown}^{commit} failed).${onDisk} Allowed: a branch, tag or commit, which is built from its own tree.`);
 }
 
-function synthesizeRevision(commit: string, label: string, config: string | undefined, stackName: string | undefined): TerraformJson {
+/**
+ * In a GitLab pipeline (GITLAB_CI=true, or $CI_MERGE_REQUEST_DIFF_BASE_SHA set) the base must be the merge
+ * request's merge base: a job edited by the merge request could otherwise compare with a commit of its own choosing.
+ */
+function checkPipelineBase(base: string, commit: string, env: NodeJS.ProcessEnv, repo: string): void {
+  const expected = env[CI_BASE_ENV];
+  if (env.GITLAB_CI !== "true" && !expected) return;
+  const shown = `${JSON.stringify(redactCredentials(base))} (${commit})`;
+  if (!expected) throw new UsageError(`base ${shown} refused: this runs in GitLab CI, where the base must be $${CI_BASE_ENV}, and $${CI_BASE_ENV} is not set (access:diff runs in merge-request pipelines only)`);
+  const run = spawnSync("git", ["-C", repo, "rev-parse", "--verify", "--quiet", "--end-of-options", `${expected}^{commit}`], { encoding: "utf8" });
+  const wanted = run.status === 0 ? run.stdout.trim() : undefined;
+  if (wanted !== commit) {
+    const what = wanted ? `(${wanted})` : "(not a commit of this clone: fetch it)";
+    throw new UsageError(`base ${shown} refused: in a merge-request pipeline the base must be $${CI_BASE_ENV} = ${JSON.stringify(redactCredentials(expected))} ${what}`);
+  }
+}
+
+/**
+ * The data file's path inside the base commit's tree: the same path as on this side, relative to the repository, so
+ * that the base is read with its own data file and the trust.yaml beside it, never this checkout's.
+ */
+function baseDataFile(file: string, repo: string): string {
+  // npm runs commands at the repository's root, where a relative path already is one inside the repository.
+  const inRepo = isAbsolute(file) ? relative(repo, file) : normalize(file);
+  if (inRepo === "" || inRepo === "." || inRepo.startsWith("..") || isAbsolute(inRepo)) {
+    throw new UsageError(`--config ${JSON.stringify(redactCredentials(file))} is outside the repository ${repo}: the base reads its own data file at the same path in the base commit, so the data file must be inside the repository`);
+  }
+  return inRepo;
+}
+
+function synthesizeRevision(commit: string, label: string, dataFile: string, stackName: string | undefined, repo: string): { tf: TerraformJson; stackName: string } {
   const dir = mkdtempSync(join(tmpdir(), "cwiq-access-base-"));
   try {
     // git archive, not a worktree: nothing is registered in the repository, so nothing is left behind on a crash.
-    const archive = spawnSync("git", ["-C", ROOT, "archive", "--format=tar", commit], { maxBuffer: 512 * 1024 * 1024 });
+    const archive = spawnSync("git", ["-C", repo, "archive", "--format=tar", commit], { maxBuffer: 512 * 1024 * 1024 });
     if (archive.status !== 0) throw new UsageError(`base ${label}: git archive failed: ${archive.stderr.toString().trim()}`);
     const untar = spawnSync("tar", ["-x", "-C", dir], { input: archive.stdout });
     if (untar.status !== 0) throw new UsageError(`base ${label}: cannot unpack its tree: ${untar.stderr.toString().trim()}`);
-    if (!existsSync(join(dir, "scripts", "synth.mjs"))) {
-      throw new UsageError(`base ${label} has no scripts/synth.mjs: synthesize it yourself and pass its cdktf.out directory`);
-    }
+    if (!existsSync(join(dir, "scripts", "synth.mjs"))) throw new UsageError(`base ${label} has no scripts/synth.mjs: it cannot be built with its own code`);
+    if (!existsSync(join(dir, dataFile))) throw new UsageError(`base ${label} has no data file ${redactCredentials(dataFile)}: compare with a commit that has it`);
     // The base's own code with this checkout's packages (the lockfile rarely changes; when it did, see docs/review-access-change.md).
     symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
-    const synth = spawnSync(process.execPath, [join(dir, "scripts", "synth.mjs"), ...(config ? ["--config", config] : [])], {
-      cwd: dir,
-      encoding: "utf8",
-      env: { ...process.env, CDKTF_OUTDIR: "cdktf.out" },
-    });
+    // Its own data file (relative, inside the scratch tree); neither $ACCESS_CONFIG nor NODE_OPTIONS of this side.
+    const { [CONFIG_ENV]: _config, NODE_OPTIONS: _options, ...env } = process.env;
+    const synth = spawnSync(process.execPath, [join(dir, "scripts", "synth.mjs"), "--config", dataFile], { cwd: dir, encoding: "utf8", env: { ...env, CDKTF_OUTDIR: "cdktf.out" } });
     if (synth.status !== 0) throw new UsageError(`base ${label} does not synthesize with its own code:\n${synth.stderr.trim()}`);
-    return readSynthesizedStack(join(dir, "cdktf.out"), stackName);
+    const stacks = join(dir, "cdktf.out", "stacks");
+    const names = existsSync(stacks) ? readdirSync(stacks).filter((name) => existsSync(join(stacks, name, STACK_FILE))).sort() : [];
+    const chosen = names.length === 1 ? names[0] : names.find((name) => name === stackName);
+    if (!chosen) throw new UsageError(`base ${label} synthesized ${names.length} stacks (${names.join(", ") || "none"}) and none is named ${JSON.stringify(stackName ?? "")}`);
+    return { tf: readSynthesizedStack(join(stacks, chosen, STACK_FILE)), stackName: chosen };
   } finally {
     // Unlink the node_modules link first, so that removing the scratch tree can never reach this checkout's packages.
     rmSync(join(dir, "node_modules"), { force: true });
@@ -207,10 +251,10 @@ export function runAccessReport(argv: readonly string[], env: NodeJS.ProcessEnv)
 }
 
 /** `npm run access:diff` without the process: the merge-request note and the exit code (0, or 3 when access widens). */
-export function runAccessDiff(argv: readonly string[], env: NodeJS.ProcessEnv): { note: string; exitCode: number } {
+export function runAccessDiff(argv: readonly string[], env: NodeJS.ProcessEnv, repo: string = ROOT): { note: string; exitCode: number } {
   const args = parseAccessArgs(argv, "access:diff");
   const current = currentStack(args, env);
-  const base = loadBase(args.base!, args, current.stackName);
-  const changes = diffTerraform(base.tf, current.tf);
+  const base = loadBase(args.base!, args, current.stackName, env, repo);
+  const changes = diffTerraform(base.tf, current.tf, { base: base.stackName, head: current.stackName });
   return { note: renderAccessDiff(changes, base.label), exitCode: exitCodeFor(changes) };
 }

@@ -39,8 +39,14 @@ export type { AccessChange, Impact } from "./access-change";
 export const EXIT_NO_WIDENING = 0;
 export const EXIT_ACCESS_WIDENS = 3;
 
-export function diffTerraform(base: TerraformJson, head: TerraformJson): AccessChange[] {
-  const classified = diffAccess(readGrantedAccess(base), readGrantedAccess(head));
+/** The stack names of both sides, where known (the data file's `stack`; a stack read from JSON has none). */
+export interface StackNames {
+  readonly base?: string;
+  readonly head?: string;
+}
+
+export function diffTerraform(base: TerraformJson, head: TerraformJson, stacks: StackNames = {}): AccessChange[] {
+  const classified = [...stackRename(stacks), ...diffAccess(readGrantedAccess(base), readGrantedAccess(head))];
   const structural = diffStacks(base, head);
   const rest = unmodelledChanges(base, head, structural);
   if (classified.length > 0 || rest.length > 0) return [...classified, ...rest];
@@ -50,6 +56,23 @@ export function diffTerraform(base: TerraformJson, head: TerraformJson): AccessC
     ...structural.added.map((address) => change("neutral", `+ ${address} added (neutral: the access read from the Terraform is the same on both sides)`)),
     ...structural.removed.map((address) => change("neutral", `- ${address} removed (neutral: the access read from the Terraform is the same on both sides)`)),
     ...structural.changed.map(({ address, attributes }) => change("neutral", `~ ${address} ${attributes.join(", ")} changed (neutral: the access read from the Terraform is the same on both sides)`)),
+  ];
+}
+
+/**
+ * A renamed stack (the data file's `stack`) is one line, not every resource removed and added: the resources are
+ * the same, compared above as they are. It counts as wider because the name is the Terraform state's address
+ * (terraform/state/<stack>, ACCESS_STACK) and its cdktf.out folder: the next plan starts from an empty state and
+ * creates every resource again, over what Vault holds, while the old state's resources stay in Vault unmanaged,
+ * so nothing this repository removes later is removed there. A security owner decides whether that was meant.
+ */
+function stackRename({ base, head }: StackNames): AccessChange[] {
+  if (base === undefined || head === undefined || base === head) return [];
+  return [
+    change(
+      "widening",
+      `~ stack renamed ${base} -> ${head} (counted as wider: a new Terraform state, terraform/state/${head}; the next plan creates every resource again, and what the state of ${base} manages stays in Vault, managed by nothing)`,
+    ),
   ];
 }
 
