@@ -350,7 +350,7 @@ const MAX_ALIAS_COUNT = 100;
 /** Same as parseConfig, keeping the YAML as written. */
 export function parseDataFile(text: string, file: string, trust: Trust = loadTrust(file)): DataFile {
   // The data's values are ACC-003's and TEXT-002's (rules/); its comments reach no rule, so they are scanned here.
-  const inComments = credentialsInText(text).filter((hit) => hit.inComment);
+  const inComments = credentialsInText(text, { commentsOnly: true });
   if (inComments.length > 0) throw new ConfigError(file, inComments.map(credentialProblem));
   // Plain YAML (most data files) is read without building yaml's document; what it means is yaml's (lib/model/plain-yaml.ts).
   const plain = readPlainYaml(text);

@@ -128,15 +128,18 @@ export interface TextCredential {
 /**
  * Credentials anywhere in a YAML file's text, comments included, with their line and column: what the parsed data
  * never shows (a comment), and what the schema never reads. Each line's comment is scanned apart from its value, so
- * that a hit says which of the two holds it. A `#` inside a quoted value is taken for a comment too: what is scanned
+ * that a hit says which of the two holds it (`commentsOnly`: the comments alone). A `#` inside a quoted value is taken for a comment too: what is scanned
  * then is still the file's text, and the hit a credential.
  */
-export function credentialsInText(text: string): TextCredential[] {
+export function credentialsInText(text: string, { commentsOnly = false } = {}): TextCredential[] {
   const hits: TextCredential[] = [];
   text.split(/\r?\n/).forEach((content, i) => {
+    if (commentsOnly && !content.includes("#")) return; // most lines of a large file: no comment, nothing to scan
     const hash = content.search(/(^|[ \t])#/);
     const comment = hash < 0 ? -1 : content.indexOf("#", hash);
-    const parts: [number, string, boolean][] = comment < 0 ? [[0, content, false]] : [[0, content.slice(0, comment), false], [comment, content.slice(comment), true]];
+    const parts: [number, string, boolean][] = [];
+    if (!commentsOnly) parts.push([0, comment < 0 ? content : content.slice(0, comment), false]);
+    if (comment >= 0) parts.push([comment, content.slice(comment), true]);
     for (const [start, part, inComment] of parts) {
       const found = credentialIn(part);
       if (found) hits.push({ line: i + 1, col: start + found.index + 1, kind: found.kind, inComment });
