@@ -40,7 +40,8 @@ export const noTokenInFreeText: Rule = {
   check: (input) =>
     freeTexts(input).flatMap(([path, text]) => {
       const at = highEntropyToken(text);
-      return at === undefined ? [] : [dataFinding(path, `holds a high-entropy token at character ${at + 1} (a key or token?)`)];
+      // Counted in characters (code points), as TEXT-001 counts them.
+      return at === undefined ? [] : [dataFinding(path, `holds a high-entropy token at character ${[...text.slice(0, at)].length + 1} (a key or token?)`)];
     }),
 };
 

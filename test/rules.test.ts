@@ -714,6 +714,10 @@ describe("edges of the trust and free-text rules", () => {
     ).toEqual([expect.stringMatching(/^roles\[0\]\.suppress\[0\]\.reason: is not one line of printable text/)]);
   });
 
+  it("TEXT-002 counts its position in characters, as TEXT-001 does (a letter outside the BMP is one)", () => {
+    expect(findings("TEXT-002", (i) => (i.config.workloads[0].description = "\u{1d538} q7RkX2mZp9LwT4vB"))).toEqual(["workloads[0].description: holds a high-entropy token at character 3 (a key or token?)"]);
+  });
+
   it("locates a stack finding's entry by name, and nothing for a name the data file does not declare", () => {
     const config = inputFor().config as unknown as Config;
     expect(entryPathIn(config)({ list: "accounts", name: "svc-deployer" })).toEqual(["accounts", 2]);

@@ -128,8 +128,8 @@ export interface TextCredential {
 /**
  * Credentials anywhere in a YAML file's text, comments included, with their line and column: what the parsed data
  * never shows (a comment), and what the schema never reads. Each line's comment is scanned apart from its value, so
- * that a hit says which of the two holds it (`commentsOnly`: the comments alone). A `#` inside a quoted value is taken for a comment too: what is scanned
- * then is still the file's text, and the hit a credential.
+ * that a hit says which of the two holds it; `commentsOnly` scans the comments alone. A `#` inside a quoted value is
+ * taken for a comment too: what is scanned then is still the file's text, and the hit a credential.
  */
 export function credentialsInText(text: string, { commentsOnly = false } = {}): TextCredential[] {
   const hits: TextCredential[] = [];
