@@ -4,6 +4,7 @@ import { dataFinding, stackFinding } from "./rule";
 import { resourcesOf, type TfKvSecret } from "./terraform-json";
 import { ACCOUNT_NAME, writesPassword } from "../lib/model/config";
 import { accountSecretPath, NEXUS_SECRET_FOLDER, passwordVariableName } from "../lib/model/naming";
+import { credentialFormatIn } from "../lib/model/text";
 
 export const accountSecretOneToOne: Rule = {
   id: "ACC-001",
@@ -59,24 +60,6 @@ export const accountNamesCaseUnique: Rule = {
   },
 };
 
-/** Credential formats that must never be written into the data file. */
-const CREDENTIAL_PATTERNS: readonly [string, RegExp][] = [
-  ["a Vault token", /\bhv[sbr]\.[A-Za-z0-9_-]{20,}/],
-  ["a legacy Vault token", /\bs\.[A-Za-z0-9]{24}\b/],
-  ["a GitLab token", /\bgl(pat|dt|rt|cbt|ptt|ft|oas|soat)-[A-Za-z0-9_-]{16,}/],
-  ["a private key", /-----BEGIN [A-Z ]*PRIVATE KEY-----/],
-  ["an AWS access key", /\bAKIA[0-9A-Z]{16}\b/],
-  ["a GitHub token", /\bgh[pousr]_[A-Za-z0-9]{36}\b/],
-  // Before the password assignment, which would also match `?token=...`: a URL's parameter gets the more precise name.
-  ["a credential in a URL query", /[?&](private_token|job_token|access_token|token|password|api_key)=[^&\s]+/i],
-  ["a password assignment", /\b(pass(word)?|passwd|pwd|secret|token|api[_-]?key)\s*[:=]\s*\S+/i],
-  ["credentials in a URL", /[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:[^\s/@]+@/i],
-  // Prose: "the password is Winter2024!", "pwd for svc-x was s3cret": a credential word, a verb or sign, then a value
-  // with a digit or a symbol (plain words such as "is rotated monthly" pass).
-  ["a password written as prose", /\b(pass(word|phrase)?s?|passwd|pwd|secret|token|api[ _-]?key|credentials?)\b[^.;,]{0,30}?\b(is|was|are|were|equals|set to)\b\s*[:=]?\s*["'`]?(?=[^\s"'`]*[0-9!@#$%^&*+=~?])[^\s"'`]{6,}/i],
-  // A long random-looking token (upper and lower case letters and digits): a key or token pasted without its name.
-  ["a random-looking string (a key or token?)", /(?<![A-Za-z0-9+/_-])(?=[A-Za-z0-9+/_=-]*[A-Z])(?=[A-Za-z0-9+/_=-]*[a-z])(?=[A-Za-z0-9+/_=-]*[0-9])[A-Za-z0-9+/_=-]{24,}/],
-];
 const SECRET_KEY = /^(pass(word)?|passwd|pwd|secret|token|api[_-]?key|private[_-]?key|credentials?)$/i;
 
 function* strings(node: unknown, path: string): Generator<[string, string, string | undefined]> {
@@ -102,8 +85,8 @@ export const noLiteralSecrets: Rule = {
         findings.push(dataFinding(path, `field ${JSON.stringify(key)} holds a literal value`));
         continue;
       }
-      const found = CREDENTIAL_PATTERNS.find(([, pattern]) => pattern.test(value));
-      if (found) findings.push(dataFinding(path, `looks like ${found[0]}`));
+      const found = credentialFormatIn(value);
+      if (found) findings.push(dataFinding(path, `looks like ${found.kind}`));
     }
     for (const [address, secret] of resourcesOf<TfKvSecret>(input.tf, "vault_kv_secret_v2")) {
       if (secret.data_json !== undefined) findings.push(stackFinding(`${address}.data_json`, "is set: its value would be stored in state and plan"));

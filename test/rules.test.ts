@@ -355,6 +355,18 @@ const NON_COMPLIANT: [string, string, (i: MutableInput) => void, string | string
     "accounts[0].justification: is 201 characters long, at most 200 are allowed",
     "accounts[1].suppress[0].reason: is not one line of printable text (line breaks, tabs and control characters are refused)",
   ]],
+  ["TEXT-001", "a zero-width space, a right-to-left override, a no-break space and a text of blanks", (i) => {
+    i.config.roles[0].description = "shared\u200b by every pipeline";
+    i.config.workloads[0].description = "pods \u202Eetats ni";
+    i.config.accounts[0].usedBy = "all\u00a0builds";
+    i.config.roles[0].reads[0].usedBy = " - ";
+  }, [
+    expect.stringMatching(/^roles\[0\]\.description: holds U\+200B at character 7, an invisible, format, private-use or blank look-alike character: only visible characters and the plain space \(U\+0020\) are allowed/),
+    "roles[0].reads[0].usedBy: has no visible letter or digit: write what it is for",
+    expect.stringMatching(/^workloads\[0\]\.description: holds U\+202E at character 6, /),
+    expect.stringMatching(/^accounts\[0\]\.usedBy: holds U\+00A0 at character 4, /),
+  ]],
+  ["TEXT-002", "a 16-character random token after an account name", (i) => (i.config.accounts[0].usedBy = "svc-orchestrator q7RkX2mZp9LwT4vB"), "accounts[0].usedBy: holds a high-entropy token at character 18 (a key or token?)"],
   ["ACC-003", "a password written as prose", (i) => (i.data.accounts[0].usedBy = "builds; the password is Winter2024!"), "accounts[0].usedBy: looks like a password written as prose"],
   ["ACC-003", "a random-looking token", (i) => (i.data.roles[0].description = "uses dGhpc2lzYXNlY3JldDEyMwXyZ for login"), "roles[0].description: looks like a random-looking string (a key or token?)"],
   ["ACC-003", "a token in a URL query", (i) => (i.data.roles[0].description = "see https://x.example/a?private_token=abc"), "roles[0].description: looks like a credential in a URL query"],
@@ -700,6 +712,10 @@ describe("edges of the trust and free-text rules", () => {
         i.config.roles[0].suppress = [{ rule: "JWT-013", reason: "line one of a reason\nline two of the reason" }];
       }),
     ).toEqual([expect.stringMatching(/^roles\[0\]\.suppress\[0\]\.reason: is not one line of printable text/)]);
+  });
+
+  it("TEXT-002 counts its position in characters, as TEXT-001 does (a letter outside the BMP is one)", () => {
+    expect(findings("TEXT-002", (i) => (i.config.workloads[0].description = "\u{1d538} q7RkX2mZp9LwT4vB"))).toEqual(["workloads[0].description: holds a high-entropy token at character 3 (a key or token?)"]);
   });
 
   it("locates a stack finding's entry by name, and nothing for a name the data file does not declare", () => {

@@ -11,7 +11,7 @@ import { parseDuration } from "./duration";
 import { accountSecretPath } from "./naming";
 import { readPlainYaml } from "./plain-yaml";
 import { readTrustText, trustFileFor, validateTrust, type Trust } from "./trust";
-import { redactCredentials } from "./text";
+import { credentialsInText, oneLine, redactCredentials, type TextCredential, visibleLetterCount } from "./text";
 import { formatPath, valueAt } from "./path";
 import { salvage, type Salvaged } from "./salvage";
 import { parse as parseYaml } from "yaml";
@@ -78,10 +78,24 @@ function forEachRepeat<T>(items: readonly T[], keyOf: (item: T) => string, repea
   });
 }
 
+/** Letters and digits an explanation (a waiver's reason, a justification) needs. */
+const MIN_EXPLANATION = 20;
+
+/**
+ * At least `min` visible letters and digits: 20 zero-width spaces, Braille blanks or dots are 20 code units and
+ * explain nothing (lib/model/text.ts visibleLetterCount).
+ */
+function atLeastLetters(min: number, message: string) {
+  return (value: string, ctx: z.core.$RefinementCtx) => {
+    const count = visibleLetterCount(value);
+    if (count < min) ctx.addIssue({ code: "custom", input: value, message: `${message} (only visible letters and digits count: it has ${count})` });
+  };
+}
+
 /** A waiver of one guardrail for one entry, with the reason a reviewer accepted. */
 const suppression = z.strictObject({
   rule: z.string().regex(/^[A-Z]+-[0-9]{3}$/, { message: "must be a rule id such as JWT-005" }),
-  reason: z.string().trim().min(20, { message: "must explain in at least 20 characters why the rule does not apply" }),
+  reason: z.string().trim().superRefine(atLeastLetters(MIN_EXPLANATION, "must explain in at least 20 characters why the rule does not apply")),
 });
 
 const secretRead = z.strictObject({
@@ -167,7 +181,7 @@ const account = z.strictObject({
   workloadOnly: z.boolean().default(false),
   passwordVersion: z.int().nonnegative({ message: "must be 0 (password set by hand, not written by Terraform) or a positive version" }).default(1),
   /** Why this account exists although another has the same permission scope (house rule: no account per service). */
-  justification: z.string().trim().min(20, { message: "must explain in at least 20 characters why a separate account is needed" }).optional(),
+  justification: z.string().trim().superRefine(atLeastLetters(MIN_EXPLANATION, "must explain in at least 20 characters why a separate account is needed")).optional(),
   suppress: z.array(suppression).default([]),
 });
 
@@ -335,6 +349,9 @@ const MAX_ALIAS_COUNT = 100;
 
 /** Same as parseConfig, keeping the YAML as written. */
 export function parseDataFile(text: string, file: string, trust: Trust = loadTrust(file)): DataFile {
+  // The data's values are ACC-003's and TEXT-002's (rules/); its comments reach no rule, so they are scanned here.
+  const inComments = credentialsInText(text, { commentsOnly: true });
+  if (inComments.length > 0) throw new ConfigError(file, inComments.map(credentialProblem));
   // Plain YAML (most data files) is read without building yaml's document; what it means is yaml's (lib/model/plain-yaml.ts).
   const plain = readPlainYaml(text);
   if (plain !== undefined) {
@@ -436,6 +453,8 @@ export function loadTrust(dataFile: string): Trust {
   const file = trustFileFor(dataFile);
   const text = readTrustText(file);
   if (text === undefined) throw new ConfigError(file, [" cannot read the trust file: every data file needs trust.yaml beside it (docs/data-file.md \"Trust anchors\")"]);
+  const leaks = credentialsInText(text);
+  if (leaks.length > 0) throw new ConfigError(file, leaks.map(credentialProblem));
   // Every data file is loaded with its trust file: the fast reader takes it (lib/model/plain-yaml.ts), else yaml.
   let data: unknown = readPlainYaml(text);
   if (data === undefined) {
@@ -448,6 +467,11 @@ export function loadTrust(dataFile: string): Trust {
   const { trust, problems } = validateTrust(data);
   if (!trust) throw new ConfigError(file, problems);
   return trust;
+}
+
+/** `12:5: comment: looks like a GitLab token: ...`: where a credential is in a file's text, never the credential. */
+function credentialProblem(hit: TextCredential): string {
+  return `${hit.line}:${hit.col}: ${hit.inComment ? "comment" : "text"}: looks like ${hit.kind}: no credential belongs in this file, comments included: delete it (rotate it if it was committed)`;
 }
 
 /**
@@ -514,7 +538,8 @@ function describeIssueAt(issue: z.core.$ZodIssue, data: unknown): string {
   }
   const written = valueAt(data, issue.path);
   // A URL with user:password@ or ?private_token= is shown with those parts as ***.
-  if (written !== undefined) return `${where}: ${redactCredentials(JSON.stringify(written))}: ${issue.message}`;
+  // Invisible characters shown as escapes (`\u200b`): a value of zero-width spaces must not look empty in the message.
+  if (written !== undefined) return `${where}: ${oneLine(redactCredentials(JSON.stringify(written)))}: ${issue.message}`;
   // Not in the file, but checked: a default that another field contradicts (tokenTtl 15m with tokenMaxTtl 10m).
   if (issue.input !== undefined) return `${where}: ${JSON.stringify(issue.input)} (the default): ${issue.message}`;
   return `${where} (missing): is required${issue.code === "invalid_type" ? ` (${issue.expected})` : ""}`;

@@ -13,7 +13,8 @@ export interface Attack {
   readonly rule: string;
   readonly at: string;
   readonly set?: [string, unknown][];
-  readonly text?: string[];
+  /** [from, to, ...]; a `to` may be `{"joined": [...]}` (see corpusValue). */
+  readonly text?: (string | { joined: string[] })[];
 }
 
 const DIR = join(__dirname, "..", "fixtures", "attacks");
@@ -37,8 +38,9 @@ export function edited(attack: Attack): string {
   let text = BASE;
   const replacements = attack.text ?? [];
   for (let i = 0; i < replacements.length; i += 2) {
-    if (!text.includes(replacements[i])) throw new Error(`${attack.name}: ${JSON.stringify(replacements[i])} is not in base.yaml`);
-    text = text.replace(replacements[i], replacements[i + 1]);
+    const [from, to] = [String(replacements[i]), String(corpusValue(replacements[i + 1]))];
+    if (!text.includes(from)) throw new Error(`${attack.name}: ${JSON.stringify(from)} is not in base.yaml`);
+    text = text.replace(from, to);
   }
   if (attack.set) {
     const doc = text === BASE ? BASE_DOC.clone() : parseDocument(text);
