@@ -8,7 +8,8 @@
  *   section), included by .gitlab-ci.yml.
  *
  * Because both are generated, a role, mount or path renamed in the data file cannot leave a template behind (a test
- * compares the committed files with a fresh render). The shell is POSIX sh (Alpine's BusyBox ash, dash, bash), parses
+ * compares the committed files with a fresh render). Every value of the data reaches the shell through `sh`
+ * (lib/model/quote.ts: quoted by construction, never pasted) and a YAML comment through `yamlComment`. The shell is POSIX sh (Alpine's BusyBox ash, dash, bash), parses
  * Vault's JSON with jq only, and never prints a secret value: the JWT and the Vault token reach curl on standard
  * input, not on its command line, and responses that may hold a token or a secret are never printed.
  */
@@ -17,6 +18,7 @@ import type { Config, PipelineConfig, RoleConfig } from "../model/config";
 import { deriveAccess } from "../model/access";
 import { kvDataPath, secretsTemplateJobName, secretVariableName } from "../model/naming";
 import { pipelineBoundClaims } from "./pipeline-access";
+import { casePattern, type ShellCode, sh, shellDefaults, shellName, shellNames, yamlComment } from "../model/quote";
 
 export const SECRETS_TEMPLATE_FILE = "templates/vault-secrets.gitlab-ci.yml";
 export const PIPELINE_TEMPLATE_FILE = ".ci/access-pipeline.gitlab-ci.yml";
@@ -87,7 +89,7 @@ export function renderSecretsTemplate(config: Config): string {
   const sample = secretVariables(config, config.roles[0].name);
   const samplePath = sample[0]?.path ?? "<path>";
   const sampleVariables = sample.filter((v) => v.path === samplePath).map((v) => `$${v.variable}`);
-  doc.commentBefore = [
+  doc.commentBefore = comment([
     ` GENERATED from the access data file by \`npm run ci-template\`. Do not edit: change the data file and run it again`,
     ` (a test fails when this file is stale). docs/ci-template.md.`,
     ``,
@@ -105,13 +107,13 @@ export function renderSecretsTemplate(config: Config): string {
     ``,
     ` Each key lands in <PATH>_<KEY>, upper case, "/" and "-" as "_". A job with its own before_script starts it with`,
     ` !reference [<hidden job>, before_script]. Alpine images need 'apk add --no-cache curl jq' first.`,
-  ].join("\n");
+  ]);
   config.roles.forEach((role, i) => {
     const lines = secretVariables(config, role.name).reduce<Map<string, string[]>>((byPath, v) => byPath.set(v.path, [...(byPath.get(v.path) ?? []), v.variable]), new Map());
-    (doc.contents as { items: { key: { commentBefore?: string } }[] }).items[i].key.commentBefore = [
+    (doc.contents as { items: { key: { commentBefore?: string } }[] }).items[i].key.commentBefore = comment([
       ` Role ${role.name}${role.description ? `: ${role.description}` : ""}.`,
       ...[...lines].map(([path, variables]) => `   ${config.vault.kvMount}/${path} -> ${variables.join(", ")}`),
-    ].join("\n");
+    ]);
   });
   return doc.toString({ lineWidth: 0 });
 }
@@ -131,43 +133,52 @@ function secretsJob(config: Config, role: RoleConfig) {
     id_tokens: { [ID_TOKEN_VARIABLE]: { aud: target.audience } },
     variables: { VAULT_AUTH_MOUNT: target.mount, VAULT_AUTH_ROLE: target.role, VAULT_SECRETS: paths.join(" ") },
     before_script: [
-      [
-        `# Log in to Vault as ${role.name} and read the secrets named in VAULT_SECRETS. Never prints a value.`,
+      script([
+        sh`# Log in to Vault as the role below and read the secrets named in VAULT_SECRETS. Never prints a value.`,
         ...checkScript(target),
-        `set -f  # VAULT_SECRETS holds paths, not file patterns`,
-        `for vs_path in $VAULT_SECRETS; do`,
-        `  case "$vs_path" in`,
-        `    ${paths.join("|")}) ;;`,
-        `    *) vs_fail "VAULT_SECRETS names '$vs_path', which role ${role.name} may not read. It may read: ${paths.join(", ")}." ;;`,
-        `  esac`,
-        `done`,
+        sh`set -f  # VAULT_SECRETS holds paths, not file patterns`,
+        sh`for vs_path in $VAULT_SECRETS; do`,
+        sh`  case "$vs_path" in`,
+        sh`    ${casePattern(paths)}) ;;`,
+        sh`    *) vs_fail "VAULT_SECRETS names '$vs_path', which role ${role.name} may not read. It may read: ${paths.join(", ")}." ;;`,
+        sh`  esac`,
+        sh`done`,
         ...loginScript(target),
         ...readFunctions(config.vault.kvMount, role.name),
-        `vs_read_secret() {`,
-        `  case "$1" in`,
+        sh`vs_read_secret() {`,
+        sh`  case "$1" in`,
         ...paths.flatMap((path) => readCase(config.vault.kvMount, path, variables.filter((v) => v.path === path))),
-        `  esac`,
-        `}`,
-        `for vs_path in $VAULT_SECRETS; do vs_read_secret "$vs_path"; done`,
-        `set +f`,
-        `unset vs_token vs_body vs_response vs_path`,
-      ].join("\n") + "\n",
+        sh`  esac`,
+        sh`}`,
+        sh`for vs_path in $VAULT_SECRETS; do vs_read_secret "$vs_path"; done`,
+        sh`set +f`,
+        sh`unset vs_token vs_body vs_response vs_path`,
+      ]),
     ],
   };
 }
 
-function readCase(kvMount: string, path: string, variables: readonly SecretVariable[]): string[] {
+function readCase(kvMount: string, path: string, variables: readonly SecretVariable[]): ShellCode[] {
   const names = variables.map((v) => v.variable);
+  const keys = variables.map((x) => x.key).join(", ");
   return [
-    `    ${path})`,
-    `      vs_read ${path}`,
-    ...variables.map(
-      (v) => `      ${v.variable}=$(vs_key ${v.key}) || vs_fail "${kvDataPath(kvMount, path)} has no key ${v.key} (the data file lists ${variables.map((x) => x.key).join(", ")})."`,
-    ),
-    `      export ${names.join(" ")}`,
-    `      echo "vault-secrets: read ${kvDataPath(kvMount, path)} into ${names.join(", ")}"`,
-    `      ;;`,
+    sh`    ${casePattern([path])})`,
+    sh`      vs_read ${path}`,
+    ...variables.map((v) => sh`      ${shellName(v.variable)}=$(vs_key ${v.key}) || vs_fail "${kvDataPath(kvMount, path)} has no key ${v.key} (the data file lists ${keys})."`),
+    sh`      export ${shellNames(names)}`,
+    sh`      echo "vault-secrets: read ${kvDataPath(kvMount, path)} into ${names.join(", ")}"`,
+    sh`      ;;`,
   ];
+}
+
+/** The before_script: one block of shell lines. */
+function script(lines: readonly ShellCode[]): string {
+  return `${lines.map((line) => line.text).join("\n")}\n`;
+}
+
+/** A YAML comment of several lines, each kept on its line whatever the data in it. */
+function comment(lines: readonly string[]): string {
+  return lines.map(yamlComment).join("\n");
 }
 
 /** .ci/access-pipeline.gitlab-ci.yml: the plan and apply logins of this repository's own pipeline. */
@@ -182,13 +193,13 @@ export function renderPipelineTemplate(config: Config): string {
     [PIPELINE_JOBS.plan]: pipeline ? pipelineJob(config, pipeline, "plan") : unconfiguredJob(),
     [PIPELINE_JOBS.apply]: pipeline ? pipelineJob(config, pipeline, "apply") : unconfiguredJob(),
   });
-  doc.commentBefore = [
+  doc.commentBefore = comment([
     ` GENERATED from the access data file (its \`pipeline\` section) by \`npm run ci-template\`. Do not edit.`,
     ` Included by .gitlab-ci.yml: the Vault login of this repository's plan and apply jobs. docs/enable-pipeline.md.`,
     ...(pipeline
       ? [` Plan: role ${pipeline.plan.name} (project ${pipeline.projectId}). Apply: role ${pipeline.apply.name} (project ${pipeline.projectId}, protected refs).`]
       : [` The data file has no \`pipeline\` section, so there are no pipeline roles and the plan and apply jobs are skipped.`]),
-  ].join("\n");
+  ]);
   return doc.toString({ lineWidth: 0 });
 }
 
@@ -207,25 +218,25 @@ function pipelineJob(config: Config, pipeline: PipelineConfig, kind: "plan" | "a
     id_tokens: { [ID_TOKEN_VARIABLE]: { aud: target.audience } },
     variables: { VAULT_ADDR: config.vault.url, VAULT_AUTH_MOUNT: target.mount, VAULT_AUTH_ROLE: target.role },
     before_script: [
-      [
+      script([
         kind === "plan"
-          ? `# Log in to Vault as ${role.name} (reads configuration, never a secret) and hand the token to Terraform.`
-          : `# Log in to Vault as ${role.name}, hand the token to Terraform, and read the GitLab provider's token.`,
+          ? sh`# Log in to Vault as the plan role (reads configuration, never a secret) and hand the token to Terraform.`
+          : sh`# Log in to Vault as the apply role, hand the token to Terraform, and read the GitLab provider's token.`,
         ...checkScript(target),
         ...loginScript(target),
-        `VAULT_TOKEN=$vs_token`,
-        `export VAULT_TOKEN`,
+        sh`VAULT_TOKEN=$vs_token`,
+        sh`export VAULT_TOKEN`,
         ...(kind === "apply"
           ? [
               ...readFunctions(config.vault.kvMount, role.name),
-              `vs_read ${tokenPath}`,
-              `GITLAB_TOKEN=$(vs_key token) || vs_fail "${kvDataPath(config.vault.kvMount, tokenPath)} has no key token: put the GitLab token there (docs/enable-pipeline.md)."`,
-              `export GITLAB_TOKEN`,
-              `echo "vault-secrets: read ${kvDataPath(config.vault.kvMount, tokenPath)} into GITLAB_TOKEN"`,
+              sh`vs_read ${tokenPath}`,
+              sh`GITLAB_TOKEN=$(vs_key token) || vs_fail "${kvDataPath(config.vault.kvMount, tokenPath)} has no key token: put the GitLab token there (docs/enable-pipeline.md)."`,
+              sh`export GITLAB_TOKEN`,
+              sh`echo "vault-secrets: read ${kvDataPath(config.vault.kvMount, tokenPath)} into GITLAB_TOKEN"`,
             ]
           : []),
-        `unset vs_token vs_body vs_response`,
-      ].join("\n") + "\n",
+        sh`unset vs_token vs_body vs_response`,
+      ]),
     ],
   };
 }
@@ -237,15 +248,16 @@ function unconfiguredJob() {
 }
 
 /** Defines vs_fail and checks the tools and variables a login needs, before anything reaches Vault. */
-function checkScript(t: LoginTarget): string[] {
+function checkScript(t: LoginTarget): ShellCode[] {
+  const idToken = shellName(ID_TOKEN_VARIABLE);
   return [
-    `vs_fail() { echo "vault-secrets: ERROR: $*" >&2; exit 1; }`,
-    `vs_nl='`,
-    `'`,
-    `command -v curl >/dev/null 2>&1 || vs_fail "curl is not installed in this image. Alpine-based images (sonar-scanner-cli, aquasec/trivy) have only BusyBox wget, which cannot send Vault's requests: run 'apk add --no-cache curl jq' before this before_script."`,
-    `command -v jq >/dev/null 2>&1 || vs_fail "jq is not installed in this image: run 'apk add --no-cache jq' (Alpine) or 'apt-get install -y jq' (Debian) before this before_script."`,
-    `[ -n "\${VAULT_ADDR:-}" ] || vs_fail "VAULT_ADDR is not set or empty. It comes from the CI/CD variable VAULT_ADDR of group ${t.groupId}: check that it exists and is neither protected (merge-request pipelines would not get it) nor masked. Without it curl fails with 'Could not resolve host'."`,
-    `[ -n "\${${ID_TOKEN_VARIABLE}:-}" ] || vs_fail "${ID_TOKEN_VARIABLE} is empty: the job has no ID token. Extend the template without overriding its id_tokens (aud ${t.audience})."`,
+    sh`vs_fail() { echo "vault-secrets: ERROR: $*" >&2; exit 1; }`,
+    sh`vs_nl='
+'`,
+    sh`command -v curl >/dev/null 2>&1 || vs_fail "curl is not installed in this image. Alpine-based images (sonar-scanner-cli, aquasec/trivy) have only BusyBox wget, which cannot send Vault's requests: run 'apk add --no-cache curl jq' before this before_script."`,
+    sh`command -v jq >/dev/null 2>&1 || vs_fail "jq is not installed in this image: run 'apk add --no-cache jq' (Alpine) or 'apt-get install -y jq' (Debian) before this before_script."`,
+    sh`[ -n "\${VAULT_ADDR:-}" ] || vs_fail "VAULT_ADDR is not set or empty. It comes from the CI/CD variable VAULT_ADDR of group ${t.groupId}: check that it exists and is neither protected (merge-request pipelines would not get it) nor masked. Without it curl fails with 'Could not resolve host'."`,
+    sh`[ -n "\${${idToken}:-}" ] || vs_fail "${idToken} is empty: the job has no ID token. Extend the template without overriding its id_tokens (aud ${t.audience})."`,
   ];
 }
 
@@ -275,71 +287,69 @@ const LOGIN_ERROR_KINDS: readonly (readonly [kind: string, pattern: string])[] =
 ];
 
 /** Logs in and leaves the token in vs_token (never exported, never printed). */
-function loginScript(t: LoginTarget): string[] {
+function loginScript(t: LoginTarget): ShellCode[] {
   const loginPath = `/v1/auth/${t.mount}/login`;
+  const idToken = shellName(ID_TOKEN_VARIABLE);
   const accepts = Object.entries(t.boundClaims).map(([claim, value]) => `${claim}=${value}`).join(", ");
-  const has = Object.keys(t.boundClaims)
-    .filter((claim) => CLAIM_VARIABLES[claim])
-    .map((claim) => `${claim}=\${${CLAIM_VARIABLES[claim]}:-unknown}`)
-    .join(", ");
+  // What the job's own claims are, from GitLab's predefined variables: `namespace_id=${CI_PROJECT_NAMESPACE_ID:-unknown}`.
+  const known = Object.keys(t.boundClaims).filter((claim) => CLAIM_VARIABLES[claim]);
+  const has = known.length === 0 ? "other claims" : shellDefaults(known.map((claim) => [claim, CLAIM_VARIABLES[claim]] as const), "unknown");
   const subgroupHint = "namespace_id" in t.boundClaims ? " namespace_id is the project's own group: projects in its subgroups do not match." : "";
-  const classify = LOGIN_ERROR_KINDS.map(([kind, pattern], i) => `${i === 0 ? "if" : "elif"} test("${pattern}") then "${kind}"`).join(" ");
-  const refused = `(HTTP $vs_status from ${loginPath})`;
-  const said = `Vault said: $(vs_errors)`;
+  const classify = `(.errors // []) | join("; ") | ${LOGIN_ERROR_KINDS.map(([kind, pattern], i) => `${i === 0 ? "if" : "elif"} test("${pattern}") then "${kind}"`).join(" ")} else "" end`;
   return [
-    `vs_split() { vs_status=\${vs_response##*$vs_nl}; vs_body=\${vs_response%$vs_nl*}; }  # curl -w appends the HTTP status on a line of its own`,
-    `vs_errors() { printf '%s' "$vs_body" | jq -r '(.errors // []) | join("; ")' 2>/dev/null || true; }`,
+    sh`vs_split() { vs_status=\${vs_response##*$vs_nl}; vs_body=\${vs_response%$vs_nl*}; }  # curl -w appends the HTTP status on a line of its own`,
+    sh`vs_errors() { printf '%s' "$vs_body" | jq -r '(.errors // []) | join("; ")' 2>/dev/null || true; }`,
     // Vault answers most refused logins with 400 and names the cause only in its error text (lib/operations/ci-template.ts).
-    `vs_login_error() { printf '%s' "$vs_body" | jq -r '(.errors // []) | join("; ") | ${classify} else "" end' 2>/dev/null || true; }`,
-    `vs_rc=0`,
+    sh`vs_login_error() { printf '%s' "$vs_body" | jq -r ${classify} 2>/dev/null || true; }`,
+    sh`vs_rc=0`,
     // A JWT is three base64url segments and a role name is [a-z0-9-], so both go into the JSON as they are: checked
     // here, because a job may override VAULT_AUTH_ROLE (an empty one is Vault's to refuse: "missing role").
-    `case "$${ID_TOKEN_VARIABLE}" in *[!A-Za-z0-9._-]*) vs_fail "${ID_TOKEN_VARIABLE} is not a JWT (only letters, digits, '.', '_' and '-' are expected)." ;; esac`,
-    `case "$VAULT_AUTH_ROLE" in *[!a-z0-9-]*) vs_fail "VAULT_AUTH_ROLE='$VAULT_AUTH_ROLE' is not a role name (lower-case letters, digits and '-'): this template logs in as ${t.role}; do not override it." ;; esac`,
-    `vs_response=$(printf '{"role": "%s", "jwt": "%s"}' "$VAULT_AUTH_ROLE" "$${ID_TOKEN_VARIABLE}" | curl -sS -w '\\n%{http_code}' -X POST -H 'Content-Type: application/json' --data @- "\${VAULT_ADDR%/}/v1/auth/\${VAULT_AUTH_MOUNT}/login") || vs_rc=$?`,
-    `case "$vs_rc" in`,
-    `  0) ;;`,
-    `  6) vs_fail "could not resolve the host of VAULT_ADDR=$VAULT_ADDR (curl exit 6): check the group variable VAULT_ADDR (set, not masked, https://<host>)." ;;`,
-    `  7) vs_fail "could not connect to VAULT_ADDR=$VAULT_ADDR (curl exit 7): Vault is down or not reachable from this runner." ;;`,
-    `  *) vs_fail "the login request to $VAULT_ADDR failed (curl exit $vs_rc)." ;;`,
-    `esac`,
-    `vs_split`,
-    `if [ "$vs_status" != 200 ]; then`,
-    `  case "$(vs_login_error)" in`,
-    `    role_missing) vs_fail "Vault has no role '$VAULT_AUTH_ROLE' on auth/$VAULT_AUTH_MOUNT ${refused}: the configuration that declares role ${t.role} is not applied to this Vault yet (ask the infra team to apply it), or VAULT_AUTH_ROLE names the wrong role (this template logs in as ${t.role}). ${said}" ;;`,
-    `    audience) vs_fail "Vault refused the ID token's audience for role ${t.role} ${refused}: the job's id_tokens ${ID_TOKEN_VARIABLE} aud must be ${t.audience}, the role's bound audience. Extend the template without overriding its id_tokens. ${said}" ;;`,
-    `    not_bound) vs_fail "Vault refused the login ${refused}: this job is not bound to role ${t.role}, which accepts jobs with ${accepts}; this job has ${has || "other claims"}.${subgroupHint} ${said}" ;;`,
-    `    token) vs_fail "Vault did not accept the ID token itself for role ${t.role} ${refused}: its signature, issuer or expiry. Vault trusts only ID tokens issued by ${t.issuer} (the auth method's bound_issuer, keys from its OIDC discovery), unexpired: use the job's own ${ID_TOKEN_VARIABLE}, not a token from another job or GitLab instance, and retry the job if it expired. ${said}" ;;`,
-    `    no_token) vs_fail "Vault received no ID token ${refused}: ${ID_TOKEN_VARIABLE} reached the login empty. Extend the template without overriding its id_tokens (aud ${t.audience}). ${said}" ;;`,
-    `    no_role) vs_fail "Vault received no role ${refused}: VAULT_AUTH_ROLE is empty, and auth/$VAULT_AUTH_MOUNT has no default role. Do not override VAULT_AUTH_ROLE (this template logs in as ${t.role}). ${said}" ;;`,
-    `    oidc_role) vs_fail "role '$VAULT_AUTH_ROLE' is an OIDC role in Vault (role_type oidc, for browser logins) ${refused}: a CI job logs in only to a role_type jwt role. This configuration declares ${t.role} with role_type jwt: if VAULT_AUTH_ROLE is ${t.role}, Vault does not have the applied configuration (ask the infra team to apply it). ${said}" ;;`,
-    `  esac`,
-    `  case "$vs_status" in`,
-    `    403) vs_fail "Vault denied the login to role ${t.role} (HTTP 403 from ${loginPath}, permission denied). Not the ID token (Vault answers those with 400) but where the login comes from, for example the role's token_bound_cidrs leave out this runner's address: this stack never sets token_bound_cidrs, so compare the role in Vault with the applied configuration. ${said}" ;;`,
-    `    *) vs_fail "the login to role ${t.role} failed with HTTP $vs_status from ${loginPath}. ${said}" ;;`,
-    `  esac`,
-    `fi`,
-    `vs_token=$(printf '%s' "$vs_body" | jq -r '.auth.client_token // empty' 2>/dev/null) || vs_token=""`,
-    `[ -n "$vs_token" ] || vs_fail "Vault answered the login to role ${t.role} with HTTP 200 but without a token (.auth.client_token is empty). The response is not printed: a successful one holds a token."`,
-    `echo "vault-secrets: logged in to Vault as role ${t.role}"`,
+    sh`case "$${idToken}" in *[!A-Za-z0-9._-]*) vs_fail "${idToken} is not a JWT (only letters, digits, '.', '_' and '-' are expected)." ;; esac`,
+    sh`case "$VAULT_AUTH_ROLE" in *[!a-z0-9-]*) vs_fail "VAULT_AUTH_ROLE='$VAULT_AUTH_ROLE' is not a role name (lower-case letters, digits and '-'): this template logs in as ${t.role}; do not override it." ;; esac`,
+    sh`vs_response=$(printf '{"role": "%s", "jwt": "%s"}' "$VAULT_AUTH_ROLE" "$${idToken}" | curl -sS -w '\\n%{http_code}' -X POST -H 'Content-Type: application/json' --data @- "\${VAULT_ADDR%/}/v1/auth/\${VAULT_AUTH_MOUNT}/login") || vs_rc=$?`,
+    sh`case "$vs_rc" in`,
+    sh`  0) ;;`,
+    sh`  6) vs_fail "could not resolve the host of VAULT_ADDR=$VAULT_ADDR (curl exit 6): check the group variable VAULT_ADDR (set, not masked, https://<host>)." ;;`,
+    sh`  7) vs_fail "could not connect to VAULT_ADDR=$VAULT_ADDR (curl exit 7): Vault is down or not reachable from this runner." ;;`,
+    sh`  *) vs_fail "the login request to $VAULT_ADDR failed (curl exit $vs_rc)." ;;`,
+    sh`esac`,
+    sh`vs_split`,
+    sh`if [ "$vs_status" != 200 ]; then`,
+    sh`  case "$(vs_login_error)" in`,
+    sh`    role_missing) vs_fail "Vault has no role '$VAULT_AUTH_ROLE' on auth/$VAULT_AUTH_MOUNT (HTTP $vs_status from ${loginPath}): the configuration that declares role ${t.role} is not applied to this Vault yet (ask the infra team to apply it), or VAULT_AUTH_ROLE names the wrong role (this template logs in as ${t.role}). Vault said: $(vs_errors)" ;;`,
+    sh`    audience) vs_fail "Vault refused the ID token's audience for role ${t.role} (HTTP $vs_status from ${loginPath}): the job's id_tokens ${idToken} aud must be ${t.audience}, the role's bound audience. Extend the template without overriding its id_tokens. Vault said: $(vs_errors)" ;;`,
+    sh`    not_bound) vs_fail "Vault refused the login (HTTP $vs_status from ${loginPath}): this job is not bound to role ${t.role}, which accepts jobs with ${accepts}; this job has ${has}.${subgroupHint} Vault said: $(vs_errors)" ;;`,
+    sh`    token) vs_fail "Vault did not accept the ID token itself for role ${t.role} (HTTP $vs_status from ${loginPath}): its signature, issuer or expiry. Vault trusts only ID tokens issued by ${t.issuer} (the auth method's bound_issuer, keys from its OIDC discovery), unexpired: use the job's own ${idToken}, not a token from another job or GitLab instance, and retry the job if it expired. Vault said: $(vs_errors)" ;;`,
+    sh`    no_token) vs_fail "Vault received no ID token (HTTP $vs_status from ${loginPath}): ${idToken} reached the login empty. Extend the template without overriding its id_tokens (aud ${t.audience}). Vault said: $(vs_errors)" ;;`,
+    sh`    no_role) vs_fail "Vault received no role (HTTP $vs_status from ${loginPath}): VAULT_AUTH_ROLE is empty, and auth/$VAULT_AUTH_MOUNT has no default role. Do not override VAULT_AUTH_ROLE (this template logs in as ${t.role}). Vault said: $(vs_errors)" ;;`,
+    sh`    oidc_role) vs_fail "role '$VAULT_AUTH_ROLE' is an OIDC role in Vault (role_type oidc, for browser logins) (HTTP $vs_status from ${loginPath}): a CI job logs in only to a role_type jwt role. This configuration declares ${t.role} with role_type jwt: if VAULT_AUTH_ROLE is ${t.role}, Vault does not have the applied configuration (ask the infra team to apply it). Vault said: $(vs_errors)" ;;`,
+    sh`  esac`,
+    sh`  case "$vs_status" in`,
+    sh`    403) vs_fail "Vault denied the login to role ${t.role} (HTTP 403 from ${loginPath}, permission denied). Not the ID token (Vault answers those with 400) but where the login comes from, for example the role's token_bound_cidrs leave out this runner's address: this stack never sets token_bound_cidrs, so compare the role in Vault with the applied configuration. Vault said: $(vs_errors)" ;;`,
+    sh`    *) vs_fail "the login to role ${t.role} failed with HTTP $vs_status from ${loginPath}. Vault said: $(vs_errors)" ;;`,
+    sh`  esac`,
+    sh`fi`,
+    sh`vs_token=$(printf '%s' "$vs_body" | jq -r '.auth.client_token // empty' 2>/dev/null) || vs_token=""`,
+    sh`[ -n "$vs_token" ] || vs_fail "Vault answered the login to role ${t.role} with HTTP 200 but without a token (.auth.client_token is empty). The response is not printed: a successful one holds a token."`,
+    sh`echo "vault-secrets: logged in to Vault as role ${t.role}"`,
   ];
 }
 
 /** vs_read <path>: the secret's JSON in vs_body; vs_key <key>: one key's value on stdout (for a variable, never the log). */
-function readFunctions(kvMount: string, role: string): string[] {
+function readFunctions(kvMount: string, role: string): ShellCode[] {
   return [
-    `vs_read() {`,
-    `  vs_rc=0`,
-    `  vs_response=$(printf 'header = "X-Vault-Token: %s"\\n' "$vs_token" | curl -sS -w '\\n%{http_code}' --config - "\${VAULT_ADDR%/}/v1/${kvMount}/data/$1") || vs_rc=$?`,
-    `  [ "$vs_rc" -eq 0 ] || vs_fail "reading ${kvMount}/data/$1 failed (curl exit $vs_rc)."`,
-    `  vs_split`,
-    `  case "$vs_status" in`,
-    `    200) ;;`,
-    `    403) vs_fail "role ${role} may not read ${kvMount}/data/$1 (HTTP 403): the path is not in the role's policy in Vault. The data file grants it, so Vault does not have the applied configuration yet: ask the infra team to apply it. Vault said: $(vs_errors)" ;;`,
-    `    404) vs_fail "there is no secret at ${kvMount}/data/$1 (HTTP 404): it was never written, or it was deleted." ;;`,
-    `    *) vs_fail "reading ${kvMount}/data/$1 failed with HTTP $vs_status. Vault said: $(vs_errors)" ;;`,
-    `  esac`,
-    `}`,
-    `vs_key() { printf '%s' "$vs_body" | jq -er --arg key "$1" '.data.data[$key] | select(. != null) | if type == "string" then . else tojson end'; }`,
+    sh`vs_read() {`,
+    sh`  vs_rc=0`,
+    sh`  vs_response=$(printf 'header = "X-Vault-Token: %s"\\n' "$vs_token" | curl -sS -w '\\n%{http_code}' --config - "\${VAULT_ADDR%/}/v1/${kvMount}/data/$1") || vs_rc=$?`,
+    sh`  [ "$vs_rc" -eq 0 ] || vs_fail "reading ${kvMount}/data/$1 failed (curl exit $vs_rc)."`,
+    sh`  vs_split`,
+    sh`  case "$vs_status" in`,
+    sh`    200) ;;`,
+    sh`    403) vs_fail "role ${role} may not read ${kvMount}/data/$1 (HTTP 403): the path is not in the role's policy in Vault. The data file grants it, so Vault does not have the applied configuration yet: ask the infra team to apply it. Vault said: $(vs_errors)" ;;`,
+    sh`    404) vs_fail "there is no secret at ${kvMount}/data/$1 (HTTP 404): it was never written, or it was deleted." ;;`,
+    sh`    *) vs_fail "reading ${kvMount}/data/$1 failed with HTTP $vs_status. Vault said: $(vs_errors)" ;;`,
+    sh`  esac`,
+    sh`}`,
+    sh`vs_key() { printf '%s' "$vs_body" | jq -er --arg key "$1" '.data.data[$key] | select(. != null) | if type == "string" then . else tojson end'; }`,
   ];
 }
