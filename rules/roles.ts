@@ -4,6 +4,8 @@ import { stackFinding } from "./rule";
 import { ciRoles, pipelineRoles } from "./context";
 import { resourcesOf, type TfRole } from "./terraform-json";
 import { parseDuration } from "../lib/model/duration";
+import { claimValueProblem } from "../lib/model/gitlab-claims";
+import { dataFinding } from "./rule";
 
 /** Claims that identify by id: immutable, never reused. */
 export const ID_CLAIMS = ["namespace_id", "project_id"] as const;
@@ -188,6 +190,20 @@ export const projectIsNotTheGroup: Rule = {
   },
 };
 
+export const claimValuesGitlabCanIssue: Rule = {
+  id: "JWT-014",
+  explanation:
+    "A bound claim names a claim of GitLab's ID tokens, and its value is one GitLab can put there (ids: digits; ref_protected: true or false; refs: git's ref-name characters; paths: GitLab's path characters): any other value matches no job, and its text reaches the CI template's messages.",
+  fix: "bind a claim GitLab issues, to a value it can have (docs/data-file.md)",
+  check: (input) =>
+    input.config.roles.flatMap((role, i) =>
+      Object.entries(role.boundClaims).flatMap(([claim, value]) => {
+        const problem = claimValueProblem(claim, value);
+        return problem ? [dataFinding(`roles[${i}].boundClaims.${claim}`, problem, { list: "roles", name: role.name })] : [];
+      }),
+    ),
+};
+
 export const ROLE_RULES: readonly Rule[] = [
   roleTypeJwt,
   boundAudiences,
@@ -202,4 +218,5 @@ export const ROLE_RULES: readonly Rule[] = [
   policiesManagedHere,
   rolesDeclared,
   projectIsNotTheGroup,
+  claimValuesGitlabCanIssue,
 ];

@@ -3,6 +3,10 @@ import type { Finding, Rule } from "./rule";
 import { stackFinding } from "./rule";
 import { hostOf } from "./context";
 import { resourcesOf, type TfGroupVariable } from "./terraform-json";
+import { dataFinding } from "./rule";
+import { deriveAccess } from "../lib/model/access";
+import { secretVariableName } from "../lib/model/naming";
+import { exportedVariableProblem } from "../lib/model/gitlab-variables";
 
 const VARIABLE_TYPES = ["gitlab_group_variable", "gitlab_project_variable", "gitlab_instance_variable"];
 const allVariables = (input: Parameters<Rule["check"]>[0]) => VARIABLE_TYPES.flatMap((type) => resourcesOf<TfGroupVariable>(input.tf, type));
@@ -46,4 +50,23 @@ export const variableKeys: Rule = {
       .map(([address, v]) => stackFinding(`${address}.key`, `${JSON.stringify(v.key)} is not an allowed key`)),
 };
 
-export const VARIABLE_RULES: readonly Rule[] = [vaultAddrValue, vaultAddrVisible, variableKeys];
+export const secretVariableNamesSafe: Rule = {
+  id: "VAR-004",
+  explanation:
+    "The variables the CI template exports a secret into (<PATH>_<KEY>, upper case) are plain names that no shell, runtime, runner or GitLab reads: a secret landing in BASH_ENV, LD_PRELOAD, NODE_OPTIONS or CI_* would run code or change the job.",
+  fix: "rename the path or the key so that its variable is not a reserved name (docs/ci-template.md)",
+  check: (input) => {
+    const { config } = input;
+    return deriveAccess(config).grants.flatMap((grant) => {
+      // Where the path is declared: a role's reads entry, else the account whose secret it is.
+      const i = config.roles.findIndex((role) => role.reads.some((read) => read.path === grant.path));
+      const at = i >= 0 ? `roles[${i}].reads[${config.roles[i].reads.findIndex((read) => read.path === grant.path)}].path` : `accounts[${config.accounts.findIndex((a) => a.name === grant.account)}].name`;
+      return grant.keys.flatMap((key) => {
+        const problem = exportedVariableProblem(secretVariableName(grant.path, key));
+        return problem ? [dataFinding(at, `${JSON.stringify(grant.path)} key ${key}: ${problem}`)] : [];
+      });
+    });
+  },
+};
+
+export const VARIABLE_RULES: readonly Rule[] = [vaultAddrValue, vaultAddrVisible, variableKeys, secretVariableNamesSafe];

@@ -86,7 +86,7 @@ describe("the CI template for platform pipelines (templates/vault-secrets.gitlab
     expect(() => secretVariables(configFrom(clash), "nexus-ci")).toThrow(new TemplateError("role nexus-ci: a-b/c key x and a/b-c key x would both be read into A_B_C_X: rename a path or a key"));
     const reserved = defaultData();
     reserved.roles[0].reads.push({ path: "ci/deploy", keys: ["token"] });
-    expect(() => renderSecretsTemplate(configFrom(reserved))).toThrow(/ci\/deploy key token would be read into CI_DEPLOY_TOKEN, and CI_\* names are reserved/);
+    expect(() => renderSecretsTemplate(configFrom(reserved))).toThrow(/ci\/deploy key token would be read into CI_DEPLOY_TOKEN, and CI_\* names are read by a shell, a runtime, the runner or GitLab, or reserved by this template: rename the path or the key/);
   });
 
   it("parses Vault's JSON with jq only and never traces the shell", () => {

@@ -12,6 +12,7 @@ import { parse, parseDocument } from "yaml";
 import { casePattern, QuoteError, sh, shellDefaults, shellName, shellNames, shellQuote, yamlComment } from "../lib/model/quote";
 import { renderPipelineTemplate, renderSecretsTemplate } from "../lib/operations/ci-template";
 import type { Config } from "../lib/model/config";
+import { claimValueProblem } from "../lib/model/gitlab-claims";
 import { configFrom, defaultData } from "./support/data";
 import { JWT, startFakeServers } from "./support/fake-servers";
 
@@ -23,18 +24,60 @@ const SHELLS: readonly (readonly [name: string, argv: readonly string[]])[] = [
 ];
 
 /** Characters that mean something to a shell, mixed with any unicode text (never NUL, never a lone surrogate). */
-const SHELLY = fc.constantFrom("'", '"', "$", "`", "\\", "\n", "\r", "\t", " ", "!", "#", "~", "(", ")", ";", "&", "|", "<", ">", "*", "?", "[", "]", "{", "}", "=", "%", "-", "\u00e9", "\u202e", "\u{1f600}");
+const SHELLY = fc.constantFrom(
+  "'",
+  '"',
+  "$",
+  "`",
+  "\\",
+  "\n",
+  "\r",
+  "\t",
+  " ",
+  "!",
+  "#",
+  "~",
+  "(",
+  ")",
+  ";",
+  "&",
+  "|",
+  "<",
+  ">",
+  "*",
+  "?",
+  "[",
+  "]",
+  "{",
+  "}",
+  "=",
+  "%",
+  "-",
+  "\u00e9",
+  "\u202e",
+  "\u{1f600}",
+);
 const hostile = fc
   .string({ unit: fc.oneof(SHELLY, fc.string({ unit: "binary", minLength: 1, maxLength: 1 })), maxLength: 40 })
-  .filter((s) => !s.includes("\u0000") && s.isWellFormed());
+  .filter((s) => !s.includes("\u0000") && !/\p{Cs}/u.test(s));
 /** Payloads that would run if pasted: each would create a file in the run's folder. */
-const PAYLOADS = (dir: string) => [`$(touch ${dir}/p1)`, `\`touch ${dir}/p2\``, `x" >${dir}/p3 "`, `'; touch ${dir}/p4; '`, `\\"; touch ${dir}/p5; #`, `\n touch ${dir}/p6`, `$(touch${"${IFS}"}${dir}/p7)`];
+const PAYLOADS = (dir: string) => [
+  `$(touch ${dir}/p1)`,
+  `\`touch ${dir}/p2\``,
+  `x" >${dir}/p3 "`,
+  `'; touch ${dir}/p4; '`,
+  `\\"; touch ${dir}/p5; #`,
+  `\n touch ${dir}/p6`,
+  `$(touch${"${IFS}"}${dir}/p7)`,
+];
 
 /** Runs a script in a shell and returns what it printed; the values come back NUL-separated. */
 function run(argv: readonly string[], script: string, cwd: string): string[] {
   const file = join(cwd, "script.sh");
   writeFileSync(file, script);
-  return execFileSync(argv[0], [...argv.slice(1), file], { cwd, encoding: "utf8", env: { PATH: process.env.PATH ?? "" } }).split("\u0000").slice(0, -1);
+  return execFileSync(argv[0], [...argv.slice(1), file], { cwd, encoding: "utf8", env: { PATH: process.env.PATH ?? "" } })
+    .split("\u0000")
+    .slice(0, -1);
 }
 
 describe("shellQuote and sh: a value is one word of exactly its text, in every shell", () => {
@@ -61,7 +104,11 @@ describe("shellQuote and sh: a value is one word of exactly its text, in every s
 
   it.each(SHELLS)("runs none of the payloads in %s, wherever they land", (_name, argv) => {
     const payloads = PAYLOADS(dir);
-    const script = payloads.flatMap((p) => [sh`printf '%s\\000' ${p}`.text, sh`echo "role ${p} may not" >/dev/null`.text, sh`case x in ${casePattern([p])}) ;; esac`.text]);
+    const script = payloads.flatMap((p) => [
+      sh`printf '%s\\000' ${p}`.text,
+      sh`echo "role ${p} may not" >/dev/null`.text,
+      sh`case x in ${casePattern([p])}) ;; esac`.text,
+    ]);
     expect(run(argv, `${script.join("\n")}\n`, dir)).toEqual(payloads);
     expect(readdirSync(dir).filter((f) => /^p\d$/.test(f))).toEqual([]);
   });
@@ -124,12 +171,26 @@ describe("yamlComment: data in a YAML comment stays in the comment", () => {
   });
 });
 
+/**
+ * Refs GitLab can issue (git's ref-name characters, no comma, wildcard or brace), so JWT-014 and JWT-006 let them
+ * through: only the quoting keeps them text. Each would create a file in the job's folder if it ran.
+ */
+const VALID_REF_PAYLOADS = ["$(>p8)", "`>p9`"];
+
 /** A role whose data would run code if it were pasted into the template's shell. */
 function hostileConfig(dir: string): Config {
   const data = defaultData();
   const [p1, p2, p3, p4] = PAYLOADS(dir);
   data.roles[0].description = `shared ${p1}`;
-  data.roles[0].boundClaims = { namespace_id: "9", ref: p1, environment: p2, project_path: p3, user_login: p4 };
+  data.roles[0].boundClaims = {
+    namespace_id: "9",
+    ref: p1,
+    environment: p2,
+    project_path: p3,
+    user_login: p4,
+    ref_path: `refs/heads/${VALID_REF_PAYLOADS[0]}`,
+    sub: `project_path:a/b:ref_type:branch:ref:${VALID_REF_PAYLOADS[1]}`,
+  };
   return configFrom(data);
 }
 
@@ -143,10 +204,19 @@ describe("the CI template rendered from hostile data (the guardrails would refus
     templateText = renderSecretsTemplate(hostileConfig(dir));
     const job = parse(templateText)[".vault-secrets-nexus-ci"];
     writeFileSync(join(dir, "job.sh"), job.before_script.join("\n"));
-    const servers = await startFakeServers({ roles: { "nexus-ci": "jwt" }, secrets: {}, partialSecrets: {}, token: "t", gitlabToken: "n", mergeRequest: { project: "1", iid: "1" } });
+    const servers = await startFakeServers({
+      roles: { "nexus-ci": "jwt" },
+      secrets: {},
+      partialSecrets: {},
+      token: "t",
+      gitlabToken: "n",
+      mergeRequest: { project: "1", iid: "1" },
+    });
     try {
       const env = { PATH: process.env.PATH ?? "", VAULT_ADDR: `${servers.url}/s/hostile`, VAULT_ID_TOKEN: JWT.notBound, ...job.variables };
-      [rc, stderr] = await new Promise((resolve) => execFile("sh", [join(dir, "job.sh")], { cwd: dir, env }, (error, _out, err) => resolve([error ? Number(error.code) : 0, err])));
+      [rc, stderr] = await new Promise((resolve) =>
+        execFile("sh", [join(dir, "job.sh")], { cwd: dir, env }, (error, _out, err) => resolve([error ? Number(error.code) : 0, err])),
+      );
     } finally {
       await servers.close();
     }
@@ -155,11 +225,16 @@ describe("the CI template rendered from hostile data (the guardrails would refus
   it("takes the not-bound branch and prints every payload as text", () => {
     expect(rc).toBe(1);
     const [p1, p2, p3, p4] = PAYLOADS(dir);
-    expect(stderr).toContain(`which accepts jobs with namespace_id=9, ref=${p1}, environment=${p2}, project_path=${p3}, user_login=${p4}; this job has namespace_id=unknown, ref=unknown`);
+    expect(stderr).toContain(`which accepts jobs with namespace_id=9, ref=${p1}, environment=${p2}, project_path=${p3}, user_login=${p4}, ref_path=`);
   });
 
-  it("runs none of them", () => {
-    expect(PAYLOADS(dir).map((_, i) => existsSync(join(dir, `p${i + 1}`)))).toEqual(PAYLOADS(dir).map(() => false));
+  it("runs none of them, not even the ones no guardrail refuses", () => {
+    expect(VALID_REF_PAYLOADS.map((ref) => [claimValueProblem("ref", ref), /[,*?[\]{}]/.test(ref)])).toEqual([
+      [undefined, false],
+      [undefined, false],
+    ]);
+    expect(stderr).toContain(`ref_path=refs/heads/${VALID_REF_PAYLOADS[0]}, sub=project_path:a/b:ref_type:branch:ref:${VALID_REF_PAYLOADS[1]};`);
+    expect(readdirSync(dir).filter((f) => /^p\d$/.test(f))).toEqual([]);
   });
 
   it("keeps the description with a line break in its comment", () => {
@@ -168,7 +243,19 @@ describe("the CI template rendered from hostile data (the guardrails would refus
     const text = renderSecretsTemplate(configFrom(data));
     expect(Object.keys(parse(text))).toEqual([".vault-secrets-nexus-ci"]);
     expect(text).toContain("# Role nexus-ci: shared\\u000aevil: true\\u000a- x.");
-    const pipelineData = { ...data, pipeline: { projectId: 42, plan: { name: "p-plan", audiences: data.roles[0].audiences }, apply: { name: "p-apply", audiences: data.roles[0].audiences }, gitlabTokenPath: "ci/token" } };
-    expect(Object.keys(parse(renderPipelineTemplate(configFrom(pipelineData))))).toEqual(["variables", ".access-pipeline-plan-role", ".access-pipeline-apply-role"]);
+    const pipelineData = {
+      ...data,
+      pipeline: {
+        projectId: 42,
+        plan: { name: "p-plan", audiences: data.roles[0].audiences },
+        apply: { name: "p-apply", audiences: data.roles[0].audiences },
+        gitlabTokenPath: "ci/token",
+      },
+    };
+    expect(Object.keys(parse(renderPipelineTemplate(configFrom(pipelineData))))).toEqual([
+      "variables",
+      ".access-pipeline-plan-role",
+      ".access-pipeline-apply-role",
+    ]);
   });
 });

@@ -85,7 +85,8 @@ export function sh(strings: TemplateStringsArray, ...values: readonly (string | 
     const value = values[i];
     const where = reader.context;
     const near = JSON.stringify(code.slice(-40));
-    if (where === "single" || where === "comment") throw new QuoteError(`a value cannot go inside ${where === "single" ? "single quotes" : "a comment"}: after ${near}`);
+    if (where === "single" || where === "comment")
+      throw new QuoteError(`a value cannot go inside ${where === "single" ? "single quotes" : "a comment"}: after ${near}`);
     let text: string;
     if (value instanceof ShellCode) {
       if (where === "double" && !value.inDoubleQuotes) throw new QuoteError(`shell code cannot go inside double quotes: after ${near}`);

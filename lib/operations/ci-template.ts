@@ -18,6 +18,7 @@ import type { Config, PipelineConfig, RoleConfig } from "../model/config";
 import { deriveAccess } from "../model/access";
 import { kvDataPath, secretsTemplateJobName, secretVariableName } from "../model/naming";
 import { pipelineBoundClaims } from "./pipeline-access";
+import { exportedVariableProblem } from "../model/gitlab-variables";
 import { casePattern, type ShellCode, sh, shellDefaults, shellName, shellNames, yamlComment } from "../model/quote";
 
 export const SECRETS_TEMPLATE_FILE = "templates/vault-secrets.gitlab-ci.yml";
@@ -26,8 +27,6 @@ export const PIPELINE_TEMPLATE_FILE = ".ci/access-pipeline.gitlab-ci.yml";
 export const PIPELINE_JOBS = { plan: ".access-pipeline-plan-role", apply: ".access-pipeline-apply-role" } as const;
 /** The variable the ID token lands in (GitLab sets it from `id_tokens`). */
 export const ID_TOKEN_VARIABLE = "VAULT_ID_TOKEN";
-/** Prefixes a secret's variable may not take: GitLab's predefined variables and the template's own. */
-const RESERVED_PREFIXES = ["CI_", "GITLAB_", "VAULT_"];
 
 /** GitLab's predefined variable holding each claim of a job's ID token, for the "not bound to the role" message. */
 const CLAIM_VARIABLES: Readonly<Record<string, string>> = {
@@ -62,8 +61,9 @@ export function secretVariables(config: Config, role: string): SecretVariable[] 
   for (const v of variables) {
     const other = seen.get(v.variable);
     if (other) throw new TemplateError(`role ${role}: ${other.path} key ${other.key} and ${v.path} key ${v.key} would both be read into ${v.variable}: rename a path or a key`);
-    const reserved = RESERVED_PREFIXES.find((prefix) => v.variable.startsWith(prefix));
-    if (reserved) throw new TemplateError(`role ${role}: ${v.path} key ${v.key} would be read into ${v.variable}, and ${reserved}* names are reserved (GitLab's or this template's): rename the path`);
+    // The guardrail VAR-004 refuses the same before a synth; here for a template generated without one.
+    const reserved = exportedVariableProblem(v.variable);
+    if (reserved) throw new TemplateError(`role ${role}: ${v.path} key ${v.key} ${reserved}: rename the path or the key`);
     seen.set(v.variable, v);
   }
   return variables;
