@@ -6,21 +6,15 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { loadDataFile } from "../model/config";
-import { CONFIG_ENV, CONFIG_OPTION_HELP, DEFAULT_CONFIG_FILE, UsageError } from "../synth/cli";
+import { join } from "node:path";
+import { CONFIG_ENV, CONFIG_OPTION_HELP, dataFileFrom, loadSource, UsageError } from "../synth/cli";
 import { synthesizeInMemory } from "../synth/synth";
+import { REPOSITORY_ROOT } from "../model/trust";
 import { ACCESS_REPORT_FILE, renderAccessReport } from "./access-report";
 import { diffTerraform, exitCodeFor, renderAccessDiff } from "./access-diff";
 import type { TerraformJson } from "../../rules/terraform-json";
 
-/** The repository root: the nearest folder above this file (lib/review/) or its bundle (dist/) with a package.json. */
-const ROOT = repositoryRoot(__dirname);
-
-function repositoryRoot(from: string): string {
-  const parent = dirname(from);
-  return existsSync(join(from, "package.json")) || parent === from ? from : repositoryRoot(parent);
-}
+const ROOT = REPOSITORY_ROOT;
 const STACK_FILE = "cdk.tf.json";
 
 export interface AccessArgs {
@@ -111,7 +105,8 @@ export interface CurrentStack {
 /** This checkout's configuration: the data file synthesized in memory (guardrails included), or --json. */
 export function currentStack(args: AccessArgs, env: NodeJS.ProcessEnv): CurrentStack {
   if (args.json) return { tf: readSynthesizedStack(args.json) };
-  const source = loadDataFile(args.config ?? (env[CONFIG_ENV] || DEFAULT_CONFIG_FILE));
+  // dataFileFrom: in the pipeline, the repository's own data file only (lib/synth/cli.ts).
+  const source = loadSource(dataFileFrom(args.config, env));
   return { tf: synthesizeInMemory(source), stackName: source.config.stack };
 }
 
