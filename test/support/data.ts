@@ -18,7 +18,7 @@ export const DEFAULT_FILE = join(ROOT, "test", "fixtures", "cwiq-frozen.yaml");
 export const LIVE_FILE = join(ROOT, "access.yaml");
 export const DEFAULT_TEXT = readFileSync(DEFAULT_FILE, "utf8");
 
-/** Writes a data file and, beside it, the fixture's trust.yaml (every data file needs one: lib/model/trust.ts). */
+/** Writes a data file and, beside it, the fixture's trust.yaml (read only when a test passes it explicitly: the loader takes the repository's, lib/model/trust.ts). */
 export function writeDataFile(file: string, text: string = DEFAULT_TEXT): void {
   writeFileSync(file, text);
   copyFileSync(join(dirname(DEFAULT_FILE), "trust.yaml"), join(dirname(file), "trust.yaml"));
