@@ -181,24 +181,26 @@ const stemOf = (name: string): string => name.replace(/[0-9]+$/, "");
  */
 export function oneEditApart(names: readonly string[], keep: (a: number, b: number) => boolean = () => true): [number, number][] {
   const index = new Map(names.map((name, i) => [name, i]));
-  // One map per position k: two names of one length that differ only at k have the same text without it.
-  const bySubstitution: Map<string, number[]>[] = [];
+  const longest = names.reduce((max, name) => Math.max(max, name.length), 0);
   const pairs: [number, number][] = [];
-  names.forEach((name, i) => {
-    for (let k = 0; k < name.length; k++) {
+  // One position at a time, so that only one position's keys are held (30000 accounts: 30000 keys, not 400000).
+  for (let k = 0; k < longest; k++) {
+    // Two names of one length that differ only at k have the same text without it.
+    const bySubstitution = new Map<string, number[]>();
+    names.forEach((name, i) => {
+      if (k >= name.length) return;
       const deleted = name.slice(0, k) + name.slice(k + 1);
       const shorter = index.get(deleted);
       if (shorter !== undefined && keep(shorter, i)) pairs.push([shorter, i]);
-      const atK = (bySubstitution[k] ??= new Map());
-      const group = atK.get(deleted);
+      const group = bySubstitution.get(deleted);
       if (!group) {
-        atK.set(deleted, [i]);
-        continue;
+        bySubstitution.set(deleted, [i]);
+        return;
       }
       for (const other of group) if (names[other] !== name && keep(other, i)) pairs.push([other, i]);
       group.push(i);
-    }
-  });
+    });
+  }
   return pairs;
 }
 
