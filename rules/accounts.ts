@@ -140,4 +140,86 @@ export const secretsStayOutOfState: Rule = {
   },
 };
 
-export const ACCOUNT_RULES: readonly Rule[] = [accountSecretOneToOne, accountNamesCaseUnique, noLiteralSecrets, distinctPermissionScopes, secretsStayOutOfState];
+
+/** Characters and pairs a reader takes for one another in a name (after lower-casing and removing hyphens). */
+const CONFUSABLE_PAIRS: readonly [RegExp, string][] = [
+  [/rn/g, "m"],
+  [/vv/g, "w"],
+  [/[1i]/g, "l"],
+  [/0/g, "o"],
+  [/5/g, "s"],
+];
+
+/** `svc-Dep1-oyer` -> `svcdeployer`: the name as a reader may see it. */
+export function foldConfusables(name: string): string {
+  return CONFUSABLE_PAIRS.reduce((folded, [from, to]) => folded.replace(from, to), name.toLowerCase().replaceAll("-", ""));
+}
+
+/** The name without a trailing number: `svc-bench-12` -> `svc-bench-`; two names of one numbered series share it. */
+const stemOf = (name: string): string => name.replace(/[0-9]+$/, "");
+
+/**
+ * Pairs of indexes whose names are one edit apart (one letter inserted, removed or replaced; a swap of two is two
+ * edits), found through one-deletion keys instead of comparing every pair: generated data has 30000 accounts.
+ */
+export function oneEditApart(names: readonly string[], keep: (a: number, b: number) => boolean = () => true): [number, number][] {
+  const index = new Map(names.map((name, i) => [name, i]));
+  const longest = names.reduce((max, name) => Math.max(max, name.length), 0);
+  const pairs: [number, number][] = [];
+  // One position at a time, so that only one position's keys are held (30000 accounts: 30000 keys, not 400000).
+  for (let k = 0; k < longest; k++) {
+    // Two names of one length that differ only at k have the same text without it.
+    const bySubstitution = new Map<string, number[]>();
+    names.forEach((name, i) => {
+      if (k >= name.length) return;
+      const deleted = name.slice(0, k) + name.slice(k + 1);
+      const shorter = index.get(deleted);
+      if (shorter !== undefined && keep(shorter, i)) pairs.push([shorter, i]);
+      const group = bySubstitution.get(deleted);
+      if (!group) {
+        bySubstitution.set(deleted, [i]);
+        return;
+      }
+      for (const other of group) if (names[other] !== name && keep(other, i)) pairs.push([other, i]);
+      group.push(i);
+    });
+  }
+  return pairs;
+}
+
+/** Whether free text names an account by its whole name (`svc-deployer`, not `svc-deployer2`). */
+const namesAccount = (text: string | undefined, name: string): boolean =>
+  new RegExp(`(^|[^a-z0-9-])${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}([^a-z0-9-]|$)`).test(text ?? "");
+
+export const accountNamesDistinct: Rule = {
+  id: "ACC-006",
+  explanation:
+    "No account is named like another (one edit apart, or the same after folding case, hyphens and 1/l/i, 0/o, 5/s, rn/m, vv/w): svc-dep1oyer beside svc-deployer reads as the same account in a review, a policy or a log. Two names of one numbered series (svc-runner1, svc-runner2, svc-deployer2) differ visibly and pass. Allowed only when the justification of one of the two names the other.",
+  fix: 'rename the account, or, if both are meant, write justification: "<why>, not <the other account>" naming the other account',
+  check: (input) => {
+    const accounts = input.config.accounts;
+    const names = accounts.map((a) => a.name);
+    const found = new Map<string, [number, number, string]>();
+    const add = (a: number, b: number, how: string) => {
+      const [i, j] = a < b ? [a, b] : [b, a];
+      if (!found.has(`${i}:${j}`)) found.set(`${i}:${j}`, [i, j, how]);
+    };
+    const byFold = new Map<string, number>();
+    names.forEach((name, i) => {
+      const fold = foldConfusables(name);
+      const first = byFold.get(fold);
+      // An exact duplicate is ACC-002's.
+      if (first !== undefined && names[first] !== name) add(first, i, `the same after folding confusable characters (${fold})`);
+      else if (first === undefined) byFold.set(fold, i);
+    });
+    const stems = names.map(stemOf);
+    for (const [a, b] of oneEditApart(names, (a, b) => stems[a] !== stems[b])) add(a, b, "one edit apart");
+    return [...found.values()]
+      .filter(([i, j]) => !namesAccount(accounts[i].justification, names[j]) && !namesAccount(accounts[j].justification, names[i]))
+      .map(([i, j, how]) =>
+        dataFinding(`accounts[${j}].name`, `${JSON.stringify(names[j])} is named like accounts[${i}] ${JSON.stringify(names[i])} (${how}): a reader cannot tell them apart; neither justification names the other`),
+      );
+  },
+};
+
+export const ACCOUNT_RULES: readonly Rule[] = [accountSecretOneToOne, accountNamesCaseUnique, noLiteralSecrets, distinctPermissionScopes, secretsStayOutOfState, accountNamesDistinct];

@@ -5,12 +5,13 @@
  * tokens, and policies that grant exactly what the managed resources need. None of them can be suppressed.
  */
 import type { Finding, Rule, RuleInput } from "./rule";
-import { stackFinding } from "./rule";
-import { pipelineRoles, policiesByName, type PipelineRoleView } from "./context";
+import { dataFinding, stackFinding } from "./rule";
+import { ciRoles, pipelineRoles, policiesByName, type PipelineRoleView } from "./context";
+import { pathMatches } from "../lib/review/granted-access";
 import { parsePolicyRules, type TfAuthBackend, type TfKvSecret, type TfPolicy, type TfRole } from "./terraform-json";
 import { MAX_TOKEN_TTL_SECONDS } from "./roles";
 import { gitlabTokenNeed, PROVIDER_NEEDS, type PathNeed, type PipelineKind } from "../lib/operations/pipeline-access";
-import { pipelinePolicyName } from "../lib/model/naming";
+import { kvDataPath, pipelinePolicyName } from "../lib/model/naming";
 
 /** Claims a pipeline role may bind: the project id, and for apply the protected ref (optionally one branch). */
 const ALLOWED_CLAIMS: Record<PipelineKind, readonly string[]> = {
@@ -163,6 +164,53 @@ export const pipelinePoliciesExact: Rule = {
   },
 };
 
+/** Where docs/enable-pipeline.md and examples/with-pipeline.yaml tell people to put the apply job's GitLab token. */
+export const DEFAULT_GITLAB_TOKEN_PATH = "ci/vault-ci-access/gitlab-token";
+
+/** The GitLab token's path (pipeline.gitlabTokenPath, else the documented default) and the folder it lives in. */
+export function reservedPipelinePaths(input: RuleInput): { token: string; folder?: string } {
+  const token = input.config.pipeline?.gitlabTokenPath ?? DEFAULT_GITLAB_TOKEN_PATH;
+  const folder = token.includes("/") ? token.slice(0, token.lastIndexOf("/")) : undefined;
+  return { token, ...(folder ? { folder } : {}) };
+}
+
+export const pipelinePathsReserved: Rule = {
+  id: "PIPE-008",
+  explanation: `The apply job's GitLab token (pipeline.gitlabTokenPath, else ${DEFAULT_GITLAB_TOKEN_PATH}) and every secret in its folder are for the pipeline roles only: no CI role may read them, with or without a pipeline section (a token put there before the section is enabled would otherwise go to every CI job).`,
+  fix: "read the secret from another folder; the GitLab token reaches only the apply role (docs/enable-pipeline.md)",
+  check: (input) => {
+    const { token, folder } = reservedPipelinePaths(input);
+    const { kvMount } = input.config.vault;
+    const reserved = `${JSON.stringify(token)}${folder ? ` and its folder ${JSON.stringify(`${folder}/`)}` : ""}`;
+    const isReserved = (path: string) => path === token || (folder !== undefined && path.startsWith(`${folder}/`));
+    const findings: Finding[] = [];
+    const inData = new Set<string>();
+    input.config.roles.forEach((role, i) =>
+      role.reads.forEach((read, j) => {
+        if (!isReserved(read.path)) return;
+        inData.add(role.name);
+        findings.push(dataFinding(`roles[${i}].reads[${j}].path`, `${JSON.stringify(read.path)}: CI role ${role.name} may not read ${reserved}, reserved for the pipeline roles`));
+      }),
+    );
+    // The stack as well (a glob, a code change): a CI role's policy that reads the token or a secret of its folder.
+    const tokenData = kvDataPath(kvMount, token);
+    const folderData = folder === undefined ? undefined : `${kvDataPath(kvMount, folder)}/`;
+    const policies = policiesByName(input);
+    for (const { address, name, role } of ciRoles(input).filter((view) => !inData.has(view.name))) {
+      for (const policyName of role.token_policies ?? []) {
+        for (const [policyAddress, policy] of policies.get(policyName) ?? []) {
+          for (const rule of (parsePolicyRules(policy.policy ?? "") ?? []).filter((r) => r.capabilities.includes("read"))) {
+            if (pathMatches(rule.path, tokenData) || (folderData !== undefined && rule.path.startsWith(folderData))) {
+              findings.push(stackFinding(`${policyAddress}.policy`, `lets CI role ${name} (${address}) read ${JSON.stringify(rule.path)}: ${reserved} are reserved for the pipeline roles`));
+            }
+          }
+        }
+      }
+    }
+    return findings;
+  },
+};
+
 export const PIPELINE_RULES: readonly Rule[] = [
   pipelineRoleTypeJwt,
   pipelineAudiences,
@@ -171,6 +219,7 @@ export const PIPELINE_RULES: readonly Rule[] = [
   planReadsNoSecret,
   pipelineTokenLifetime,
   pipelinePoliciesExact,
+  pipelinePathsReserved,
 ];
 
 /** The parsed policies a pipeline role carries (undefined rules: the text is not plain path blocks). */

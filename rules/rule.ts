@@ -17,7 +17,7 @@ export interface RuleInput {
   readonly data: unknown;
   /** The synthesized stack, before it is written. */
   readonly tf: TerraformJson;
-  /** The trust anchors (trust.yaml beside the data file): what the data file may not step outside. */
+  /** The trust anchors (the repository's trust file for the data file, lib/model/trust.ts trustFileFor): what the data file may not step outside. */
   readonly trust: Trust;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Rules that hold the data file inside its trust anchors (trust.yaml beside it, owned by the security owners alone):
+ * Rules that hold the data file inside its trust anchors (the repository's trust.yaml or examples/trust.yaml, owned by the security owners alone):
  * the GitLab, Vault, group and JWT mount, the audiences, the namespaces and projects a role may bind, and the token
  * limits. None can be suppressed: changing what is trusted is a change of trust.yaml, reviewed by its owners.
  */

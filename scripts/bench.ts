@@ -210,11 +210,11 @@ const dataFile = (accounts: number, roles: number) => {
   const file = join(work, `data-${accounts}-${roles}.yaml`);
   const data = generateData({ accounts, roles });
   writeFileSync(file, stringify(data));
-  // Every data file needs trust.yaml beside it (lib/model/trust.ts): one that admits exactly the generated data.
+  // Trust anchors that admit exactly the generated data, given with --trust (never read from beside a data file).
   writeFileSync(join(dirname(file), "trust.yaml"), stringify(trustAdmitting(data)));
   return file;
 };
-const synthOf = (file: string) => () => timed(process.execPath, [join(tree, "scripts", "synth.mjs"), "--config", file], work);
+const synthOf = (file: string) => () => timed(process.execPath, [join(tree, "scripts", "synth.mjs"), "--config", file, "--trust", join(dirname(file), "trust.yaml")], work);
 out(`| accounts | ${roleCounts.map((r) => `${r} role${r > 1 ? "s" : ""}: wall (x floor) / RSS`).join(" | ")} |`);
 out(`|---|${roleCounts.map(() => "---").join("|")}|`);
 for (const accounts of sizes) {

@@ -3,13 +3,12 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadDataFile } from "../lib/model/config";
 import { synthesizeInMemory } from "../lib/synth/synth";
 import { renderAccessReport } from "../lib/review/access-report";
 import { accessDiagram, DIAGRAM_LIMITS, mermaidLabel } from "../lib/review/access-diagram";
 import { readGrantedAccess } from "../lib/review/granted-access";
 import { generateData } from "../lib/operations/generate";
-import { configFrom, ROOT, synthStack } from "./support/fixtures";
+import { configFrom, loadFixture, ROOT, synthStack } from "./support/fixtures";
 
 type Parsed = { ok: true; type: string } | { ok: false; error: string };
 
@@ -52,7 +51,7 @@ let parsed: Parsed[];
 
 beforeAll(() => {
   [live] = mermaidBlocks(readFileSync(join(ROOT, "ACCESS.md"), "utf8"));
-  const tf: any = synthesizeInMemory(loadDataFile(FIXTURE));
+  const tf: any = synthesizeInMemory(loadFixture(FIXTURE));
   [fixture] = mermaidBlocks(renderAccessReport(tf));
   // Names come from the JSON, which the report reads as it is: a hand-edited stack can hold any text.
   const edited = structuredClone(tf);

@@ -3,13 +3,12 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadDataFile } from "../lib/model/config";
 import { synthesizeInMemory } from "../lib/synth/synth";
 import { describeClaim, formatTtl, renderAccessReport, reportStaleness } from "../lib/review/access-report";
 import { diffTerraform, EXIT_ACCESS_WIDENS, EXIT_NO_WIDENING, exitCodeFor, renderAccessDiff, type AccessChange } from "../lib/review/access-diff";
 import { parseAccessArgs, readSynthesizedStack, reportOutput } from "../lib/review/access-cli";
 import { renderPolicy } from "../lib/model/policy";
-import { DEFAULT_FILE, ROOT, configFrom, defaultData, synthStack } from "./support/fixtures";
+import { DEFAULT_FILE, ROOT, configFrom, defaultData, loadFixture, synthStack } from "./support/fixtures";
 import { withApplyRole } from "./support/access-json";
 import { capabilitiesOn, pathMatches } from "../lib/review/granted-access";
 
@@ -22,7 +21,7 @@ let report: string;
 // In beforeAll, not at module or describe scope: jest skips it when Stryker selects none of these tests (docs/development.md,
 // Mutation testing), and a mutant that breaks the synth fails these tests instead of the whole file.
 beforeAll(() => {
-  BASE = synthesizeInMemory(loadDataFile(DEFAULT_FILE));
+  BASE = synthesizeInMemory(loadFixture(DEFAULT_FILE));
   report = renderAccessReport(BASE);
 });
 const ROLE = "nexus-ci";

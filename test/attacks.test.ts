@@ -3,17 +3,20 @@
  * it (text -> YAML -> schema -> stack -> rule pack) and each refused by the rule it names, at the field it names,
  * with the file's line and column. None may be accepted.
  */
-import { ConfigError, parseDataFile } from "../lib/model/config";
+import { dirname, join } from "node:path";
+import { ConfigError, loadTrustFile, parseDataFile } from "../lib/model/config";
 import { GuardrailError, synthesizeInMemory } from "../lib/synth/synth";
 import { skipCreationStackTraces } from "../lib/synth/creation-stacks";
 import { ATTACKS, BASE, edited, FILE } from "./support/attack-corpus";
 
 skipCreationStackTraces();
+/** The corpus's own trust anchors, given explicitly (never read from beside a data file). */
+const TRUST = loadTrustFile(join(dirname(FILE), "trust.yaml"));
 
 /** Every refusal as `RULE location` lines (SCHEMA for the loader), or [] when the edit was accepted. */
 function refusals(text: string): string[] {
   try {
-    synthesizeInMemory(parseDataFile(text, FILE));
+    synthesizeInMemory(parseDataFile(text, FILE, TRUST));
     return [];
   } catch (e) {
     if (e instanceof ConfigError) return e.message.split("\n").map((line) => `SCHEMA ${line}`);

@@ -6,11 +6,10 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadDataFile } from "../lib/model/config";
 import { calledByCdktfCli, synthesize, synthesizeInMemory } from "../lib/synth/synth";
 import { checkHclFile, comparableTerraform, parseHcl, differences, exactHeredocs, withoutTerraformBlock } from "../lib/synth/stack-hcl";
 import type { TerraformJson } from "../rules/terraform-json";
-import { ROOT } from "./support/data";
+import { loadFixture, ROOT } from "./support/data";
 
 const FIXTURE = join(ROOT, "test", "fixtures", "cdktf-cli", "access.yaml");
 const CLI = join(ROOT, "node_modules", "cdktf-cli", "bundle", "bin", "cdktf");
@@ -22,7 +21,8 @@ function cdktfSynthHcl(): Promise<{ code: number | null; output: string; outdir:
   // optimizing tier compiled it again in the background for nothing (about 0.7 s of this test's 4 s of CPU).
   const args = ["--liftoff-only", CLI, "synth", "--hcl", "--output", outdir];
   // CHECKPOINT_DISABLE: no version check or telemetry call from a test; ACCESS_CONFIG: the CLI passes no arguments.
-  const env = { ...process.env, ACCESS_CONFIG: FIXTURE, CHECKPOINT_DISABLE: "1", CI: "1", FORCE_COLOR: "0" };
+  // GITLAB_CI, CI: not "true", even when the tests run in a GitLab job: there the synth refuses ACCESS_CONFIG.
+  const env = { ...process.env, ACCESS_CONFIG: FIXTURE, CHECKPOINT_DISABLE: "1", CI: "1", GITLAB_CI: "", FORCE_COLOR: "0" };
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
@@ -38,7 +38,7 @@ let hcl: Awaited<ReturnType<typeof cdktfSynthHcl>>;
 let hclText: string;
 
 beforeAll(async () => {
-  checked = synthesizeInMemory(loadDataFile(FIXTURE));
+  checked = synthesizeInMemory(loadFixture(FIXTURE));
   hcl = await cdktfSynthHcl();
   hclText = existsSync(join(stackDir(hcl.outdir), "cdk.tf")) ? readFileSync(join(stackDir(hcl.outdir), "cdk.tf"), "utf8") : "";
 }, 120_000);
@@ -49,7 +49,7 @@ describe("cdktf synth (the app under the cdktf CLI writes through app.synth())",
     // What the CLI sets for the app without --hcl (cdktf-cli 0.21.0 SynthStack.synth); cdktf's App reads
     // SYNTH_HCL_OUTPUT itself, and it is not set here: JSON.
     const env = { CDKTF_OUTDIR: outdir, CDKTF_CONTEXT_JSON: "{}", SYNTH_HCL_OUTPUT: "false" };
-    expect(synthesize(loadDataFile(FIXTURE), { kind: "gitlab" }, outdir, env).hclOf).toBeUndefined();
+    expect(synthesize(loadFixture(FIXTURE), { kind: "gitlab" }, outdir, env).hclOf).toBeUndefined();
     const written = JSON.parse(readFileSync(join(stackDir(outdir), "cdk.tf.json"), "utf8"));
     expect(written).toEqual(checked);
     expect(Object.keys(written.terraform.backend)).toEqual(["http"]);

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Config, ConfigError, loadConfig, loadTrust, parseConfig, parseDataFile } from "../lib/model/config";
+import { type Config, ConfigError, loadConfig, loadTrustFile, parseConfig, parseDataFile } from "../lib/model/config";
 import { configFrom, DEFAULT_FILE, DEFAULT_TEXT, defaultData, problemsAfter, trustFor, writeDataFile } from "./support/data";
 
 /** The ConfigError a change to the default data produces (fails the test if there is none). */
@@ -336,15 +336,15 @@ describe("positions and trust anchors", () => {
     const dir = mkdtempSync(join(tmpdir(), "trust-"));
     const file = join(dir, "access.yaml");
     writeDataFile(file);
-    const first = loadTrust(file);
-    const again = loadTrust(file);
+    const trustFile = join(dir, "trust.yaml");
+    const first = loadTrustFile(trustFile);
+    const again = loadTrustFile(trustFile);
     expect(again).toEqual(first);
     expect(again).not.toBe(first);
     expect(again.audiences).not.toBe(first.audiences);
-    const trustFile = join(dir, "trust.yaml");
     writeFileSync(trustFile, readFileSync(trustFile, "utf8").replace("maxTokenNumUses: 50", "maxTokenNumUses: 7"));
-    expect(loadTrust(file).limits.maxTokenNumUses).toBe(7);
+    expect(loadTrustFile(trustFile).limits.maxTokenNumUses).toBe(7);
     writeFileSync(trustFile, "gitlab: [\n");
-    expect(() => loadTrust(file)).toThrow(ConfigError);
+    expect(() => loadTrustFile(trustFile)).toThrow(ConfigError);
   });
 });

@@ -149,7 +149,8 @@ describe("the repository's pipeline (.gitlab-ci.yml)", () => {
   it("runs validate, test, plan, apply, installing from the lockfile with a cache", () => {
     expect(ci.stages).toEqual(["validate", "test", "plan", "apply"]);
     expect(jobs.synth).toMatchObject({ stage: "validate", cache: { key: { files: ["package-lock.json"] }, paths: [".npm/"] } });
-    expect(script("synth")).toMatch(/npm install --no-audit --no-fund --prefer-offline --cache \.npm\nnpm run synth\nnpm run ci-template -- --check/);
+    // Between the install and the synth: the check that no variable redirects the data (test/settings.test.ts).
+    expect(script("synth")).toMatch(/npm install --no-audit --no-fund --prefer-offline --cache \.npm\n(test -z "\$\{ACCESS_(CONFIG|STATE):-\}" .*\n){2}npm run synth\nnpm run ci-template -- --check/);
     expect(script("test")).toMatch(/npm test$/);
     expect(Object.values(jobs).some((j) => JSON.stringify(j).includes("npm ci"))).toBe(false);
   });

@@ -4,7 +4,7 @@
  * branch against the fake Vault with the payloads printed as text; its YAML comments stay comments.
  */
 import { execFileSync, execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";

@@ -4,10 +4,10 @@ import { VaultCiAccessStack } from "../constructs/access-stack";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { type Config, loadDataFile, parseDataFile } from "../lib/model/config";
+import { type Config, parseDataFile } from "../lib/model/config";
 import { GuardrailError, synthesize, writeSynthesized } from "../lib/synth/synth";
 import { summarize } from "../lib/synth/cli";
-import { configFrom, DEFAULT_FILE, defaultData, ROOT, synthStack } from "./support/fixtures";
+import { configFrom, DEFAULT_FILE, defaultData, loadFixture, ROOT, synthStack } from "./support/fixtures";
 import { StackJsonBuilder, stackJson } from "../lib/synth/stack-json";
 import { Construct } from "constructs";
 import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
@@ -426,7 +426,7 @@ describe("no password reaches the synthesized output", () => {
     const saved = { ...process.env };
     Object.assign(process.env, PASSWORD_ENV);
     try {
-      synthesize(loadDataFile(DEFAULT_FILE), { kind: "local" }, outdir);
+      synthesize(loadFixture(DEFAULT_FILE), { kind: "local" }, outdir);
     } finally {
       process.env = saved;
     }

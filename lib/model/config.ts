@@ -333,13 +333,13 @@ export interface DataFile {
   readonly file: string;
   readonly config: Config;
   readonly data: unknown;
-  /** trust.yaml beside the data file (lib/model/trust.ts), checked by the TRUST-* guardrails. */
+  /** The repository's trust file for this data file (lib/model/trust.ts trustFileFor), or one given explicitly; checked by the TRUST-* guardrails. */
   readonly trust: Trust;
   /** Line and column of a field, for messages (`access.yaml:12:7: roles[0].tokenTtl: ...`). */
   readonly locate?: Locator;
 }
 
-/** Parses and validates data-file text. `file` labels the errors and says where trust.yaml is (beside it). */
+/** Parses and validates data-file text. `file` labels the errors and picks the trust file (trustFileFor). */
 export function parseConfig(text: string, file: string): Config {
   return parseDataFile(text, file).config;
 }
@@ -448,11 +448,15 @@ function pathOf(ancestors: readonly unknown[], node: unknown): PropertyKey[] {
   return path;
 }
 
-/** The trust anchors beside a data file; a missing or invalid trust file is a ConfigError naming it. */
+/** The trust anchors that judge a data file (trustFileFor: the repository's own); a missing or invalid one is a ConfigError naming it. */
 export function loadTrust(dataFile: string): Trust {
-  const file = trustFileFor(dataFile);
+  return loadTrustFile(trustFileFor(dataFile));
+}
+
+/** The trust anchors of one trust file, given explicitly (a test's fixture, `--trust <file>`). */
+export function loadTrustFile(file: string): Trust {
   const text = readTrustText(file);
-  if (text === undefined) throw new ConfigError(file, [" cannot read the trust file: every data file needs trust.yaml beside it (docs/data-file.md \"Trust anchors\")"]);
+  if (text === undefined) throw new ConfigError(file, [" cannot read the trust file (docs/data-file.md \"Trust anchors\")"]);
   const leaks = credentialsInText(text);
   if (leaks.length > 0) throw new ConfigError(file, leaks.map(credentialProblem));
   // Every data file is loaded with its trust file: the fast reader takes it (lib/model/plain-yaml.ts), else yaml.

@@ -3,11 +3,12 @@
  * trusts (issuer and signing keys), the Vault every job sends its ID token to, the group, the audiences, the
  * namespaces and projects a role may be bound to, and upper bounds for token lifetimes and uses.
  *
- * They live in `trust.yaml` beside the data file, which only the security owners may change (CODEOWNERS); the
- * TRUST-* guardrails (rules/trust.ts) refuse a data file that steps outside them. docs/data-file.md "Trust anchors".
+ * They live in the repository's own trust files, which only the security owners may change (CODEOWNERS): trust.yaml
+ * and examples/trust.yaml. The TRUST-* guardrails (rules/trust.ts) refuse a data file that steps outside them.
+ * docs/data-file.md "Trust anchors".
  */
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve, sep } from "node:path";
 import { z } from "zod";
 import { parseDuration } from "./duration";
 
@@ -32,9 +33,24 @@ export const trustSchema = z.strictObject({
 
 export type Trust = z.output<typeof trustSchema>;
 
-/** `examples/project-role.yaml` -> `examples/trust.yaml`: the trust file is always the one beside the data file. */
-export function trustFileFor(dataFile: string): string {
-  return join(dirname(dataFile), TRUST_FILE_NAME);
+/** The repository root: the nearest folder above `from` (this file's lib/model/, or a bundle's dist/) with a package.json. */
+export function repositoryRoot(from: string = __dirname): string {
+  const parent = dirname(from);
+  return existsSync(join(from, "package.json")) || parent === from ? from : repositoryRoot(parent);
+}
+
+export const REPOSITORY_ROOT = repositoryRoot();
+
+/**
+ * The trust file that judges a data file: always one the security owners own (CODEOWNERS), never one a data file
+ * brings along. `examples/<x>.yaml` -> `examples/trust.yaml`; every other data file, wherever it is (docs/, a
+ * temporary folder, the operator's home), -> the root `trust.yaml`. A folder beside the data file is never read: a
+ * `docs/evil/trust.yaml` would otherwise trust another GitLab. Other anchors only when given explicitly: in code (the
+ * tests' fixtures, parseDataFile's `trust`) or by `npm run synth -- --trust <file>` outside the pipeline.
+ */
+export function trustFileFor(dataFile: string, root: string = REPOSITORY_ROOT): string {
+  const examples = join(root, "examples");
+  return join(resolve(dataFile).startsWith(examples + sep) ? examples : root, TRUST_FILE_NAME);
 }
 
 /** Validates parsed trust data; problems as `field.path: what is wrong`, without values (they are not secrets, but short). */

@@ -6,22 +6,16 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, isAbsolute, join, normalize, relative } from "node:path";
-import { loadDataFile } from "../model/config";
+import { isAbsolute, join, normalize, relative } from "node:path";
 import { redactCredentials } from "../model/text";
-import { CONFIG_ENV, CONFIG_OPTION_HELP, DEFAULT_CONFIG_FILE, UsageError } from "../synth/cli";
+import { CONFIG_ENV, CONFIG_OPTION_HELP, DEFAULT_CONFIG_FILE, dataFileFrom, loadSource, UsageError } from "../synth/cli";
 import { synthesizeInMemory } from "../synth/synth";
+import { REPOSITORY_ROOT } from "../model/trust";
 import { ACCESS_REPORT_FILE, renderAccessReport } from "./access-report";
 import { diffTerraform, exitCodeFor, renderAccessDiff } from "./access-diff";
 import type { TerraformJson } from "../../rules/terraform-json";
 
-/** The repository root: the nearest folder above this file (lib/review/) or its bundle (dist/) with a package.json. */
-const ROOT = repositoryRoot(__dirname);
-
-function repositoryRoot(from: string): string {
-  const parent = dirname(from);
-  return existsSync(join(from, "package.json")) || parent === from ? from : repositoryRoot(parent);
-}
+const ROOT = REPOSITORY_ROOT;
 const STACK_FILE = "cdk.tf.json";
 
 export interface AccessArgs {
@@ -116,7 +110,8 @@ export interface CurrentStack {
 /** This checkout's configuration: the data file synthesized in memory (guardrails included), or --json. */
 export function currentStack(args: AccessArgs, env: NodeJS.ProcessEnv): CurrentStack {
   if (args.json) return { tf: readSynthesizedStack(args.json) };
-  const source = loadDataFile(args.config ?? (env[CONFIG_ENV] || DEFAULT_CONFIG_FILE));
+  // dataFileFrom: in the pipeline, the repository's own data file only (lib/synth/cli.ts).
+  const source = loadSource(dataFileFrom(args.config, env));
   return { tf: synthesizeInMemory(source), stackName: source.config.stack };
 }
 
@@ -227,9 +222,11 @@ function synthesizeRevision(commit: string, label: string, dataFile: string, sta
     if (!existsSync(join(dir, dataFile))) throw new UsageError(`base ${label} has no data file ${redactCredentials(dataFile)}: compare with a commit that has it`);
     // The base's own code with this checkout's packages (the lockfile rarely changes; when it did, see docs/review-access-change.md).
     symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
-    // Its own data file (relative, inside the scratch tree); neither $ACCESS_CONFIG nor NODE_OPTIONS of this side.
-    const { [CONFIG_ENV]: _config, NODE_OPTIONS: _options, ...env } = process.env;
-    const synth = spawnSync(process.execPath, [join(dir, "scripts", "synth.mjs"), "--config", dataFile], { cwd: dir, encoding: "utf8", env: { ...env, CDKTF_OUTDIR: "cdktf.out" } });
+    // Its own data file (relative, inside the scratch tree); neither $ACCESS_CONFIG, $ACCESS_STATE nor NODE_OPTIONS of
+    // this side. The default data file is not named: in a pipeline the synth refuses --config (lib/synth/cli.ts).
+    const { [CONFIG_ENV]: _config, ACCESS_STATE: _state, NODE_OPTIONS: _options, ...env } = process.env;
+    const config = dataFile === normalize(DEFAULT_CONFIG_FILE) ? [] : ["--config", dataFile];
+    const synth = spawnSync(process.execPath, [join(dir, "scripts", "synth.mjs"), ...config], { cwd: dir, encoding: "utf8", env: { ...env, CDKTF_OUTDIR: "cdktf.out" } });
     if (synth.status !== 0) throw new UsageError(`base ${label} does not synthesize with its own code:\n${synth.stderr.trim()}`);
     const stacks = join(dir, "cdktf.out", "stacks");
     const names = existsSync(stacks) ? readdirSync(stacks).filter((name) => existsSync(join(stacks, name, STACK_FILE))).sort() : [];

@@ -1,8 +1,11 @@
 /** The command-line side of synth: which data file, which state backend, what to print. */
+import { existsSync } from "node:fs";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { setFlagsFromString } from "node:v8";
-import type { Config } from "../model/config";
-import { ConfigError, writesPassword } from "../model/config";
-import { plural } from "../model/text";
+import type { Config, DataFile } from "../model/config";
+import { ConfigError, loadDataFile, loadTrustFile, parseDataFile, readDataFileText, writesPassword } from "../model/config";
+import { REPOSITORY_ROOT, TRUST_FILE_NAME } from "../model/trust";
+import { plural, redactCredentials } from "../model/text";
 import { checkWhatParsed, GuardrailError, type SynthResult } from "./synth";
 import { deriveAccess } from "../model/access";
 import { FileWriteError } from "./atomic-write";
@@ -11,34 +14,95 @@ import type { StateBackend } from "../../constructs/access-stack";
 export const DEFAULT_CONFIG_FILE = "access.yaml";
 /** For the cdktf CLI, which cannot pass arguments to the app: `ACCESS_CONFIG=staging.yaml cdktf synth`. */
 export const CONFIG_ENV = "ACCESS_CONFIG";
-
-/** `--config <file>` or `--config=<file>`, else $ACCESS_CONFIG, else access.yaml. */
-export function configFileFrom(args: readonly string[], env: NodeJS.ProcessEnv): string {
-  return optionsFrom(args, ["config"]).config ?? (env[CONFIG_ENV] || DEFAULT_CONFIG_FILE);
-}
-
 /** For the cdktf CLI, which cannot pass arguments to the app: `ACCESS_STATE=local cdktf synth`. */
 export const STATE_ENV = "ACCESS_STATE";
 const STATE_KINDS = ["gitlab", "local"] as const;
 
-/** The synth command's options: `--config <file>` and `--state gitlab|local` (else $ACCESS_STATE, else gitlab). */
-export function synthOptionsFrom(args: readonly string[], env: NodeJS.ProcessEnv): { file: string; backend: StateBackend } {
-  const options = optionsFrom(args, ["config", "state"]);
+/**
+ * Whether this runs in a GitLab CI job (GitLab sets GITLAB_CI=true and CI=true in every job). There the synth (and
+ * so the plan and apply of its output) reads only the repository's own access.yaml and trust.yaml: a CI/CD variable
+ * or a manually run pipeline's variable could otherwise point it at a data file that brings other trust anchors.
+ */
+export const inPipeline = (env: NodeJS.ProcessEnv): boolean => env.GITLAB_CI === "true" || env.CI === "true";
+
+/** A setting's value, safe to print (a URL's user:password@ and ?private_token= as ***). */
+const shown = (value: string): string => JSON.stringify(redactCredentials(value));
+
+/**
+ * In the pipeline, every setting that redirects the data is refused, naming it; the pipeline itself passes none
+ * (.gitlab-ci.yml: `npm run synth`, `npm run ci-template -- --check`, `npm run access:diff -- <base>`).
+ */
+function refuseOverridesInPipeline(options: Partial<Record<string, string>>, env: NodeJS.ProcessEnv): void {
+  if (!inPipeline(env)) return;
+  const set = [
+    ...Object.entries(options).flatMap(([name, value]) => (value === undefined ? [] : [`--${name} ${shown(value)}`])),
+    ...[CONFIG_ENV, STATE_ENV].flatMap((name) => (env[name] ? [`${name}=${shown(env[name])}`] : [])),
+  ];
+  if (set.length === 0) return;
+  throw new UsageError(
+    `refused in the pipeline (GITLAB_CI or CI is "true"): ${set.join(", ")}. The pipeline reads only the repository's own ${DEFAULT_CONFIG_FILE} and ${TRUST_FILE_NAME} with GitLab-managed state; remove the setting (a CI/CD variable, or a variable of a manually run pipeline) (docs/plan-and-apply.md "What the pipeline reads")`,
+  );
+}
+
+/** The repository's own data file, resolved from the repository root (not the current folder), named relative to `cwd` when inside it. */
+export function repositoryDataFile(cwd: string = process.cwd()): string {
+  const file = join(REPOSITORY_ROOT, DEFAULT_CONFIG_FILE);
+  const name = relative(cwd, file);
+  return name.startsWith("..") || isAbsolute(name) ? file : name;
+}
+
+/** The data file: in the pipeline the repository's own; else `--config <file>` or `--config=<file>`, else $ACCESS_CONFIG, else access.yaml. */
+export function configFileFrom(args: readonly string[], env: NodeJS.ProcessEnv): string {
+  return dataFileFrom(optionsFrom(args, ["config"]).config, env);
+}
+
+/** The data file named by `--config` (given or not) and the environment; the pipeline refuses any override. */
+export function dataFileFrom(config: string | undefined, env: NodeJS.ProcessEnv): string {
+  refuseOverridesInPipeline({ config }, env);
+  if (inPipeline(env)) return repositoryDataFile();
+  return config ?? (env[CONFIG_ENV] || DEFAULT_CONFIG_FILE);
+}
+
+export interface SynthOptions {
+  readonly file: string;
+  readonly backend: StateBackend;
+  /** `--trust <file>` (never in the pipeline): other trust anchors, given explicitly; else the repository's own (trustFileFor). */
+  readonly trustFile?: string;
+}
+
+/** The synth command's options: `--config <file>`, `--state gitlab|local` (else $ACCESS_STATE, else gitlab) and `--trust <file>`. */
+export function synthOptionsFrom(args: readonly string[], env: NodeJS.ProcessEnv): SynthOptions {
+  const options = optionsFrom(args, ["config", "state", "trust"]);
+  refuseOverridesInPipeline(options, env);
   const state = options.state ?? (env[STATE_ENV] || "gitlab");
   if (!(STATE_KINDS as readonly string[]).includes(state)) {
-    throw new UsageError(`--state ${JSON.stringify(state)}: must be one of ${STATE_KINDS.join(", ")} (gitlab: GitLab-managed state, configured at terraform init by TF_HTTP_*; local: a state file, for experiments)`);
+    throw new UsageError(`--state ${shown(state)}: must be one of ${STATE_KINDS.join(", ")} (gitlab: GitLab-managed state, configured at terraform init by TF_HTTP_*; local: a state file, for experiments)`);
   }
-  return { file: options.config ?? (env[CONFIG_ENV] || DEFAULT_CONFIG_FILE), backend: { kind: state as StateBackend["kind"] } };
+  const backend = { kind: state as StateBackend["kind"] };
+  return { file: dataFileFrom(options.config, env), backend, ...(options.trust ? { trustFile: options.trust } : {}) };
+}
+
+/**
+ * Reads the data file (and the trust file, when given explicitly). A missing file is named, with the folder a
+ * relative name is resolved from, instead of a bare ENOENT.
+ */
+export function loadSource(file: string, trustFile?: string, cwd: string = process.cwd()): DataFile {
+  for (const [what, path] of [["data file", file], ["trust file", trustFile]] as const) {
+    if (path !== undefined && !existsSync(resolve(cwd, path))) {
+      throw new UsageError(`the ${what} ${shown(path)} does not exist${isAbsolute(path) ? "" : ` in ${cwd} (a relative name is resolved from the current folder)`}`);
+    }
+  }
+  return trustFile === undefined ? loadDataFile(file) : parseDataFile(readDataFileText(file), file, loadTrustFile(trustFile));
 }
 
 /** `--name value` or `--name=value` for each allowed name; anything else is a usage error. */
 function optionsFrom<N extends string>(args: readonly string[], names: readonly N[]): Partial<Record<N, string>> {
   const options: Partial<Record<N, string>> = {};
-  const usage = names.map((n) => `--${n} <${n === "config" ? "file" : n}>`).join(", ");
+  const usage = names.map((n) => `--${n} <${n === "state" ? n : "file"}>`).join(", ");
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     const name = names.find((n) => arg === `--${n}` || arg.startsWith(`--${n}=`));
-    if (!name) throw new UsageError(`unknown argument ${JSON.stringify(arg)}: the options are ${usage}`);
+    if (!name) throw new UsageError(`unknown argument ${shown(arg)}: the options are ${usage}`);
     const value = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : args[++i];
     if (!value || value.startsWith("--")) throw new UsageError(`--${name} needs a value: ${usage}`);
     options[name] = value;
@@ -61,7 +125,7 @@ export function answerHelp(args: readonly string[], help: string): void {
 /** The data-file option every command shares, as its help lists it. */
 export const CONFIG_OPTION_HELP = `  --config <file>   the data file (default: $${CONFIG_ENV}, else ${DEFAULT_CONFIG_FILE})`;
 
-export const SYNTH_HELP = `usage: npm run synth [-- --config <file>] [--state gitlab|local]
+export const SYNTH_HELP = `usage: npm run synth [-- --config <file>] [--state gitlab|local] [--trust <file>]
 
 Loads the data file, builds the stack, runs every guardrail, and only then writes
 cdktf.out/stacks/<stack>/cdk.tf.json and cdktf.out/manifest.json (each whole or not at all), and prints a summary.
@@ -71,12 +135,15 @@ ${CONFIG_OPTION_HELP}
   --state <kind>    gitlab (default): GitLab-managed state, an http backend that terraform init configures from
                     TF_HTTP_ADDRESS, TF_HTTP_LOCK_ADDRESS, TF_HTTP_UNLOCK_ADDRESS, TF_HTTP_USERNAME and
                     TF_HTTP_PASSWORD (synth reads none of them); local: terraform.<stack>.tfstate, for experiments
+  --trust <file>    other trust anchors, for generated data (default: examples/trust.yaml for a data file in
+                    examples/, else the repository's trust.yaml; never one beside the data file)
   -h, --help        this help
 
 environment:
   ACCESS_CONFIG     the data file, when --config is not given (for the cdktf CLI)
   ACCESS_STATE      the state kind, when --state is not given (for the cdktf CLI)
-
+  GITLAB_CI, CI     "true" (a GitLab CI job): the repository's own access.yaml and trust.yaml only; --config,
+                    --state, --trust, ACCESS_CONFIG and ACCESS_STATE are refused
 exit codes:
   0  written
   1  refused: the data file is not valid, a guardrail is violated, a bad argument, or a file cannot be written;
@@ -89,7 +156,7 @@ export function summarize(file: string, config: Config, backend: StateBackend, r
   const imports = result.imports;
   const justified = config.accounts.filter((a) => a.justification);
   const lines = [
-    `Synthesized stack "${config.stack}" from ${file} -> ${result.stackFile}`,
+    `Synthesized stack "${config.stack}" from ${redactCredentials(file)} -> ${result.stackFile}`,
     `  auth      ${config.vault.jwtMount}/ trusts ID tokens from ${config.gitlab.url}`,
     ...config.roles.map((role) => {
       const claims = Object.entries(role.boundClaims).map(([k, v]) => `${k}=${v}`).join(", ");
@@ -111,7 +178,7 @@ export function summarize(file: string, config: Config, backend: StateBackend, r
     // ACC-004's house rule is waived by a justification rather than a suppression: reviewers see those here too
     // (the first ten; generated data at scale justifies thousands).
     ...justified.slice(0, 10).map((a) => `  justified ${a.name} (a permission scope another account may have): ${a.justification}`),
-    ...(justified.length > 10 ? [`  justified ... and ${justified.length - 10} more accounts (their justification fields in ${file})`] : []),
+    ...(justified.length > 10 ? [`  justified ... and ${justified.length - 10} more accounts (their justification fields in ${redactCredentials(file)})`] : []),
   ];
   return lines.join("\n");
 }
@@ -121,7 +188,10 @@ export function describeError(error: unknown, command = "synth"): string | undef
   if (error instanceof ConfigError) {
     const { violations, notes } = checkWhatParsed(error);
     const also = violations.length > 0 ? `; the guardrails found ${plural(violations.length, "more violation")} in the rest of the file` : "";
-    return [`${command} refused: ${error.file} is not valid (${plural(error.problems.length, "problem")}${also}); nothing was written.`, error.message, ...violations, ...notes].join("\n");
+    // The file's name is a setting's value (--config, ACCESS_CONFIG), in every line: never with its credentials.
+    const file = redactCredentials(error.file);
+    const problems = error.message.split(error.file).join(file);
+    return [`${command} refused: ${file} is not valid (${plural(error.problems.length, "problem")}${also}); nothing was written.`, problems, ...violations, ...notes].join("\n");
   }
   if (error instanceof GuardrailError) {
     const count = error.report.violations.length;

@@ -10,10 +10,9 @@
  */
 import { existsSync, mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadDataFile } from "../../lib/model/config";
 import { synthesizeInMemory } from "../../lib/synth/synth";
 import { passwordVariableName } from "../../lib/model/naming";
-import { randomSecret, startE2e, writeE2eDataFile, type E2e } from "./support/e2e";
+import { loadE2eDataFile, randomSecret, startE2e, writeE2eDataFile, type E2e } from "./support/e2e";
 import { run, type RunResult } from "./support/run";
 
 const MIRROR = process.env.E2E_VAULT_PROVIDER_MIRROR;
@@ -60,7 +59,7 @@ class Workspace {
   /** Synthesizes the data file (changed by `change`) into cdk.tf.json, without the GitLab provider's parts. */
   synth(change?: (data: any) => void): any {
     const file = writeE2eDataFile(this.dir, { gitlab: this.e.gitlab.url, vault: this.e.vault.url }, change);
-    const tf = structuredClone(synthesizeInMemory(loadDataFile(file), { kind: "gitlab" })) as any;
+    const tf = structuredClone(synthesizeInMemory(loadE2eDataFile(file), { kind: "gitlab" })) as any;
     delete tf.provider.gitlab;
     delete tf.terraform.required_providers.gitlab;
     delete tf.resource.gitlab_group_variable;

@@ -10,10 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 
-/** Two accounts with different permission scopes (ACC-004) and readers that the CWIQ data declares. */
+/** Two accounts with different permission scopes (ACC-004), names not alike (ACC-006), and readers that the CWIQ data declares. */
 const RACERS = [
-  ["svc-race-a", "--permissions", "helm:read", "--readers", "nexus-ci"],
-  ["svc-race-b", "--permissions", "npm:read", "--readers", "nexus-ci"],
+  ["svc-race-helm", "--permissions", "helm:read", "--readers", "nexus-ci"],
+  ["svc-race-npm", "--permissions", "npm:read", "--readers", "nexus-ci"],
 ];
 
 function run(root: string, args: string[]): Promise<{ code: number | null; output: string }> {

@@ -9,7 +9,7 @@
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parse } from "yaml";
-import { type Config, ConfigError, loadTrust, parseConfig, validateData } from "../../lib/model/config";
+import { type Config, ConfigError, type DataFile, loadTrustFile, parseConfig, parseDataFile, validateData } from "../../lib/model/config";
 import { trustAdmitting, type Trust } from "../../lib/model/trust";
 
 export const ROOT = join(__dirname, "..", "..");
@@ -18,7 +18,7 @@ export const DEFAULT_FILE = join(ROOT, "test", "fixtures", "cwiq-frozen.yaml");
 export const LIVE_FILE = join(ROOT, "access.yaml");
 export const DEFAULT_TEXT = readFileSync(DEFAULT_FILE, "utf8");
 
-/** Writes a data file and, beside it, the fixture's trust.yaml (every data file needs one: lib/model/trust.ts). */
+/** Writes a data file and, beside it, the fixture's trust.yaml (read only when a test passes it explicitly: the loader takes the repository's, lib/model/trust.ts). */
 export function writeDataFile(file: string, text: string = DEFAULT_TEXT): void {
   writeFileSync(file, text);
   copyFileSync(join(dirname(DEFAULT_FILE), "trust.yaml"), join(dirname(file), "trust.yaml"));
@@ -53,12 +53,20 @@ export function problemsAfter(data: any, change: (data: any) => void): string[] 
   throw new Error("expected the data to be rejected");
 }
 
-/** The trust anchors beside a data file (trust.yaml; examples/trust.yaml for the examples), read once per test file. */
+/** The fixtures' trust anchors (test/fixtures/trust.yaml; examples/trust.yaml for the examples), read once per test file. */
 const trusts = new Map<string, Trust>();
 export function trustFor(dataFile: string = DEFAULT_FILE): Trust {
-  const dir = dataFile.includes("examples/") ? "examples/x.yaml" : DEFAULT_FILE;
-  if (!trusts.has(dir)) trusts.set(dir, loadTrust(dir.startsWith("/") ? dir : join(ROOT, dir)));
-  return structuredClone(trusts.get(dir)!);
+  const trustFile = join(ROOT, dataFile.includes("examples/") ? "examples" : "test/fixtures", "trust.yaml");
+  if (!trusts.has(trustFile)) trusts.set(trustFile, loadTrustFile(trustFile));
+  return structuredClone(trusts.get(trustFile)!);
+}
+
+/**
+ * A fixture data file with the trust.yaml of its own folder, given explicitly: the loader never takes trust anchors
+ * from beside a data file (lib/model/trust.ts trustFileFor), and a test's fixture keeps its own.
+ */
+export function loadFixture(file: string): DataFile {
+  return parseDataFile(readFileSync(file, "utf8"), file, loadTrustFile(join(dirname(file), "trust.yaml")));
 }
 
 /** Trust anchors that allow exactly what `data` declares (for generated data, which uses other URLs and ids). */

@@ -9,7 +9,7 @@ import { skipCreationStackTraces } from "../../lib/synth/creation-stacks";
 // the suite. test/cli.test.ts keeps them on and compares its in-process synth with the command's output.
 skipCreationStackTraces();
 
-export { ROOT, DEFAULT_FILE, LIVE_FILE, DEFAULT_TEXT, defaultData, configFrom, defaultConfig, problemsAfter } from "./data";
+export { ROOT, DEFAULT_FILE, LIVE_FILE, DEFAULT_TEXT, defaultData, configFrom, defaultConfig, problemsAfter, loadFixture } from "./data";
 
 /** The synthesized Terraform JSON of a stack built from `config`, parsed. */
 export function synthStack(config: Config = defaultConfig(), backend?: StateBackend): any {

@@ -4,15 +4,15 @@
  * synth and guardrails), and, when asked, that stack applied through the provider stand-in with the secrets' values.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { stringify } from "yaml";
-import { loadDataFile, type Config } from "../../../lib/model/config";
+import { type Config, type DataFile, loadTrustFile, parseDataFile } from "../../../lib/model/config";
 import { deriveAccess } from "../../../lib/model/access";
 import { accountSecretPath, passwordVariableName } from "../../../lib/model/naming";
 import { synthesizeInMemory } from "../../../lib/synth/synth";
-import { trustAdmitting, trustFileFor } from "../../../lib/model/trust";
+import { trustAdmitting, TRUST_FILE_NAME } from "../../../lib/model/trust";
 import { defaultData } from "../../support/data";
 import { startFakeGitlab, type FakeGitlab } from "./fake-gitlab";
 import { applyPlanned, planStack, type PlannedResource, type StackJson } from "./provider-standin";
@@ -32,8 +32,13 @@ export function writeE2eDataFile(dir: string, urls: { gitlab: string; vault: str
   const file = join(dir, "access.e2e.yaml");
   writeFileSync(file, stringify(data));
   // The run's loopback servers are trust anchors only here, in a temporary folder; production's limits otherwise.
-  writeFileSync(trustFileFor(file), stringify(trustAdmitting(data)));
+  writeFileSync(join(dirname(file), TRUST_FILE_NAME), stringify(trustAdmitting(data)));
   return file;
+}
+
+/** An end-to-end data file with the trust file written beside it, given explicitly (the loader never reads one from beside a data file). */
+export function loadE2eDataFile(file: string): DataFile {
+  return parseDataFile(readFileSync(file, "utf8"), file, loadTrustFile(join(dirname(file), TRUST_FILE_NAME)));
 }
 
 /** A random value that looks like a secret (for passwords and seeded secrets; never printed). */
@@ -75,7 +80,7 @@ export async function startE2e(options: { apply: boolean }): Promise<E2e> {
   try {
     vault = await startVault({ bin: vaultBin, dir, tls, env: { SSL_CERT_FILE: tls.caFile } });
     const dataFile = writeE2eDataFile(dir, { gitlab: gitlab.url, vault: vault.url });
-    const source = loadDataFile(dataFile);
+    const source = loadE2eDataFile(dataFile);
     const stack = synthesizeInMemory(source) as StackJson;
     const variables = Object.fromEntries(source.config.accounts.map((a) => [passwordVariableName(a.name), randomSecret()]));
     const { resources: planned } = planStack(stack, variables);
