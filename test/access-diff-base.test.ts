@@ -101,18 +101,23 @@ describe("npm run access:diff against a git revision", () => {
   });
 
   it("in a GitLab pipeline, accepts only $CI_MERGE_REQUEST_DIFF_BASE_SHA as the base, naming both when they differ", () => {
-    expect(() => diff([original], { GITLAB_CI: "true", CI_MERGE_REQUEST_DIFF_BASE_SHA: base })).toThrow(
+    // In the pipeline this side's --config is refused before the base is looked at (lib/synth/cli.ts): the base alone.
+    const baseIn = ([rev]: string[], env: NodeJS.ProcessEnv) => loadBase(rev, { config: join(repo.dir, FIXTURE) }, "cwiq", env, repo.dir);
+    expect(() => baseIn([original], { GITLAB_CI: "true", CI_MERGE_REQUEST_DIFF_BASE_SHA: base })).toThrow(
       `base ${JSON.stringify(original)} (${original}) refused: in a merge-request pipeline the base must be $CI_MERGE_REQUEST_DIFF_BASE_SHA = ${JSON.stringify(base)} (${base})`,
     );
     expect(() => diff(["HEAD~1"], { CI_MERGE_REQUEST_DIFF_BASE_SHA: base })).toThrow(`base "HEAD~1" (${original}) refused`);
-    expect(() => diff([base], { GITLAB_CI: "true" })).toThrow(
+    expect(() => baseIn([base], { GITLAB_CI: "true" })).toThrow(
       `base ${JSON.stringify(base)} (${base}) refused: this runs in GitLab CI, where the base must be $CI_MERGE_REQUEST_DIFF_BASE_SHA, and $CI_MERGE_REQUEST_DIFF_BASE_SHA is not set`,
     );
-    expect(() => diff([base], { GITLAB_CI: "true", CI_MERGE_REQUEST_DIFF_BASE_SHA: "https://user:hunter2@example.invalid/x" })).toThrow(
+    expect(() => baseIn([base], { GITLAB_CI: "true", CI_MERGE_REQUEST_DIFF_BASE_SHA: "https://user:hunter2@example.invalid/x" })).toThrow(
       'must be $CI_MERGE_REQUEST_DIFF_BASE_SHA = "https://***@example.invalid/x" (not a commit of this clone: fetch it)',
     );
     // The same commit by another name is the same base.
-    expect(diff(["HEAD"], { GITLAB_CI: "true", CI_MERGE_REQUEST_DIFF_BASE_SHA: base.slice(0, 12) }).exitCode).toBe(EXIT_ACCESS_WIDENS);
+    expect(
+      loadBase("HEAD", { config: join(repo.dir, FIXTURE) }, "cwiq", { GITLAB_CI: "true", CI_MERGE_REQUEST_DIFF_BASE_SHA: base.slice(0, 12) }, repo.dir)
+        .stackName,
+    ).toBe("cwiq-old");
   });
 
   it("reads the base's data file at the same path inside the repository, and refuses one outside it", () => {

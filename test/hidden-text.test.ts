@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { parse } from "yaml";
-import { ConfigError, loadTrust, parseDataFile } from "../lib/model/config";
+import { ConfigError, loadTrustFile, parseDataFile } from "../lib/model/config";
 import { codePoint, credentialsInText, freeTextProblem, highEntropyToken, oneLine, shannonEntropy, visibleLetterCount } from "../lib/model/text";
 import { DEFAULT_FILE, DEFAULT_TEXT, ROOT } from "./support/data";
 
@@ -280,7 +280,7 @@ describe("the loader's credential scan of comments and of the trust file", () =>
     const trust = readFileSync(join(ROOT, "test", "fixtures", "trust.yaml"), "utf8");
     writeFileSync(join(dir, "trust.yaml"), `${trust}# the apply token: ${GITLAB_TOKEN}\n`);
     const line = `${trust}#`.split("\n").length;
-    expect(() => loadTrust(join(dir, "access.yaml"))).toThrow(
+    expect(() => loadTrustFile(join(dir, "trust.yaml"))).toThrow(
       new ConfigError(join(dir, "trust.yaml"), [
         `${line}:20: comment: looks like a GitLab token: no credential belongs in this file, comments included: delete it (rotate it if it was committed)`,
       ]),
@@ -289,6 +289,6 @@ describe("the loader's credential scan of comments and of the trust file", () =>
       join(dir, "trust.yaml"),
       trust.replace(/^(audiences:.*)$/m, `$1\n# ${RANDOM}`).replace("maxTokenNumUses:", `# ${RANDOM}\n  maxTokenNumUses:`),
     );
-    expect(() => loadTrust(join(dir, "access.yaml"))).toThrow(/trust\.yaml:\d+:3: comment: looks like a high-entropy token/);
+    expect(() => loadTrustFile(join(dir, "trust.yaml"))).toThrow(/trust\.yaml:\d+:3: comment: looks like a high-entropy token/);
   });
 });

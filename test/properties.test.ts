@@ -14,7 +14,8 @@ const GITLAB = "https://gitlab.example.org";
 /** The group of generated data; no generated project id equals it (JWT-013: group 7 is not project 7). */
 const GROUP_ID = 7;
 const segment = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,6}$/);
-const kvPath = fc.array(segment, { minLength: 1, maxLength: 3 }).map((s) => s.join("/")).filter((p) => !p.startsWith("nexus/"));
+// Starting with x: the CI template exports each key into <PATH>_<KEY>, which must be a name no runtime reads (VAR-004).
+const kvPath = fc.array(segment, { minLength: 1, maxLength: 3 }).map((s) => `x${s.join("/")}`);
 const roleName = fc.stringMatching(/^[a-z][a-z0-9-]{0,8}[a-z0-9]$/);
 const accountName = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,8}$/).map((s) => `svc-${s}`);
 const SCOPES = ["docker:read", "docker:read-write", "rpm:read-write", "raw:read-write", "pypi:read-write", "maven:read", "npm:read-write", "helm:read"];

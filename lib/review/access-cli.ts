@@ -223,8 +223,9 @@ function synthesizeRevision(commit: string, label: string, dataFile: string, sta
     // The base's own code with this checkout's packages (the lockfile rarely changes; when it did, see docs/review-access-change.md).
     symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
     // Its own data file (relative, inside the scratch tree); neither $ACCESS_CONFIG, $ACCESS_STATE nor NODE_OPTIONS of
-    // this side. The default data file is not named: in a pipeline the synth refuses --config (lib/synth/cli.ts).
-    const { [CONFIG_ENV]: _config, ACCESS_STATE: _state, NODE_OPTIONS: _options, ...env } = process.env;
+    // this side. Not as a pipeline job either (GITLAB_CI, CI): the pipeline's refusal of --config guards what this side
+    // reads, and the base is a commit's own tree, with nothing of the merge request in it.
+    const { [CONFIG_ENV]: _config, ACCESS_STATE: _state, NODE_OPTIONS: _options, GITLAB_CI: _gitlab, CI: _ci, ...env } = process.env;
     const config = dataFile === normalize(DEFAULT_CONFIG_FILE) ? [] : ["--config", dataFile];
     const synth = spawnSync(process.execPath, [join(dir, "scripts", "synth.mjs"), ...config], { cwd: dir, encoding: "utf8", env: { ...env, CDKTF_OUTDIR: "cdktf.out" } });
     if (synth.status !== 0) throw new UsageError(`base ${label} does not synthesize with its own code:\n${synth.stderr.trim()}`);
