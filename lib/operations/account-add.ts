@@ -263,7 +263,8 @@ function nextSteps(file: string, config: Config, request: AccountRequest, change
     `Create the Nexus user ${request.name} with exactly these permissions: ${request.permissions.join(", ")}; give it a generated password of at least 16 characters.`,
     ...(file === DEFAULT_CONFIG_FILE ? REGENERATE_STEPS : [`Review git diff ${file} and commit it.`]),
     `At plan and apply, pass the password in the environment, never in a file: TF_VAR_${passwordVariableName(request.name)} (e.g. read -rs TF_VAR_${passwordVariableName(request.name)}; export TF_VAR_${passwordVariableName(request.name)}).`,
-    `npm run synth${file === DEFAULT_CONFIG_FILE ? "" : ` -- --config ${file}`} && terraform -chdir=${dir} plan -out=${config.stack}.tfplan. It must show exactly this, and nothing destroyed or replaced:\n${describePlan(change)
+    // init before plan: a fresh clone or a new cdktf.out has no initialized backend ("Backend initialization required").
+    `npm run synth${file === DEFAULT_CONFIG_FILE ? "" : ` -- --config ${file}`} && terraform -chdir=${dir} init && terraform -chdir=${dir} plan -out=${config.stack}.tfplan (init reads the state's address from TF_HTTP_*: docs/plan-and-apply.md, State). It must show exactly this, and nothing destroyed or replaced:\n${describePlan(change)
       .map((line) => `     ${line}`)
       .join("\n")}`,
     ...(workloads.length > 0 ? [`${workloads.join(", ")} authenticate with AppRole, which is not managed here: attach the policy ${policy} to their AppRole roles by hand.`] : []),

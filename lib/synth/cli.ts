@@ -10,6 +10,7 @@ import { checkWhatParsed, GuardrailError, type SynthResult } from "./synth";
 import { deriveAccess } from "../model/access";
 import { FileWriteError } from "./atomic-write";
 import type { StateBackend } from "../../constructs/access-stack";
+import { ACCOUNT_GUARD_ADDRESS } from "../../constructs/account-guard";
 
 export const DEFAULT_CONFIG_FILE = "access.yaml";
 /** For the cdktf CLI, which cannot pass arguments to the app: `ACCESS_CONFIG=staging.yaml cdktf synth`. */
@@ -170,8 +171,10 @@ export function summarize(file: string, config: Config, backend: StateBackend, r
     `  policies  ${access.grants.length} read policies (read on one ${config.vault.kvMount}/data/... path each)`,
     `  secrets   ${config.accounts.length} service accounts in ${config.vault.kvMount}/${config.vault.manageKvMount ? " (mount managed here)" : " (existing mount)"}: ${config.accounts.map((a) => a.name).join(", ")}`,
     ...(handSet.length > 0 ? [`            password set by hand, not written until rotated (passwordVersion 0): ${handSet.join(", ")}`] : []),
+    // One prevent_destroy instance per account (constructs/account-guard.ts): resources a plan creates, so counted here.
+    `  guards    ${plural(config.accounts.length, "account guard")} (${ACCOUNT_GUARD_ADDRESS}, prevent_destroy: deleting or renaming an account entry fails the plan)`,
     `  gitlab    VAULT_ADDR=${config.vault.url} on group ${config.gitlab.groupId}`,
-    ...(config.adopt ? [`  adopt     ${imports} existing objects imported, not created${config.adopt.create.length > 0 ? `; created: ${config.adopt.create.join(", ")}` : ""}`] : []),
+    ...(config.adopt ? [`  adopt     ${imports} existing objects imported, not created; ${describeCreates(result.creates ?? [])}`] : []),
     `  state     ${backend.kind === "gitlab" ? "GitLab-managed (http backend: terraform init reads TF_HTTP_ADDRESS and the rest from the environment)" : `local (terraform.${config.stack}.tfstate; --state local)`}`,
     `  checks    ${result.report.suppressed.length === 0 ? "every guardrail passed, none suppressed" : `every guardrail passed; ${result.report.suppressed.length} suppressed:`}`,
     ...result.report.suppressed.map((s) => `    ${s.rule.id} on ${s.entry?.list}/${s.entry?.name}: ${s.reason}`),
@@ -181,6 +184,20 @@ export function summarize(file: string, config: Config, backend: StateBackend, r
     ...(justified.length > 10 ? [`  justified ... and ${justified.length - 10} more accounts (their justification fields in ${redactCredentials(file)})`] : []),
   ];
   return lines.join("\n");
+}
+
+/**
+ * `the first plan creates 4: terraform_data.account_guard (3 instances), vault_policy.x`: the "to add" of the adoption
+ * plan, each for_each block once with its count (thousands of accounts would otherwise make one line per guard).
+ */
+export function describeCreates(addresses: readonly string[]): string {
+  const instances = new Map<string, number>();
+  for (const address of addresses) {
+    const block = address.replace(/\[.*\]$/, "");
+    instances.set(block, (instances.get(block) ?? 0) + (block === address ? 0 : 1));
+  }
+  const listed = [...instances].map(([block, count]) => (count === 0 ? block : `${block} (${plural(count, "instance")})`));
+  return `the first plan creates ${addresses.length}${listed.length > 0 ? `: ${listed.join(", ")}` : ""}`;
 }
 
 /** The message for bad input (a data file, a guardrail, a command line) or a file that cannot be written, or undefined for anything else: a bug. */

@@ -13,6 +13,7 @@ import { checkConfiguration, suppressionsApply } from "../../rules";
 import { type EntryRef, entryPathIn, formatViolation, type RuleReport, type Violation } from "../../rules/rule";
 import type { TerraformJson } from "../../rules/terraform-json";
 import { StackJsonBuilder } from "./stack-json";
+import { blocks, isResource } from "../review/stack-diff";
 
 export interface SynthResult {
   readonly outdir: string;
@@ -20,6 +21,8 @@ export interface SynthResult {
   readonly report: RuleReport;
   /** How many import blocks the stack declares (adoption mode). */
   readonly imports: number;
+  /** Adoption mode: the resource instances no import block adopts, which the first plan creates (its "to add"). */
+  readonly creates?: readonly string[];
   /** `cdktf synth --hcl`: the checked JSON, which the HCL in stackFile must mean (stack-hcl.ts checkHclFile). */
   readonly hclOf?: TerraformJson;
 }
@@ -134,6 +137,15 @@ export function checkWhatParsed(error: ConfigError, backend: StateBackend = { ki
 }
 
 /**
+ * What a first plan against an empty state creates: every resource instance (one per `for_each` key, such as each
+ * account's `terraform_data.account_guard["svc-x"]`) that no import block adopts. Sorted.
+ */
+export function createdByFirstPlan(tf: TerraformJson): string[] {
+  const imported = new Set((tf.import ?? []).map((block) => block.to));
+  return [...blocks({ resource: tf.resource } as TerraformJson).keys()].filter((address) => isResource(address) && !imported.has(address)).sort();
+}
+
+/**
  * True when the cdktf CLI runs this app (`cdktf synth`, `cdktf synth --hcl`, `cdktf diff`, ...): it always sets
  * CDKTF_CONTEXT_JSON, CDKTF_OUTDIR and SYNTH_HCL_OUTPUT for the app command
  * (cdktf-cli 0.21.0, @cdktf/cli-core/src/lib/synth-stack.ts, SynthStack.synth: `env: { ...env, CDKTF_OUTDIR: outdir,
@@ -165,7 +177,14 @@ export function synthesize(
     if (report.violations.length > 0) throw new GuardrailError(report, source.file, stackFile, source.locate, source.config);
     if (byCli) app.synth();
     else writeSynthesized(app, stack, tf);
-    return { outdir, stackFile, report, imports: tf.import?.length ?? 0, ...(app.hclOutput ? { hclOf: tf } : {}) };
+    return {
+      outdir,
+      stackFile,
+      report,
+      imports: tf.import?.length ?? 0,
+      ...(source.config.adopt ? { creates: createdByFirstPlan(tf) } : {}),
+      ...(app.hclOutput ? { hclOf: tf } : {}),
+    };
   } catch (error) {
     if (!existed) rmSync(outdir, { recursive: true, force: true });
     throw error;
