@@ -1,6 +1,6 @@
 /** The command-line side of synth: which data file, which state backend, what to print. */
 import { existsSync } from "node:fs";
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import type { Config, DataFile } from "../model/config";
 import { ConfigError, loadDataFile, loadTrustFile, parseDataFile, readDataFileText, writesPassword } from "../model/config";
@@ -52,6 +52,22 @@ export function repositoryDataFile(cwd: string = process.cwd()): string {
   return name.startsWith("..") || isAbsolute(name) ? file : name;
 }
 
+/**
+ * A relative `--config` or `--trust` name as the operator meant it: from the folder npm was started in. `npm run`
+ * runs every script at the package root and records that folder in INIT_CWD, so `cd examples && npm run synth --
+ * --config project-role.yaml` means examples/project-role.yaml. Returned relative to `cwd` when inside it. Only
+ * while `cwd` is the root npm runs the script in (npm_package_json's folder): a process started elsewhere inherits
+ * INIT_CWD too (access:diff's synth of the base commit, in its own checkout), and its names are its own folder's.
+ */
+export function fromInvocationFolder(path: string, env: NodeJS.ProcessEnv, cwd: string = process.cwd()): string {
+  const started = env.INIT_CWD;
+  const byNpm = env.npm_package_json !== undefined && resolve(dirname(env.npm_package_json)) === resolve(cwd);
+  if (!started || !byNpm || isAbsolute(path) || resolve(started) === resolve(cwd)) return path;
+  const file = resolve(started, path);
+  const name = relative(cwd, file);
+  return name.startsWith("..") || isAbsolute(name) ? file : name;
+}
+
 /** The data file: in the pipeline the repository's own; else `--config <file>` or `--config=<file>`, else $ACCESS_CONFIG, else access.yaml. */
 export function configFileFrom(args: readonly string[], env: NodeJS.ProcessEnv): string {
   return dataFileFrom(optionsFrom(args, ["config"]).config, env);
@@ -61,7 +77,7 @@ export function configFileFrom(args: readonly string[], env: NodeJS.ProcessEnv):
 export function dataFileFrom(config: string | undefined, env: NodeJS.ProcessEnv): string {
   refuseOverridesInPipeline({ config }, env);
   if (inPipeline(env)) return repositoryDataFile();
-  return config ?? (env[CONFIG_ENV] || DEFAULT_CONFIG_FILE);
+  return config !== undefined ? fromInvocationFolder(config, env) : env[CONFIG_ENV] || DEFAULT_CONFIG_FILE;
 }
 
 export interface SynthOptions {
@@ -80,7 +96,7 @@ export function synthOptionsFrom(args: readonly string[], env: NodeJS.ProcessEnv
     throw new UsageError(`--state ${shown(state)}: must be one of ${STATE_KINDS.join(", ")} (gitlab: GitLab-managed state, configured at terraform init by TF_HTTP_*; local: a state file, for experiments)`);
   }
   const backend = { kind: state as StateBackend["kind"] };
-  return { file: dataFileFrom(options.config, env), backend, ...(options.trust ? { trustFile: options.trust } : {}) };
+  return { file: dataFileFrom(options.config, env), backend, ...(options.trust ? { trustFile: fromInvocationFolder(options.trust, env) } : {}) };
 }
 
 /**
