@@ -80,8 +80,10 @@ const removeQuietly = (file: string) => {
  * Writes every file whole, or none: all temporary files first (a full disk fails here, before any file changed),
  * then the `expected` checks, then one rename each. Throws FileWriteError naming the file and the reason; the files
  * are then as they were (a rename, which allocates nothing, failing after another succeeded is the one exception).
+ * `replaces`: files that the written ones supersede (the stack in the other format), removed after the last rename,
+ * never before: a failed write leaves them, and the folder keeps a complete stack in one format or the other.
  */
-export function writeFilesAtomic(writes: readonly FileWrite[]): void {
+export function writeFilesAtomic(writes: readonly FileWrite[], replaces: readonly string[] = []): void {
   const paths = writes.map((w) => target(w.file));
   const temps: string[] = [];
   try {
@@ -99,8 +101,21 @@ export function writeFilesAtomic(writes: readonly FileWrite[]): void {
         throw new FileWriteError(`cannot replace ${w.file}: ${reasonOf(error)}; ${w.file} is unchanged`);
       }
     });
+    removeSuperseded(replaces);
   } finally {
     temps.forEach(removeQuietly); // after a rename, the temporary name no longer exists
+  }
+}
+
+/** Removes each file that exists; one that cannot be removed is a FileWriteError (both formats would stay side by side). */
+export function removeSuperseded(files: readonly string[]): void {
+  for (const file of files) {
+    try {
+      unlinkSync(file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+        throw new FileWriteError(`cannot remove ${file}, which the new file replaces: ${reasonOf(error)}`);
+    }
   }
 }
 

@@ -145,7 +145,8 @@ export const CONFIG_OPTION_HELP = `  --config <file>   the data file (default: $
 export const SYNTH_HELP = `usage: npm run synth [-- --config <file>] [--state gitlab|local] [--trust <file>]
 
 Loads the data file, builds the stack, runs every guardrail, and only then writes
-cdktf.out/stacks/<stack>/cdk.tf.json and cdktf.out/manifest.json (each whole or not at all), and prints a summary.
+cdktf.out/stacks/<stack>/cdk.tf.json and cdktf.out/manifest.json (each whole or not at all), then removes the cdk.tf
+an earlier \`cdktf synth --hcl\` left there (one format per stack folder), and prints a summary.
 
 options:
 ${CONFIG_OPTION_HELP}

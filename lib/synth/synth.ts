@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App, Manifest } from "cdktf";
-import { writeFilesAtomic } from "./atomic-write";
+import { removeSuperseded, writeFilesAtomic } from "./atomic-write";
+import { otherFormatFiles } from "./stack-format";
 import { stableJson, writeStableJson } from "./stable-json";
 import type { Config, ConfigError, DataFile, Locator } from "../model/config";
 import { formatPath, pathKeys } from "../model/path";
@@ -64,11 +65,16 @@ export function buildAndCheck(
 export function writeSynthesized(app: App, stack: VaultCiAccessStack, tf: TerraformJson): void {
   const manifest = app.manifest.forStack(stack);
   mkdirSync(join(app.outdir, manifest.workingDirectory), { recursive: true });
-  // Both whole or neither (lib/synth/atomic-write.ts), where app.manifest.writeToFile() would write in place.
-  writeFilesAtomic([
-    { file: join(app.outdir, manifest.synthesizedStackPath), text: (write) => writeStableJson(tf, write) },
-    { file: join(app.outdir, Manifest.fileName), text: stableJson(app.manifest.buildManifest()) },
-  ]);
+  const stackFile = join(app.outdir, manifest.synthesizedStackPath);
+  // Both whole or neither (lib/synth/atomic-write.ts), where app.manifest.writeToFile() would write in place; then
+  // the HCL of an earlier `cdktf synth --hcl` goes.
+  writeFilesAtomic(
+    [
+      { file: stackFile, text: (write) => writeStableJson(tf, write) },
+      { file: join(app.outdir, Manifest.fileName), text: stableJson(app.manifest.buildManifest()) },
+    ],
+    otherFormatFiles(stackFile),
+  );
 }
 
 /**
@@ -175,8 +181,11 @@ export function synthesize(
     const byCli = calledByCdktfCli(env);
     const { stack, tf, report } = buildAndCheck(source, app, backend, { wholeTree: byCli });
     if (report.violations.length > 0) throw new GuardrailError(report, source.file, stackFile, source.locate, source.config);
-    if (byCli) app.synth();
-    else writeSynthesized(app, stack, tf);
+    if (byCli) {
+      app.synth();
+      // cdktf's own JSON (plain `cdktf synth`) replaces an earlier HCL now; its HCL only once checkHclFile accepts it.
+      if (!app.hclOutput) removeSuperseded(otherFormatFiles(stackFile));
+    } else writeSynthesized(app, stack, tf);
     return {
       outdir,
       stackFile,
