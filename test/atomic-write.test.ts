@@ -114,15 +114,12 @@ describe("withFileLock", () => {
     await new Promise((resolve) => holder.on("close", resolve));
   });
 
-  it("gives up after the timeout, and reports a lock left by a process that is not running, without taking it over", () => {
+  // A lock left by a process that is not running is taken over: test/stale-lock.test.ts.
+  it("gives up after the timeout while the lock's process runs", () => {
     const file = join(folder(), "access.yaml");
     writeFileSync(`${file}.lock`, `${process.pid}\n`);
     expect(thrown(() => withFileLock(file, () => 1, 200)).message).toBe(
       `${file}.lock is held by process ${process.pid} (another run) for over 0.2 s; nothing was written`,
-    );
-    writeFileSync(`${file}.lock`, "999999999\n"); // above any pid Linux hands out (pid_max is at most 2^22)
-    expect(thrown(() => withFileLock(file, () => 1)).message).toBe(
-      `${file}.lock was left by process 999999999, which is no longer running: remove it, then run the command again; nothing was written`,
     );
     expect(existsSync(`${file}.lock`)).toBe(true);
   });

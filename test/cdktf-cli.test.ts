@@ -3,20 +3,26 @@
 // parser (@cdktf/hcl2json) and must mean the JSON the guardrails checked. Plain `cdktf synth` differs from it only in
 // SYNTH_HCL_OUTPUT, so its JSON is checked in process (a CLI run costs some 3 s of CPU).
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { calledByCdktfCli, synthesize, synthesizeInMemory } from "../lib/synth/synth";
-import { checkHclFile, comparableTerraform, parseHcl, differences, exactHeredocs, withoutTerraformBlock } from "../lib/synth/stack-hcl";
+import { bareIgnoreChanges, checkHclFile, comparableTerraform, parseHcl, differences, exactHeredocs, withoutTerraformBlock } from "../lib/synth/stack-hcl";
 import type { TerraformJson } from "../rules/terraform-json";
+import { FileWriteError, writeFilesAtomic } from "../lib/synth/atomic-write";
 import { loadFixture, ROOT } from "./support/data";
 
 const FIXTURE = join(ROOT, "test", "fixtures", "cdktf-cli", "access.yaml");
 const CLI = join(ROOT, "node_modules", "cdktf-cli", "bundle", "bin", "cdktf");
 
-/** `cdktf synth --hcl --output <tmp>` in the repository (it reads cdktf.json there), on the fixture. */
-function cdktfSynthHcl(): Promise<{ code: number | null; output: string; outdir: string }> {
+/**
+ * `cdktf synth --hcl --output <tmp>` in the repository (it reads cdktf.json there), on the fixture, in a folder where
+ * `npm run synth` wrote the JSON before (the README's way off CDKTF, run after the usual synth).
+ */
+function cdktfSynthHcl(): Promise<{ code: number | null; output: string; outdir: string; before: string[] }> {
   const outdir = join(mkdtempSync(join(tmpdir(), "cdktf-cli-")), "cdktf.out");
+  synthesize(loadFixture(FIXTURE), { kind: "gitlab" }, outdir, {});
+  const before = readdirSync(stackDir(outdir)).sort();
   // --liftoff-only, as cdktf.json gives the app: the CLI loads HashiCorp's HCL parser (Go as WebAssembly) too, and V8's
   // optimizing tier compiled it again in the background for nothing (about 0.7 s of this test's 4 s of CPU).
   const args = ["--liftoff-only", CLI, "synth", "--hcl", "--output", outdir];
@@ -28,7 +34,7 @@ function cdktfSynthHcl(): Promise<{ code: number | null; output: string; outdir:
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
-    child.on("close", (code) => resolve({ code, output, outdir }));
+    child.on("close", (code) => resolve({ code, output, outdir, before }));
   });
 }
 
@@ -44,8 +50,10 @@ beforeAll(async () => {
 }, 120_000);
 
 describe("cdktf synth (the app under the cdktf CLI writes through app.synth())", () => {
-  it("writes the JSON the guardrails checked, with one backend and the manifest the CLI reads", () => {
+  it("writes the JSON the guardrails checked, with one backend and the manifest the CLI reads, and removes an earlier HCL", () => {
     const outdir = join(mkdtempSync(join(tmpdir(), "cdktf-app-")), "cdktf.out");
+    mkdirSync(stackDir(outdir), { recursive: true });
+    for (const earlier of ["cdk.tf", "metadata.json"]) writeFileSync(join(stackDir(outdir), earlier), "from an earlier cdktf synth --hcl\n");
     // What the CLI sets for the app without --hcl (cdktf-cli 0.21.0 SynthStack.synth); cdktf's App reads
     // SYNTH_HCL_OUTPUT itself, and it is not set here: JSON.
     const env = { CDKTF_OUTDIR: outdir, CDKTF_CONTEXT_JSON: "{}", SYNTH_HCL_OUTPUT: "false" };
@@ -53,6 +61,35 @@ describe("cdktf synth (the app under the cdktf CLI writes through app.synth())",
     const written = JSON.parse(readFileSync(join(stackDir(outdir), "cdk.tf.json"), "utf8"));
     expect(written).toEqual(checked);
     expect(Object.keys(written.terraform.backend)).toEqual(["http"]);
+    expect(JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")).stacks.cwiq.synthesizedStackPath).toBe("stacks/cwiq/cdk.tf.json");
+    expect(readdirSync(stackDir(outdir))).toEqual(["cdk.tf.json"]);
+  });
+});
+
+describe("one format per stack folder, whichever command wrote last", () => {
+  it("cdktf synth --hcl after npm run synth: cdk.tf and its metadata, the JSON gone", () => {
+    expect(hcl.before).toEqual(["cdk.tf.json"]);
+    expect(readdirSync(stackDir(hcl.outdir)).sort()).toEqual(["cdk.tf", "metadata.json"]);
+  });
+
+  it("removes the other format only after the new one is written: a failed write leaves the folder as it was", () => {
+    const dir = mkdtempSync(join(tmpdir(), "format-write-"));
+    const [json, hclFile] = [join(dir, "cdk.tf.json"), join(dir, "cdk.tf")];
+    writeFileSync(hclFile, "# the HCL\n");
+    writeFileSync(json, "{}\n");
+    // Someone else's write meanwhile (`expected` differs): nothing is written, and the HCL stays.
+    expect(() => writeFilesAtomic([{ file: json, text: "{ }\n", expected: "other\n" }], [hclFile])).toThrow(FileWriteError);
+    expect(readdirSync(dir).sort()).toEqual(["cdk.tf", "cdk.tf.json"]);
+    writeFilesAtomic([{ file: json, text: "{ }\n" }], [hclFile, join(dir, "metadata.json")]);
+    expect(readdirSync(dir)).toEqual(["cdk.tf.json"]);
+    expect(readFileSync(json, "utf8")).toBe("{ }\n");
+  });
+
+  it("npm run synth after cdktf synth --hcl: cdk.tf.json, the HCL and its metadata gone", () => {
+    const outdir = join(mkdtempSync(join(tmpdir(), "cdktf-after-hcl-")), "cdktf.out");
+    cpSync(hcl.outdir, outdir, { recursive: true });
+    synthesize(loadFixture(FIXTURE), { kind: "gitlab" }, outdir, {});
+    expect(readdirSync(stackDir(outdir))).toEqual(["cdk.tf.json"]);
     expect(JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")).stacks.cwiq.synthesizedStackPath).toBe("stacks/cwiq/cdk.tf.json");
   });
 });
@@ -82,6 +119,23 @@ describe("cdktf synth --hcl", () => {
     expect(hclText).toContain("removed {\n  from = vault_mount.kv\n  lifecycle {\n    destroy = false\n  }\n}");
   });
 
+  it("writes ignore_changes as attribute names, never as quoted references (deprecated in Terraform)", async () => {
+    const lists: unknown[] = [];
+    const collect = (value: unknown): void => {
+      if (Array.isArray(value)) value.forEach(collect);
+      else if (value !== null && typeof value === "object")
+        for (const [key, inner] of Object.entries(value)) key === "ignore_changes" ? lists.push(inner) : collect(inner);
+    };
+    collect(await parseHcl("cdk.tf", hclText));
+    const secrets = Object.keys(checked.resource?.vault_kv_secret_v2 ?? {}).length;
+    expect(secrets).toBeGreaterThan(0);
+    expect(lists).toHaveLength(secrets);
+    // hcl2json reads a bare name as "${cas}" and a quoted reference as "cas".
+    for (const list of lists) expect(list).toEqual(expect.arrayContaining([expect.stringMatching(/^\$\{[a-z_]+\}$/)]));
+    expect(lists.flat().filter((name) => !/^\$\{[a-z_]+\}$/.test(String(name)))).toEqual([]);
+    expect(hclText).not.toMatch(/ignore_changes = \[[^\]]*"/);
+  });
+
   it("writes policies as heredocs with their exact text", () => {
     const policy = (checked.resource?.vault_policy?.["kv-read_secret_nexus_svc-deployer"] as { policy: string } | undefined)?.policy;
     expect(policy).toMatch(/^# Read-only access/);
@@ -100,6 +154,16 @@ describe("the repair of cdktf's HCL (lib/synth/stack-hcl.ts)", () => {
   it("gives heredocs back their text: the surplus newline goes, a text without a final newline becomes a quoted string", () => {
     expect(exactHeredocs('a = <<EOF\npath "x" {\n}\n\nEOF\nb = 1')).toBe('a = <<EOF\npath "x" {\n}\nEOF\nb = 1');
     expect(exactHeredocs('a = <<EOF\nline 1\nline "2"\nEOF\n')).toBe('a = "line 1\\nline \\"2\\""\n');
+  });
+
+  it("writes plain ignore_changes names bare, in a list on one line or many, and leaves anything else as it is", () => {
+    expect(bareIgnoreChanges('    ignore_changes = [\n      "custom_metadata",\n      "cas",\n    ]\n')).toBe(
+      "    ignore_changes = [\n      custom_metadata,\n      cas,\n    ]\n",
+    );
+    expect(bareIgnoreChanges('  ignore_changes = ["a", "b_c"]\n')).toBe("  ignore_changes = [a, b_c]\n");
+    expect(bareIgnoreChanges('  ignore_changes = ["tags[\\"x\\"]"]\n  description = "ignore_changes"\n')).toBe(
+      '  ignore_changes = ["tags[\\"x\\"]"]\n  description = "ignore_changes"\n',
+    );
   });
 
   it("reports where HCL and JSON differ", () => {
@@ -127,6 +191,18 @@ describe("the repair of cdktf's HCL (lib/synth/stack-hcl.ts)", () => {
     writeFileSync(file, 'output "o" {\n  value = "a"\n}\n');
     await expect(checkHclFile(file, { output: { o: { value: "a" } } })).resolves.toBeUndefined();
     expect(existsSync(file)).toBe(true);
+  });
+
+  it("keeps the stack's JSON while the HCL is refused, and removes it once the HCL is accepted", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hcl-format-"));
+    const [file, json] = [join(dir, "cdk.tf"), join(dir, "cdk.tf.json")];
+    writeFileSync(json, "{}\n");
+    writeFileSync(file, 'output "o" {\n  value = "a"\n}\n');
+    await expect(checkHclFile(file, { output: { o: { value: "b" } } })).rejects.toThrow("was removed");
+    expect(readdirSync(dir)).toEqual(["cdk.tf.json"]);
+    writeFileSync(file, 'output "o" {\n  value = "a"\n}\n');
+    await checkHclFile(file, { output: { o: { value: "a" } } });
+    expect(readdirSync(dir)).toEqual(["cdk.tf"]);
   });
 
   it("knows the cdktf CLI by the variables it sets for the app, and npm run synth by their absence", () => {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { AccountRefusedError, addAccount, insertAccount, parseAccountAddArgs, REGENERATE_STEPS, runAccountAdd, updateDataFile, type AccountRequest } from "../lib/operations/account-add";
 import { ConfigError, parseConfig, parseDataFile } from "../lib/model/config";
-import { buildAndCheck } from "../lib/synth/synth";
+import { buildAndCheck, createdByFirstPlan } from "../lib/synth/synth";
 import { diffStacks } from "../lib/review/stack-diff";
 import { summarize, UsageError } from "../lib/synth/cli";
 import { configFrom, DEFAULT_TEXT, defaultData, ROOT, synthStack } from "./support/fixtures";
@@ -429,11 +429,27 @@ describe("adoption variations", () => {
     expect(diffStacks(before, synthStack(configFrom(data)))).toEqual({ added: ["var.svc_executor_password", "vault_kv_secret_v2.svc-executor"], removed: [], forgotten: [], changed: [{ address: "removed", attributes: ["(value)"] }] });
   });
 
-  it("says in the synth summary how many objects are imported and whose passwords stay as set by hand", () => {
+  it("says in the synth summary how many objects are imported, what the first plan creates (the guards too), and whose passwords stay as set by hand", () => {
     const config = configFrom(handSetData({ create: ["vault_policy.kv-read_secret_nexus_svc-deployer"] }));
-    const summary = summarize("access.yaml", config, { kind: "local" }, { outdir: "o", stackFile: "o/s.json", report: { violations: [], suppressed: [] }, imports: 9 });
+    const tf = synthStack(config);
+    const creates = createdByFirstPlan(tf);
+    // Every resource instance is either imported or created: nothing is left out of the plan's count.
+    const instances = Object.entries(tf.resource).flatMap(([type, byName]: [string, any]) =>
+      Object.entries(byName).flatMap(([name, block]: [string, any]) => (block.for_each ? Object.keys(block.for_each).map((k) => `${type}.${name}["${k}"]`) : [`${type}.${name}`])),
+    );
+    expect([...creates, ...tf.import.map((b: { to: string }) => b.to)].sort()).toEqual(instances.sort());
+    expect(creates).toEqual([
+      'terraform_data.account_guard["svc-deployer"]',
+      'terraform_data.account_guard["svc-executor"]',
+      'terraform_data.account_guard["svc-orchestrator"]',
+      "vault_policy.kv-read_secret_nexus_svc-deployer",
+    ]);
+    const summary = summarize("access.yaml", config, { kind: "local" }, { outdir: "o", stackFile: "o/s.json", report: { violations: [], suppressed: [] }, imports: 9, creates });
     expect(summary).toContain("password set by hand, not written until rotated (passwordVersion 0): svc-orchestrator, svc-executor, svc-deployer");
-    expect(summary).toContain("adopt     9 existing objects imported, not created; created: vault_policy.kv-read_secret_nexus_svc-deployer");
+    expect(summary).toContain(
+      "adopt     9 existing objects imported, not created; the first plan creates 4: terraform_data.account_guard (3 instances), vault_policy.kv-read_secret_nexus_svc-deployer",
+    );
+    expect(summary).toContain("guards    3 account guards (terraform_data.account_guard, prevent_destroy: deleting or renaming an account entry fails the plan)");
   });
 
   it("emits no import block without adopt", () => {

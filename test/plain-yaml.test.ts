@@ -51,10 +51,12 @@ describe("the fast reader of plain YAML", () => {
     expect(fast).toBe(yaml);
   });
 
-  it("reads every data file of the repository itself (they are plain YAML), so that loading them is fast", () => {
-    for (const file of ["access.yaml", "trust.yaml", "examples/project-role.yaml", "examples/with-pipeline.yaml", "test/fixtures/cwiq-frozen.yaml"]) {
-      expect([file, readPlainYaml(readFileSync(join(ROOT, file), "utf8")) !== undefined]).toEqual([file, true]);
-    }
+  // The repository's own files (access.yaml, trust.yaml, the examples) are checked above for the same result as yaml
+  // only: an editor or a script may write them back in any valid YAML ([ a, b ], folded lines), which the fast
+  // reader leaves to yaml. Its speed is asserted on the tests' own fixture, written as account:add writes.
+  it("reads the frozen CWIQ fixture (plain YAML, as the project writes data files), so that loading such a file is fast", () => {
+    const text = readFileSync(join(ROOT, "test/fixtures/cwiq-frozen.yaml"), "utf8");
+    expect(readPlainYaml(text)).toEqual(parse(text));
   });
 
   it("reads every text of the attack corpus as yaml does, or leaves it to yaml", () => {

@@ -60,8 +60,12 @@ const validData = fc
         permissions: a.scope,
         usedBy: "generated",
         readers: a.forWorkloads ? ["kubernetes-pods"] : sameScope([...new Set(a.readerPicks.map((p) => roleNames[p % roleNames.length]))]),
-        // The same scope twice is allowed with a justification (ACC-004); generated data always gives one.
-        justification: `generated account number ${i} with its own audit trail`,
+        // The same scope twice is allowed with a justification (ACC-004); generated data always gives one. Random
+        // names may be look-alikes (svc-0 beside svc-a): ACC-006 allows them when a justification names the other.
+        justification: `generated account number ${i} with its own audit trail, not ${accounts
+          .filter((_, j) => j !== i)
+          .map((b) => b.name)
+          .join(", ")}`,
       })),
     };
   });

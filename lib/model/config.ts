@@ -55,7 +55,16 @@ const duration = z.string({ error: DURATION_HELP }).superRefine((v, ctx) => {
   ctx.addIssue({ code: "custom", input: v, message });
 });
 
-const claimValue = z.union([z.string().min(1), z.int().positive().transform(String)]);
+/** One id where a list would read naturally (`[4242, 4243]`): the message says why one, and what to do for several. */
+const oneIdOnly = (what: string, several: string) => (issue: { input?: unknown }) =>
+  Array.isArray(issue.input) ? `must be one ${what}, not a list: ${several}` : `must be one ${what}`;
+
+const claimValue = z.union([z.string().min(1), z.int().positive().transform(String)], {
+  error: oneIdOnly(
+    'exact value, a non-empty string or a positive whole number such as "4242"',
+    "a role is bound to one project; for several, declare one role each (a comma-separated value is refused too, JWT-006)",
+  ),
+});
 
 /**
  * A list whose items are each written once. A repeated item would be merged without a word (two readers, a key, a
@@ -145,7 +154,7 @@ const pipelineRoleFields = {
  */
 const pipeline = z.strictObject({
   /** GitLab project id of THIS repository (Settings > General). Both roles are bound to it, and to nothing wider. */
-  projectId: z.int().positive(),
+  projectId: z.int({ error: oneIdOnly("project id, a positive whole number (Settings > General, \"Project ID\")", "both pipeline roles are bound to this repository's project alone") }).positive(),
   /** Bound to projectId only (merge-request pipelines use it): reads Vault's configuration, never a secret value. */
   plan: z.strictObject(pipelineRoleFields),
   /** Bound to projectId and ref_protected "true": exactly the capabilities that applying this configuration needs. */
@@ -192,7 +201,7 @@ export const configSchema = z
     gitlab: z.strictObject({
       url: https,
       /** The group that holds the platform projects and the group-level CI variables (not a project id). */
-      groupId: z.int().positive(),
+      groupId: z.int({ error: oneIdOnly("group id, a positive whole number", "the roles, VAULT_ADDR and the trust anchors name one group") }).positive(),
     }),
     vault: z.strictObject({
       url: https,

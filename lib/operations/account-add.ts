@@ -8,7 +8,7 @@ import { parseDocument, isMap, isScalar, isSeq, Document, LineCounter, type Node
 import { type Config, type DataFile, ConfigError, NEXUS_PERMISSIONS_ALLOWED, parseDataFile, readDataFileText } from "../model/config";
 import { withFileLock, writeFileAtomic } from "../synth/atomic-write";
 import { checkWhatParsed, GuardrailError, synthesizeInMemory } from "../synth/synth";
-import { CONFIG_OPTION_HELP, configFileFrom, DEFAULT_CONFIG_FILE, describeError, UsageError, wantsHelp } from "../synth/cli";
+import { CONFIG_OPTION_HELP, configFileFrom, DEFAULT_CONFIG_FILE, describeError, fromInvocationFolder, UsageError, wantsHelp } from "../synth/cli";
 import { accountSecretPath, passwordVariableName, readPolicyName } from "../model/naming";
 import { describePlan, diffStacks, type StackDiff } from "../review/stack-diff";
 import type { TerraformJson } from "../../rules/terraform-json";
@@ -30,7 +30,8 @@ export const ACCOUNT_ADD_HELP = `${ACCOUNT_ADD_USAGE}
 
 Adds one Nexus service account to the data file, after checking the result exactly as synth does (schema and every
 guardrail, in memory), and prints the next steps. Every other byte of the file is kept (comments, order, line endings).
-Two runs at once take turns (a lock file beside the data file); the file is written whole or not at all.
+Two runs at once take turns (a lock file beside the data file, taken over when the run that left it is gone); the
+file is written whole or not at all.
 
 options:
   --permissions <p,...>     required, comma-separated: ${NEXUS_PERMISSIONS_ALLOWED}
@@ -263,7 +264,8 @@ function nextSteps(file: string, config: Config, request: AccountRequest, change
     `Create the Nexus user ${request.name} with exactly these permissions: ${request.permissions.join(", ")}; give it a generated password of at least 16 characters.`,
     ...(file === DEFAULT_CONFIG_FILE ? REGENERATE_STEPS : [`Review git diff ${file} and commit it.`]),
     `At plan and apply, pass the password in the environment, never in a file: TF_VAR_${passwordVariableName(request.name)} (e.g. read -rs TF_VAR_${passwordVariableName(request.name)}; export TF_VAR_${passwordVariableName(request.name)}).`,
-    `npm run synth${file === DEFAULT_CONFIG_FILE ? "" : ` -- --config ${file}`} && terraform -chdir=${dir} plan -out=${config.stack}.tfplan. It must show exactly this, and nothing destroyed or replaced:\n${describePlan(change)
+    // init before plan: a fresh clone or a new cdktf.out has no initialized backend ("Backend initialization required").
+    `npm run synth${file === DEFAULT_CONFIG_FILE ? "" : ` -- --config ${file}`} && terraform -chdir=${dir} init && terraform -chdir=${dir} plan -out=${config.stack}.tfplan (init reads the state's address from TF_HTTP_*: docs/plan-and-apply.md, State). It must show exactly this, and nothing destroyed or replaced:\n${describePlan(change)
       .map((line) => `     ${line}`)
       .join("\n")}`,
     ...(workloads.length > 0 ? [`${workloads.join(", ")} authenticate with AppRole, which is not managed here: attach the policy ${policy} to their AppRole roles by hand.`] : []),
@@ -299,7 +301,7 @@ export function runAccountAdd(args: readonly string[], io: CommandIo): { code: n
   if (wantsHelp(args)) return { code: 0, stdout: `${ACCOUNT_ADD_HELP}\n`, stderr: "" };
   try {
     const { request, configFile } = parseAccountAddArgs(args);
-    const file = configFile ?? configFileFrom([], io.env);
+    const file = configFile !== undefined ? fromInvocationFolder(configFile, io.env) : configFileFrom([], io.env);
     let added: AccountAdded | undefined;
     io.update(file, (text) => (added = addAccount(text, file, request)).text);
     return { code: 0, stdout: `${added!.nextSteps}\n`, stderr: "" };

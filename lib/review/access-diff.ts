@@ -17,7 +17,7 @@
 import type { TerraformJson } from "../../rules/terraform-json";
 import { type AccessChange, change, type Impact } from "./access-change";
 import { describeClaim, formatCapabilities, formatTtl } from "./access-report";
-import { diffStacks } from "./stack-diff";
+import { diffStacks, same, type StackDiff } from "./stack-diff";
 import { unmodelledChanges } from "./unmodelled-changes";
 import {
   readGrantedAccess,
@@ -46,8 +46,9 @@ export interface StackNames {
 }
 
 export function diffTerraform(base: TerraformJson, head: TerraformJson, stacks: StackNames = {}): AccessChange[] {
-  const classified = [...stackRename(stacks), ...diffAccess(readGrantedAccess(base), readGrantedAccess(head))];
-  const structural = diffStacks(base, head);
+  const kept = diffKeptOut(base, head);
+  const classified = [...stackRename(stacks), ...diffAccess(readGrantedAccess(base), readGrantedAccess(head)), ...(kept ?? [])];
+  const structural = withoutSection(diffStacks(base, head), kept ? "removed" : undefined);
   const rest = unmodelledChanges(base, head, structural);
   if (classified.length > 0 || rest.length > 0) return [...classified, ...rest];
   // Only modelled attributes or outputs differ, and they grant the same (a list reordered, an output restated):
@@ -57,6 +58,33 @@ export function diffTerraform(base: TerraformJson, head: TerraformJson, stacks: 
     ...structural.removed.map((address) => change("neutral", `- ${address} removed (neutral: the access read from the Terraform is the same on both sides)`)),
     ...structural.changed.map(({ address, attributes }) => change("neutral", `~ ${address} ${attributes.join(", ")} changed (neutral: the access read from the Terraform is the same on both sides)`)),
   ];
+}
+
+/** A `removed` block as this stack writes it: forget the object, keep it (Terraform 1.7+, `destroy = false`). */
+const isKeep = (block: NonNullable<TerraformJson["removed"]>[number]): boolean => typeof block.from === "string" && same(block, { from: block.from, lifecycle: { destroy: false } });
+
+/**
+ * The `removed` section by the addresses it keeps out of Terraform, not by its place in the list (a list compared
+ * item by item said `~ removed 0, 1, 2, 3 changed` after adoption). Neutral: the object stays in Vault as it is,
+ * and whether its resource is managed again is in the other lines. Undefined when the section holds anything but
+ * such blocks (a removed block that destroys, say): unmodelled-changes.ts then lists it as unclassified.
+ */
+function diffKeptOut(base: TerraformJson, head: TerraformJson): AccessChange[] | undefined {
+  const sections = [base.removed ?? [], head.removed ?? []];
+  if (!sections.every((section) => section.every(isKeep))) return undefined;
+  const [before, after] = sections.map((section) => new Set(section.map((block) => block.from as string)));
+  const only = (a: Set<string>, b: Set<string>) => [...a].filter((address) => !b.has(address)).sort(compareText);
+  return [
+    ...only(after, before).map((address) => change("neutral", `+ ${address} kept out of Terraform: no longer managed, not destroyed (a removed block; what Vault holds stays as it is)`)),
+    ...only(before, after).map((address) => change("neutral", `- ${address} no longer kept out of Terraform (its removed block is gone)`)),
+  ];
+}
+
+/** The structural diff without one top-level section, which a classified section has accounted for. */
+function withoutSection(diff: StackDiff, section: string | undefined): StackDiff {
+  if (section === undefined) return diff;
+  const other = (address: string) => address !== section;
+  return { ...diff, added: diff.added.filter(other), removed: diff.removed.filter(other), changed: diff.changed.filter((c) => other(c.address)) };
 }
 
 /**

@@ -109,7 +109,8 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
-const isResource = (address: string) => !/^(var|output|data)\./.test(address) && address.includes(".");
+/** A resource (or resource instance) address, not a variable, output, data source or top-level section. */
+export const isResource = (address: string) => !/^(var|output|data)\./.test(address) && address.includes(".");
 
 /**
  * The diff as the lines a reviewer should find in `terraform plan`: `+` created, `~` updated in place (with the

@@ -80,8 +80,10 @@ const removeQuietly = (file: string) => {
  * Writes every file whole, or none: all temporary files first (a full disk fails here, before any file changed),
  * then the `expected` checks, then one rename each. Throws FileWriteError naming the file and the reason; the files
  * are then as they were (a rename, which allocates nothing, failing after another succeeded is the one exception).
+ * `replaces`: files that the written ones supersede (the stack in the other format), removed after the last rename,
+ * never before: a failed write leaves them, and the folder keeps a complete stack in one format or the other.
  */
-export function writeFilesAtomic(writes: readonly FileWrite[]): void {
+export function writeFilesAtomic(writes: readonly FileWrite[], replaces: readonly string[] = []): void {
   const paths = writes.map((w) => target(w.file));
   const temps: string[] = [];
   try {
@@ -99,8 +101,21 @@ export function writeFilesAtomic(writes: readonly FileWrite[]): void {
         throw new FileWriteError(`cannot replace ${w.file}: ${reasonOf(error)}; ${w.file} is unchanged`);
       }
     });
+    removeSuperseded(replaces);
   } finally {
     temps.forEach(removeQuietly); // after a rename, the temporary name no longer exists
+  }
+}
+
+/** Removes each file that exists; one that cannot be removed is a FileWriteError (both formats would stay side by side). */
+export function removeSuperseded(files: readonly string[]): void {
+  for (const file of files) {
+    try {
+      unlinkSync(file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+        throw new FileWriteError(`cannot remove ${file}, which the new file replaces: ${reasonOf(error)}`);
+    }
   }
 }
 
@@ -124,21 +139,17 @@ function isRunning(pid: number): boolean {
 /**
  * Runs `fn` while holding `<file>.lock` (created exclusively, holding this process's id), so that two runs of a
  * command that edits `file` take turns instead of one overwriting the other's edit. Waits up to `timeoutMs` for
- * another run to finish. A lock left by a process that is no longer running is reported, not taken over: two runs
- * could both decide to take it over.
+ * another run to finish. A lock left by a process that is no longer running (a run killed mid-way) is taken over
+ * (removeStaleLock says how two runs cannot both take it).
  */
 export function withFileLock<T>(file: string, fn: () => T, timeoutMs = 60_000): T {
   const lock = `${target(file)}.lock`;
   const deadline = Date.now() + timeoutMs;
   while (!tryLock(lock)) {
-    const holder = Number.parseInt(readText(lock) ?? "", 10);
-    if (Number.isInteger(holder) && !isRunning(holder)) {
-      throw new FileWriteError(`${lock} was left by process ${holder}, which is no longer running: remove it, then run the command again; nothing was written`);
-    }
+    const holder = holderOf(lock);
+    if (holder !== undefined && !isRunning(holder) && removeStaleLock(lock, holder)) continue;
     if (Date.now() > deadline) {
-      throw new FileWriteError(
-        `${lock} is held by process ${Number.isInteger(holder) ? holder : "(unknown)"} (another run) for over ${timeoutMs / 1000} s; nothing was written`,
-      );
+      throw new FileWriteError(`${lock} is held by process ${holder ?? "(unknown)"} (another run) for over ${timeoutMs / 1000} s; nothing was written`);
     }
     sleep(50);
   }
@@ -146,6 +157,41 @@ export function withFileLock<T>(file: string, fn: () => T, timeoutMs = 60_000): 
     return fn();
   } finally {
     removeQuietly(lock);
+  }
+}
+
+/** The process id a lock file holds, or undefined (gone, or not written yet: tryLock writes it just after creating it). */
+function holderOf(lock: string): number | undefined {
+  const holder = Number.parseInt(readText(lock) ?? "", 10);
+  return Number.isInteger(holder) ? holder : undefined;
+}
+
+/**
+ * Removes `lock` if it still names `holder`, a process that is no longer running; true when it did. Two runs may find
+ * the same stale lock, and a plain check-then-remove would let the slower one remove the lock the faster one has just
+ * created. So only the run holding `<lock>.takeover` (created exclusively) checks again and removes it: a lock
+ * created meanwhile names a running process and stays. The takeover file lives for a read and an unlink; one left by
+ * a run killed in between is reported, never removed (that would reopen the race).
+ */
+function removeStaleLock(lock: string, holder: number): boolean {
+  const takeover = `${lock}.takeover`;
+  if (!tryLock(takeover)) {
+    const other = holderOf(takeover);
+    if (other !== undefined && !isRunning(other)) {
+      throw new FileWriteError(
+        `${takeover} was left by process ${other}, which stopped while taking over a stale lock: remove it, then run the command again; nothing was written`,
+      );
+    }
+    return false; // another run is taking it over: try the lock again
+  }
+  try {
+    if (holderOf(lock) !== holder) return false;
+    unlinkSync(lock);
+    return true;
+  } catch {
+    return false; // already gone: try the lock again
+  } finally {
+    removeQuietly(takeover);
   }
 }
 

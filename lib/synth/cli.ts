@@ -1,6 +1,6 @@
 /** The command-line side of synth: which data file, which state backend, what to print. */
 import { existsSync } from "node:fs";
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import type { Config, DataFile } from "../model/config";
 import { ConfigError, loadDataFile, loadTrustFile, parseDataFile, readDataFileText, writesPassword } from "../model/config";
@@ -10,6 +10,7 @@ import { checkWhatParsed, GuardrailError, type SynthResult } from "./synth";
 import { deriveAccess } from "../model/access";
 import { FileWriteError } from "./atomic-write";
 import type { StateBackend } from "../../constructs/access-stack";
+import { ACCOUNT_GUARD_ADDRESS } from "../../constructs/account-guard";
 
 export const DEFAULT_CONFIG_FILE = "access.yaml";
 /** For the cdktf CLI, which cannot pass arguments to the app: `ACCESS_CONFIG=staging.yaml cdktf synth`. */
@@ -51,6 +52,22 @@ export function repositoryDataFile(cwd: string = process.cwd()): string {
   return name.startsWith("..") || isAbsolute(name) ? file : name;
 }
 
+/**
+ * A relative `--config` or `--trust` name as the operator meant it: from the folder npm was started in. `npm run`
+ * runs every script at the package root and records that folder in INIT_CWD, so `cd examples && npm run synth --
+ * --config project-role.yaml` means examples/project-role.yaml. Returned relative to `cwd` when inside it. Only
+ * while `cwd` is the root npm runs the script in (npm_package_json's folder): a process started elsewhere inherits
+ * INIT_CWD too (access:diff's synth of the base commit, in its own checkout), and its names are its own folder's.
+ */
+export function fromInvocationFolder(path: string, env: NodeJS.ProcessEnv, cwd: string = process.cwd()): string {
+  const started = env.INIT_CWD;
+  const byNpm = env.npm_package_json !== undefined && resolve(dirname(env.npm_package_json)) === resolve(cwd);
+  if (!started || !byNpm || isAbsolute(path) || resolve(started) === resolve(cwd)) return path;
+  const file = resolve(started, path);
+  const name = relative(cwd, file);
+  return name.startsWith("..") || isAbsolute(name) ? file : name;
+}
+
 /** The data file: in the pipeline the repository's own; else `--config <file>` or `--config=<file>`, else $ACCESS_CONFIG, else access.yaml. */
 export function configFileFrom(args: readonly string[], env: NodeJS.ProcessEnv): string {
   return dataFileFrom(optionsFrom(args, ["config"]).config, env);
@@ -60,7 +77,7 @@ export function configFileFrom(args: readonly string[], env: NodeJS.ProcessEnv):
 export function dataFileFrom(config: string | undefined, env: NodeJS.ProcessEnv): string {
   refuseOverridesInPipeline({ config }, env);
   if (inPipeline(env)) return repositoryDataFile();
-  return config ?? (env[CONFIG_ENV] || DEFAULT_CONFIG_FILE);
+  return config !== undefined ? fromInvocationFolder(config, env) : env[CONFIG_ENV] || DEFAULT_CONFIG_FILE;
 }
 
 export interface SynthOptions {
@@ -79,7 +96,7 @@ export function synthOptionsFrom(args: readonly string[], env: NodeJS.ProcessEnv
     throw new UsageError(`--state ${shown(state)}: must be one of ${STATE_KINDS.join(", ")} (gitlab: GitLab-managed state, configured at terraform init by TF_HTTP_*; local: a state file, for experiments)`);
   }
   const backend = { kind: state as StateBackend["kind"] };
-  return { file: dataFileFrom(options.config, env), backend, ...(options.trust ? { trustFile: options.trust } : {}) };
+  return { file: dataFileFrom(options.config, env), backend, ...(options.trust ? { trustFile: fromInvocationFolder(options.trust, env) } : {}) };
 }
 
 /**
@@ -128,7 +145,8 @@ export const CONFIG_OPTION_HELP = `  --config <file>   the data file (default: $
 export const SYNTH_HELP = `usage: npm run synth [-- --config <file>] [--state gitlab|local] [--trust <file>]
 
 Loads the data file, builds the stack, runs every guardrail, and only then writes
-cdktf.out/stacks/<stack>/cdk.tf.json and cdktf.out/manifest.json (each whole or not at all), and prints a summary.
+cdktf.out/stacks/<stack>/cdk.tf.json and cdktf.out/manifest.json (each whole or not at all), then removes the cdk.tf
+an earlier \`cdktf synth --hcl\` left there (one format per stack folder), and prints a summary.
 
 options:
 ${CONFIG_OPTION_HELP}
@@ -170,8 +188,10 @@ export function summarize(file: string, config: Config, backend: StateBackend, r
     `  policies  ${access.grants.length} read policies (read on one ${config.vault.kvMount}/data/... path each)`,
     `  secrets   ${config.accounts.length} service accounts in ${config.vault.kvMount}/${config.vault.manageKvMount ? " (mount managed here)" : " (existing mount)"}: ${config.accounts.map((a) => a.name).join(", ")}`,
     ...(handSet.length > 0 ? [`            password set by hand, not written until rotated (passwordVersion 0): ${handSet.join(", ")}`] : []),
+    // One prevent_destroy instance per account (constructs/account-guard.ts): resources a plan creates, so counted here.
+    `  guards    ${plural(config.accounts.length, "account guard")} (${ACCOUNT_GUARD_ADDRESS}, prevent_destroy: deleting or renaming an account entry fails the plan)`,
     `  gitlab    VAULT_ADDR=${config.vault.url} on group ${config.gitlab.groupId}`,
-    ...(config.adopt ? [`  adopt     ${imports} existing objects imported, not created${config.adopt.create.length > 0 ? `; created: ${config.adopt.create.join(", ")}` : ""}`] : []),
+    ...(config.adopt ? [`  adopt     ${imports} existing objects imported, not created; ${describeCreates(result.creates ?? [])}`] : []),
     `  state     ${backend.kind === "gitlab" ? "GitLab-managed (http backend: terraform init reads TF_HTTP_ADDRESS and the rest from the environment)" : `local (terraform.${config.stack}.tfstate; --state local)`}`,
     `  checks    ${result.report.suppressed.length === 0 ? "every guardrail passed, none suppressed" : `every guardrail passed; ${result.report.suppressed.length} suppressed:`}`,
     ...result.report.suppressed.map((s) => `    ${s.rule.id} on ${s.entry?.list}/${s.entry?.name}: ${s.reason}`),
@@ -181,6 +201,20 @@ export function summarize(file: string, config: Config, backend: StateBackend, r
     ...(justified.length > 10 ? [`  justified ... and ${justified.length - 10} more accounts (their justification fields in ${redactCredentials(file)})`] : []),
   ];
   return lines.join("\n");
+}
+
+/**
+ * `the first plan creates 4: terraform_data.account_guard (3 instances), vault_policy.x`: the "to add" of the adoption
+ * plan, each for_each block once with its count (thousands of accounts would otherwise make one line per guard).
+ */
+export function describeCreates(addresses: readonly string[]): string {
+  const instances = new Map<string, number>();
+  for (const address of addresses) {
+    const block = address.replace(/\[.*\]$/, "");
+    instances.set(block, (instances.get(block) ?? 0) + (block === address ? 0 : 1));
+  }
+  const listed = [...instances].map(([block, count]) => (count === 0 ? block : `${block} (${plural(count, "instance")})`));
+  return `the first plan creates ${addresses.length}${listed.length > 0 ? `: ${listed.join(", ")}` : ""}`;
 }
 
 /** The message for bad input (a data file, a guardrail, a command line) or a file that cannot be written, or undefined for anything else: a bug. */

@@ -19,6 +19,8 @@
  */
 import { readFileSync, rmSync } from "node:fs";
 import type { TerraformJson } from "../../rules/terraform-json";
+import { removeSuperseded } from "./atomic-write";
+import { otherFormatFiles } from "./stack-format";
 
 /** Top-level override keys rendered here; any other stack-level override would be lost by cdktf's HCL output. */
 const RENDERED_OVERRIDES = ["terraform", "import", "removed"];
@@ -31,7 +33,7 @@ export function repairStackHcl(cdktfHcl: string, tf: TerraformJson): string {
     throw new Error(`cdktf synth --hcl: stack overrides ${lost.join(", ")} have no HCL rendering here (lib/synth/stack-hcl.ts); they would be left out`);
   const blocks = [
     ...(tf.terraform ? [block("terraform", [], tf.terraform as Record<string, unknown>, TERRAFORM_BLOCKS)] : []),
-    exactHeredocs(withoutTerraformBlock(cdktfHcl)).trim(),
+    bareIgnoreChanges(exactHeredocs(withoutTerraformBlock(cdktfHcl))).trim(),
     ...((tf.import ?? []) as Record<string, unknown>[]).map((i) => block("import", [], i, [], ["to"])),
     ...((tf.removed ?? []) as Record<string, unknown>[]).map((r) => block("removed", [], r, ["lifecycle"], ["from"])),
   ];
@@ -123,6 +125,18 @@ export function exactHeredocs(hcl: string): string {
   return hcl.replace(/<<EOF\n([\s\S]*?)\nEOF(?=\n|$)/g, (_all, text: string) => (text.endsWith("\n") ? `<<EOF\n${text.slice(0, -1)}\nEOF` : hclString(text)));
 }
 
+/**
+ * `ignore_changes` as attribute names, not strings: cdktf writes `ignore_changes = ["custom_metadata", ...]`, the JSON
+ * form, which Terraform accepts in HCL with a warning ("Quoted references are deprecated") that a later version may
+ * turn into an error. Only a list of plain attribute names is rewritten; anything else is left to checkHclFile.
+ */
+export function bareIgnoreChanges(hcl: string): string {
+  return hcl.replace(
+    /^( *ignore_changes = \[)((?:\s*"[A-Za-z_][\w-]*",?)*)(\s*\])$/gm,
+    (_all, head: string, items: string, tail: string) => head + items.replace(/"([A-Za-z_][\w-]*)"/g, "$1") + tail,
+  );
+}
+
 // ---- does the HCL mean the JSON? ----
 
 /** Where HCL has an expression and Terraform JSON a string holding it: `type = string` vs `"type": "string"`. */
@@ -163,9 +177,13 @@ function comparable(value: unknown): unknown {
     Object.keys(value)
       .filter((key) => key !== "//")
       .sort()
-      .map((key) => [key, comparable(value[key])]),
+      .map((key) => [key, key === "ignore_changes" ? bareNames(value[key]) : comparable(value[key])]),
   );
 }
+
+/** `ignore_changes` holds attribute names: hcl2json reads a bare `cas` as "${cas}", the JSON writes "cas". */
+const bareNames = (names: unknown): unknown =>
+  Array.isArray(names) ? names.map((n) => (typeof n === "string" ? n.replace(/^\$\{(.*)\}$/s, "$1") : n)) : names;
 
 /** Paths at which two comparable values differ (at most `limit`), e.g. `resource.vault_policy.x.policy`. */
 export function differences(a: unknown, b: unknown, path = "", limit = 10): string[] {
@@ -194,6 +212,8 @@ export function parseHcl(name: string, text: string): Promise<Record<string, unk
 /**
  * Reads the HCL that `cdktf synth --hcl` wrote with HashiCorp's HCL parser (@cdktf/hcl2json, installed with the
  * cdktf CLI) and refuses it, removing the file, unless it means exactly the Terraform JSON the guardrails checked.
+ * Accepted, it replaces the stack's JSON beside it (one format per folder: synth.ts otherFormatFiles); refused, the
+ * JSON stays.
  */
 export async function checkHclFile(file: string, tf: TerraformJson): Promise<void> {
   let found: string[];
@@ -202,7 +222,7 @@ export async function checkHclFile(file: string, tf: TerraformJson): Promise<voi
   } catch (error) {
     found = [`not valid HCL: ${error instanceof Error ? error.message : String(error)}`];
   }
-  if (found.length === 0) return;
+  if (found.length === 0) return removeSuperseded(otherFormatFiles(file));
   rmSync(file, { force: true });
   throw new Error(`cdktf synth --hcl: the HCL cdktf rendered does not mean the checked JSON, so ${file} was removed:\n  ${found.join("\n  ")}`);
 }

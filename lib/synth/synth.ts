@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App, Manifest } from "cdktf";
-import { writeFilesAtomic } from "./atomic-write";
+import { removeSuperseded, writeFilesAtomic } from "./atomic-write";
+import { otherFormatFiles } from "./stack-format";
 import { stableJson, writeStableJson } from "./stable-json";
 import type { Config, ConfigError, DataFile, Locator } from "../model/config";
 import { formatPath, pathKeys } from "../model/path";
@@ -13,6 +14,7 @@ import { checkConfiguration, suppressionsApply } from "../../rules";
 import { type EntryRef, entryPathIn, formatViolation, type RuleReport, type Violation } from "../../rules/rule";
 import type { TerraformJson } from "../../rules/terraform-json";
 import { StackJsonBuilder } from "./stack-json";
+import { blocks, isResource } from "../review/stack-diff";
 
 export interface SynthResult {
   readonly outdir: string;
@@ -20,6 +22,8 @@ export interface SynthResult {
   readonly report: RuleReport;
   /** How many import blocks the stack declares (adoption mode). */
   readonly imports: number;
+  /** Adoption mode: the resource instances no import block adopts, which the first plan creates (its "to add"). */
+  readonly creates?: readonly string[];
   /** `cdktf synth --hcl`: the checked JSON, which the HCL in stackFile must mean (stack-hcl.ts checkHclFile). */
   readonly hclOf?: TerraformJson;
 }
@@ -61,11 +65,16 @@ export function buildAndCheck(
 export function writeSynthesized(app: App, stack: VaultCiAccessStack, tf: TerraformJson): void {
   const manifest = app.manifest.forStack(stack);
   mkdirSync(join(app.outdir, manifest.workingDirectory), { recursive: true });
-  // Both whole or neither (lib/synth/atomic-write.ts), where app.manifest.writeToFile() would write in place.
-  writeFilesAtomic([
-    { file: join(app.outdir, manifest.synthesizedStackPath), text: (write) => writeStableJson(tf, write) },
-    { file: join(app.outdir, Manifest.fileName), text: stableJson(app.manifest.buildManifest()) },
-  ]);
+  const stackFile = join(app.outdir, manifest.synthesizedStackPath);
+  // Both whole or neither (lib/synth/atomic-write.ts), where app.manifest.writeToFile() would write in place; then
+  // the HCL of an earlier `cdktf synth --hcl` goes.
+  writeFilesAtomic(
+    [
+      { file: stackFile, text: (write) => writeStableJson(tf, write) },
+      { file: join(app.outdir, Manifest.fileName), text: stableJson(app.manifest.buildManifest()) },
+    ],
+    otherFormatFiles(stackFile),
+  );
 }
 
 /**
@@ -134,6 +143,15 @@ export function checkWhatParsed(error: ConfigError, backend: StateBackend = { ki
 }
 
 /**
+ * What a first plan against an empty state creates: every resource instance (one per `for_each` key, such as each
+ * account's `terraform_data.account_guard["svc-x"]`) that no import block adopts. Sorted.
+ */
+export function createdByFirstPlan(tf: TerraformJson): string[] {
+  const imported = new Set((tf.import ?? []).map((block) => block.to));
+  return [...blocks({ resource: tf.resource } as TerraformJson).keys()].filter((address) => isResource(address) && !imported.has(address)).sort();
+}
+
+/**
  * True when the cdktf CLI runs this app (`cdktf synth`, `cdktf synth --hcl`, `cdktf diff`, ...): it always sets
  * CDKTF_CONTEXT_JSON, CDKTF_OUTDIR and SYNTH_HCL_OUTPUT for the app command
  * (cdktf-cli 0.21.0, @cdktf/cli-core/src/lib/synth-stack.ts, SynthStack.synth: `env: { ...env, CDKTF_OUTDIR: outdir,
@@ -163,9 +181,19 @@ export function synthesize(
     const byCli = calledByCdktfCli(env);
     const { stack, tf, report } = buildAndCheck(source, app, backend, { wholeTree: byCli });
     if (report.violations.length > 0) throw new GuardrailError(report, source.file, stackFile, source.locate, source.config);
-    if (byCli) app.synth();
-    else writeSynthesized(app, stack, tf);
-    return { outdir, stackFile, report, imports: tf.import?.length ?? 0, ...(app.hclOutput ? { hclOf: tf } : {}) };
+    if (byCli) {
+      app.synth();
+      // cdktf's own JSON (plain `cdktf synth`) replaces an earlier HCL now; its HCL only once checkHclFile accepts it.
+      if (!app.hclOutput) removeSuperseded(otherFormatFiles(stackFile));
+    } else writeSynthesized(app, stack, tf);
+    return {
+      outdir,
+      stackFile,
+      report,
+      imports: tf.import?.length ?? 0,
+      ...(source.config.adopt ? { creates: createdByFirstPlan(tf) } : {}),
+      ...(app.hclOutput ? { hclOf: tf } : {}),
+    };
   } catch (error) {
     if (!existed) rmSync(outdir, { recursive: true, force: true });
     throw error;
