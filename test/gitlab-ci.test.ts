@@ -62,6 +62,9 @@ describe("the CI template for platform pipelines (templates/vault-secrets.gitlab
       VAULT_AUTH_MOUNT: "jwt",
       VAULT_AUTH_ROLE: "nexus-ci",
       VAULT_SECRETS: "defectdojo/svc-orchestrator nexus/svc-executor nexus/svc-orchestrator orchestrator/e2e-test-user reportportal/svc-orchestrator sonarqube/svc-orchestrator",
+      VAULT_RETRIES: "4",
+      VAULT_TIMEOUT: "10",
+      VAULT_CONNECT_TIMEOUT: "5",
     });
   });
 
@@ -252,12 +255,13 @@ describe("the generated shell, run against a fake Vault and GitLab", () => {
   let generated: { variable: string; value: string }[] = [];
   /** Shell, transfer tool and PATH of each matrix run: dash with curl and no jq, bash with curl, BusyBox alone. */
   const MATRIX = { dash: "sh", bash: "bash", bb: "busybox sh" } as const;
-  const MATRIX_SCENARIOS = ["values", "values_escaped", "ok", "forbidden", "unreachable"];
+  const MATRIX_SCENARIOS = ["values", "values_escaped", "ok", "forbidden", "unreachable", "hang", "sealed", "flaky"];
+  const FAULTS = { hang: "hang", sealed: "sealed", flaky: "flaky" } as const;
   const matrixName = (shell: keyof typeof MATRIX, scenario: string) => (shell === "dash" ? scenario : `${shell}_${scenario}`);
 
   const SHELL_SCENARIOS = [
     "values", "values_escaped", "ok", "no_curl", "no_awk", "no_addr", "no_id_token", "bad_jwt", "bad_role", "wrong_aud", "wrong_aud_old", "not_bound", "expired", "wrong_issuer", "role_missing", "no_role",
-    "oidc_role", "outside_cidrs", "no_token", "forbidden", "missing_key", "missing_secret", "unknown_path", "unreachable", "plan", "apply",
+    "oidc_role", "outside_cidrs", "no_token", "forbidden", "missing_key", "missing_secret", "unknown_path", "unreachable", "bad_limit", "hang", "sealed", "flaky", "plan", "apply",
   ];
   let servers: FakeServers;
   let dir: string;
@@ -265,6 +269,7 @@ describe("the generated shell, run against a fake Vault and GitLab", () => {
     rc: Number(readFileSync(join(dir, `${name}.rc`), "utf8")),
     stdout: readFileSync(join(dir, `${name}.out`), "utf8"),
     stderr: readFileSync(join(dir, `${name}.err`), "utf8"),
+    seconds: Number(readFileSync(join(dir, `${name}.seconds`), "utf8")),
   });
   const envOf = (name: string) => Object.fromEntries(readFileSync(join(dir, `${name}.env`), "utf8").split("\n").filter(Boolean).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
 
@@ -285,6 +290,9 @@ describe("the generated shell, run against a fake Vault and GitLab", () => {
       gitlabToken: NOTE_TOKEN,
       mergeRequest: { project: "42", iid: "7" },
       generatedSecrets,
+      faults: Object.fromEntries(
+        Object.entries(FAULTS).flatMap(([scenario, fault]) => (Object.keys(MATRIX) as (keyof typeof MATRIX)[]).map((shell) => [matrixName(shell, scenario), fault])),
+      ),
     });
     dir = mkdtempSync(join(tmpdir(), "ci-shell-"));
     writeFileSync(join(dir, "secrets.sh"), scriptOf(secretsTemplate[".vault-secrets-nexus-ci"]));
@@ -309,7 +317,7 @@ describe("the generated shell, run against a fake Vault and GitLab", () => {
 set -u
 dir=${dir}
 base=${servers.url}/s
-run() { name=$1; shift; ( "$@" ) >"$dir/$name.out" 2>"$dir/$name.err"; echo $? >"$dir/$name.rc"; }
+run() { name=$1; shift; t0=$(date +%s); ( "$@" ) >"$dir/$name.out" 2>"$dir/$name.err"; echo $? >"$dir/$name.rc"; echo $(($(date +%s) - t0)) >"$dir/$name.seconds"; }
 # The job's image: everything but jq (dash, bash), or BusyBox alone (job_path set by the BusyBox run).
 secrets_job() { ${jobVariables(secretsTemplate[".vault-secrets-nexus-ci"])}; export VAULT_ADDR="$base/$name" VAULT_ID_TOKEN="$1" CI_PROJECT_NAMESPACE_ID=77 PATH="\${job_path:-$dir/bin-nojq}"; }
 read_secrets() { set -e; . "$dir/secrets.sh"; env > "$dir/$name.env"; }
@@ -338,7 +346,12 @@ forbidden() { secrets_job "${JWT.limited}"; read_secrets; }
 missing_key() { secrets_job "${JWT.partial}"; VAULT_SECRETS=reportportal/svc-orchestrator; read_secrets; }
 missing_secret() { secrets_job "${JWT.partial}"; VAULT_SECRETS=sonarqube/svc-orchestrator; read_secrets; }
 unknown_path() { secrets_job "${JWT.ok}"; VAULT_SECRETS=nexus/svc-deployer; read_secrets; }
-unreachable() { secrets_job "${JWT.ok}"; export VAULT_ADDR=http://127.0.0.1:1; read_secrets; }
+unreachable() { secrets_job "${JWT.ok}"; export VAULT_ADDR=http://127.0.0.1:1 VAULT_RETRIES=1; read_secrets; }
+bad_limit() { secrets_job "${JWT.ok}"; VAULT_TIMEOUT=10s; read_secrets; }
+# Faults (the fake Vault's, by scenario): short limits, so that the suite stays quick.
+hang() { secrets_job "${JWT.ok}"; VAULT_TIMEOUT=1 VAULT_CONNECT_TIMEOUT=1 VAULT_RETRIES=1; read_secrets; }
+sealed() { secrets_job "${JWT.ok}"; VAULT_RETRIES=2; read_secrets; }
+flaky() { secrets_job "${JWT.ok}"; VAULT_SECRETS=nexus/svc-orchestrator; read_secrets; }
 plan() { ${jobVariables(pipeline[PIPELINE_JOBS.plan])}; export VAULT_ADDR="$base/$name" VAULT_ID_TOKEN="${JWT.ok}" PATH="$dir/bin-nojq"; set -e; . "$dir/plan.sh"; env > "$dir/$name.env"; }
 apply() { ${jobVariables(pipeline[PIPELINE_JOBS.apply])}; export VAULT_ADDR="$base/$name" VAULT_ID_TOKEN="${JWT.ok}" PATH="$dir/bin-nojq"; set -e; . "$dir/apply.sh"; env > "$dir/$name.env"; }
 note() { export CI_API_V4_URL="$base/note/api/v4" CI_PROJECT_ID=42 CI_MERGE_REQUEST_IID=7 ACCESS_DIFF_NOTE_TOKEN="$1"; sh "${join(ROOT, ".ci", "mr-note.sh")}" "$dir/diff.md"; }
@@ -419,8 +432,43 @@ wait
     );
   });
 
+  it.each(Object.keys(MATRIX) as (keyof typeof MATRIX)[])("under %s, stops a request Vault never answers within VAULT_TIMEOUT, retried, instead of hanging", (shell) => {
+    const { rc, stderr, seconds } = out(matrixName(shell, "hang"));
+    expect(rc).toBe(1);
+    expect(stderr).toMatch(/vault-secrets: ERROR: the login to role nexus-ci: no answer from VAULT_ADDR=\S+ within VAULT_TIMEOUT=1 s \(.*; 2 attempt\(s\), VAULT_RETRIES=1\)/);
+    expect(stderr).toMatch(/^vault-secrets: the login to role nexus-ci: .*, retry 1 of 1 in 1 s$/m);
+    // Two attempts of 1 s and 1 s between them, with room for a loaded machine (a hang would time the suite out).
+    expect(seconds).toBeLessThanOrEqual(8);
+    expect(servers.requests.filter((r) => r.scenario === matrixName(shell, "hang"))).toHaveLength(2);
+  });
+
+  it.each(Object.keys(MATRIX) as (keyof typeof MATRIX)[])("under %s, fails against a sealed Vault after the retries, with a clear message", (shell) => {
+    const name = matrixName(shell, "sealed");
+    const { rc, stderr } = out(name);
+    expect(rc).toBe(1);
+    expect(stderr).toMatch(
+      new RegExp(`vault-secrets: ERROR: the login to role nexus-ci failed with HTTP 503 \\(3 attempt\\(s\\), VAULT_RETRIES=2\\): Vault is sealed, a standby without an active node, or over its rate limit\\. Vault said: ${shell === "bb" ? "" : "Vault is sealed"}$`, "m"),
+    );
+    expect(stderr.split("\n").filter((l) => l.includes(", retry "))).toEqual(["vault-secrets: the login to role nexus-ci: HTTP 503, retry 1 of 2 in 1 s", "vault-secrets: the login to role nexus-ci: HTTP 503, retry 2 of 2 in 2 s"]);
+    expect(servers.requests.filter((r) => r.scenario === name)).toHaveLength(3);
+  });
+
+  it.each(Object.keys(MATRIX) as (keyof typeof MATRIX)[])("under %s, rides out a Vault that answers 503 twice and then serves, logging each retry in one line", (shell) => {
+    const name = matrixName(shell, "flaky");
+    const { rc, stderr } = out(name);
+    expect(rc).toBe(0);
+    // BusyBox wget drops the body of a 503, and Vault's request_id with it.
+    const id = (n: number) => (shell === "bb" ? "" : ` (request_id req-${name}-${n})`);
+    expect(stderr).toBe(`vault-secrets: the login to role nexus-ci: HTTP 503${id(1)}, retry 1 of 4 in 1 s\nvault-secrets: the login to role nexus-ci: HTTP 503${id(2)}, retry 2 of 4 in 2 s\n`);
+    expect(envOf(name)).toMatchObject({ NEXUS_SVC_ORCHESTRATOR_PASSWORD: secrets["nexus/svc-orchestrator"].password });
+    expect(servers.requests.filter((r) => r.scenario === name).map((r) => `${r.method} ${r.path}`)).toEqual([
+      ...Array(3).fill("POST /v1/auth/jwt/login"),
+      "GET /v1/secret/data/nexus/svc-orchestrator",
+    ]);
+  });
+
   it("sends the JWT to BusyBox wget on standard input, never on its command line", () => {
-    expect(scriptOf(secretsTemplate[".vault-secrets-nexus-ci"])).toMatch(/printf '%s' "\$vs_data" \| wget .*--post-file \/dev\/stdin/);
+    expect(scriptOf(secretsTemplate[".vault-secrets-nexus-ci"])).toMatch(/printf '%s' "\$vs_data" \| timeout "\$VAULT_TIMEOUT" wget .*--post-file \/dev\/stdin/);
   });
 
   it.each([
@@ -444,7 +492,8 @@ wait
     ["a key is missing in the secret", "missing_key", /secret\/data\/reportportal\/svc-orchestrator has no key api_key/],
     ["the secret does not exist (HTTP 404)", "missing_secret", /there is no secret at secret\/data\/sonarqube\/svc-orchestrator \(HTTP 404\)/],
     ["VAULT_SECRETS names a path the role may not read", "unknown_path", /VAULT_SECRETS names 'nexus\/svc-deployer', which role nexus-ci may not read\. It may read: defectdojo\/svc-orchestrator/],
-    ["Vault cannot be reached", "unreachable", /could not connect to VAULT_ADDR=http:\/\/127\.0\.0\.1:1 \(curl exit 7\)/],
+    ["Vault cannot be reached", "unreachable", /could not connect to VAULT_ADDR=http:\/\/127\.0\.0\.1:1 \(curl exit 7\): Vault is down or not reachable from this runner \(2 attempt\(s\), VAULT_RETRIES=1\)\./],
+    ["a request limit is not a whole number", "bad_limit", /VAULT_TIMEOUT='10s' is not a whole number from 1 to 300 \(seconds one attempt of a request may take in all; default 10\)\./],
   ])("fails the job with a clear message when %s", (_what, scenario, message) => {
     const { rc, stderr } = out(scenario);
     expect(rc).toBe(1);
@@ -468,7 +517,7 @@ wait
   });
 
   it("checks tools, variables, the ID token and VAULT_SECRETS before it calls Vault", () => {
-    const early = ["no_curl", "no_awk", "no_addr", "no_id_token", "bad_jwt", "bad_role", "unknown_path"];
+    const early = ["bad_limit", "no_curl", "no_awk", "no_addr", "no_id_token", "bad_jwt", "bad_role", "unknown_path"];
     expect(servers.requests.filter((r) => early.includes(r.scenario))).toEqual([]);
     for (const scenario of early) expect([scenario, out(scenario).rc]).toEqual([scenario, 1]);
   });

@@ -133,7 +133,7 @@ function secretsJob(config: Config, role: RoleConfig) {
   };
   return {
     id_tokens: { [ID_TOKEN_VARIABLE]: { aud: target.audience } },
-    variables: { VAULT_AUTH_MOUNT: target.mount, VAULT_AUTH_ROLE: target.role, VAULT_SECRETS: paths.join(" ") },
+    variables: { VAULT_AUTH_MOUNT: target.mount, VAULT_AUTH_ROLE: target.role, VAULT_SECRETS: paths.join(" "), ...limitVariables() },
     before_script: [
       script([
         sh`# Log in to Vault as the role below and read the secrets named in VAULT_SECRETS. Never prints a value.`,
@@ -218,7 +218,7 @@ function pipelineJob(config: Config, pipeline: PipelineConfig, kind: "plan" | "a
   const tokenPath = pipeline.gitlabTokenPath;
   return {
     id_tokens: { [ID_TOKEN_VARIABLE]: { aud: target.audience } },
-    variables: { VAULT_ADDR: config.vault.url, VAULT_AUTH_MOUNT: target.mount, VAULT_AUTH_ROLE: target.role },
+    variables: { VAULT_ADDR: config.vault.url, VAULT_AUTH_MOUNT: target.mount, VAULT_AUTH_ROLE: target.role, ...limitVariables() },
     before_script: [
       script([
         kind === "plan"
@@ -258,13 +258,33 @@ function checkScript(t: LoginTarget): ShellCode[] {
 '`,
     // curl first: it keeps the token off its command line and verifies Vault's certificate; BusyBox wget does neither.
     sh`if command -v curl >/dev/null 2>&1; then vs_tool=curl`,
-    sh`else case "$(wget --help 2>&1)" in *BusyBox*) vs_tool=wget ;; *) vs_fail "neither curl nor BusyBox wget is in this image: install curl ('apk add --no-cache curl', 'apt-get install -y curl'), or use an image with BusyBox (docs/ci-template.md)." ;; esac; fi`,
+    sh`else case "$(wget --help 2>&1)" in *BusyBox*) command -v timeout >/dev/null 2>&1 || vs_fail "this image has BusyBox wget but no timeout, which bounds each request: install curl." ; vs_tool=wget ;; *) vs_fail "neither curl nor BusyBox wget is in this image: install curl ('apk add --no-cache curl', 'apt-get install -y curl'), or use an image with BusyBox (docs/ci-template.md)." ;; esac; fi`,
+    ...limitsScript(),
     sh`command -v awk >/dev/null 2>&1 || vs_fail "awk is not in this image: it parses Vault's answers (BusyBox, mawk and gawk all do)."`,
     sh`[ -n "\${VAULT_ADDR:-}" ] || vs_fail "VAULT_ADDR is not set or empty. It comes from the CI/CD variable VAULT_ADDR of group ${t.groupId}: check that it exists and is neither protected (merge-request pipelines would not get it) nor masked. Without it curl fails with 'Could not resolve host'."`,
     sh`[ -n "\${${idToken}:-}" ] || vs_fail "${idToken} is empty: the job has no ID token. Extend the template without overriding its id_tokens (aud ${t.audience})."`,
     sh`case "$vs_tool:$VAULT_ADDR" in wget:https:*) echo "vault-secrets: WARNING: no curl in this image, so BusyBox wget talks to Vault, and it does not verify Vault's TLS certificate (docs/ci-template.md): use an image with curl where you can." >&2 ;; esac`,
     ...transferScript(),
   ];
+}
+
+/** The request limits: job variables with defaults, each a whole number in its range (checked in the script). */
+export const REQUEST_LIMITS: readonly { name: string; default: number; min: number; max: number; means: string }[] = [
+  { name: "VAULT_RETRIES", default: 4, min: 0, max: 10, means: "retries of a request that cannot connect, times out, or gets HTTP 429 or 5xx" },
+  { name: "VAULT_TIMEOUT", default: 10, min: 1, max: 300, means: "seconds one attempt of a request may take in all" },
+  { name: "VAULT_CONNECT_TIMEOUT", default: 5, min: 1, max: 300, means: "seconds to connect (curl; BusyBox wget has VAULT_TIMEOUT only)" },
+];
+
+/** The job variables of the request limits, at their defaults. */
+function limitVariables(): Record<string, string> {
+  return Object.fromEntries(REQUEST_LIMITS.map((l) => [l.name, String(l.default)]));
+}
+
+function limitsScript(): ShellCode[] {
+  return REQUEST_LIMITS.map((l) => {
+    const name = shellName(l.name);
+    return sh`: "\${${name}:=${l.default}}"; case "$${name}" in ''|*[!0-9]*) false ;; *) [ "$${name}" -ge ${l.min} ] && [ "$${name}" -le ${l.max} ] ;; esac || vs_fail "${l.name}='$${name}' is not a whole number from ${l.min} to ${l.max} (${l.means}; default ${l.default})."`;
+  });
 }
 
 /**
@@ -386,31 +406,55 @@ function transferScript(): ShellCode[] {
     sh`  case "$vs_rc:$vs_response" in`,
     sh`    0:*{*) vs_status=200; vs_body=\${vs_response#*"{"}; vs_body="{$vs_body" ;;`,
     sh`    0:*) vs_status=200; vs_body= ;;`,
+    sh`    124:*|137:*|143:*) vs_rc=28; vs_why="wget stopped by timeout after $VAULT_TIMEOUT s" ;;`,
     sh`    *"server returned error: HTTP/"*) vs_status=\${vs_response##*server returned error: HTTP/}; vs_status=\${vs_status#* }; vs_status=\${vs_status%% *}; vs_body=; vs_rc=0 ;;`,
     sh`    *"bad address"*) vs_rc=6 ;;`,
     sh`    *"can't connect"*) vs_rc=7 ;;`,
     sh`  esac`,
     sh`}`,
+    // Every attempt has a time limit; connection errors, timeouts, 429 and 5xx (sealed, standby, failing over) are
+    // tried again after 1, 2, 4, ... s, up to VAULT_RETRIES times, each retry one line of the log.
     sh`vs_request() {`,
-    sh`  vs_rc=0`,
-    sh`  if [ "$vs_tool" = curl ]; then`,
+    sh`  vs_try=0`,
+    sh`  vs_delay=1`,
+    sh`  while :; do`,
+    sh`    vs_rc=0`,
+    sh`    vs_status=`,
+    sh`    vs_body=`,
+    sh`    if [ "$vs_tool" = curl ]; then`,
     // The JWT (the login's body) and the token reach curl on standard input, never on its command line.
-    sh`    if [ -n "\${vs_data:-}" ]; then vs_response=$(printf '%s' "$vs_data" | curl -sS -w '\\n%{http_code}' -X "$2" -H 'Content-Type: application/json' --data @- ${url}) || vs_rc=$?`,
-    sh`    else vs_response=$(printf 'header = "X-Vault-Token: %s"\\n' "\${vs_token:-}" | curl -sS -w '\\n%{http_code}' -X "$2" --config - ${url}) || vs_rc=$?; fi`,
-    sh`    vs_why="curl exit $vs_rc"`,
-    sh`    [ "$vs_rc" -ne 0 ] || vs_split`,
-    sh`  else`,
+    sh`      if [ -n "\${vs_data:-}" ]; then vs_response=$(printf '%s' "$vs_data" | curl -sS --connect-timeout "$VAULT_CONNECT_TIMEOUT" --max-time "$VAULT_TIMEOUT" -w '\\n%{http_code}' -X "$2" -H 'Content-Type: application/json' --data @- ${url}) || vs_rc=$?`,
+    sh`      else vs_response=$(printf 'header = "X-Vault-Token: %s"\\n' "\${vs_token:-}" | curl -sS --connect-timeout "$VAULT_CONNECT_TIMEOUT" --max-time "$VAULT_TIMEOUT" -w '\\n%{http_code}' -X "$2" --config - ${url}) || vs_rc=$?; fi`,
+    sh`      vs_why="curl exit $vs_rc"`,
+    sh`      [ "$vs_rc" -ne 0 ] || vs_split`,
+    sh`    else`,
     // BusyBox wget takes headers on its command line only: the token is there (docs/ci-template.md), the JWT is not.
-    sh`    if [ -n "\${vs_data:-}" ]; then vs_response=$(printf '%s' "$vs_data" | wget -q -O - --header 'Content-Type: application/json' --post-file /dev/stdin ${url} 2>&1) || vs_rc=$?`,
-    sh`    elif [ "$2" = POST ]; then vs_response=$(wget -q -O - --header "X-Vault-Token: $vs_token" --post-data '' ${url} 2>&1) || vs_rc=$?`,
-    sh`    else vs_response=$(wget -q -O - --header "X-Vault-Token: $vs_token" ${url} 2>&1) || vs_rc=$?; fi`,
-    sh`    vs_wget_split`,
-    sh`  fi`,
-    sh`  case "$vs_rc" in`,
-    sh`    0) ;;`,
-    sh`    6) vs_fail "could not resolve the host of VAULT_ADDR=$VAULT_ADDR ($vs_why): check the group variable VAULT_ADDR (set, not masked, https://<host>)." ;;`,
-    sh`    7) vs_fail "could not connect to VAULT_ADDR=$VAULT_ADDR ($vs_why): Vault is down or not reachable from this runner." ;;`,
-    sh`    *) vs_fail "$1 at $VAULT_ADDR failed ($vs_why)." ;;`,
+    // Its -T is not in every build (Debian's has none), so `timeout` bounds the whole request.
+    sh`      if [ -n "\${vs_data:-}" ]; then vs_response=$(printf '%s' "$vs_data" | timeout "$VAULT_TIMEOUT" wget -q -O - --header 'Content-Type: application/json' --post-file /dev/stdin ${url} 2>&1) || vs_rc=$?`,
+    sh`      elif [ "$2" = POST ]; then vs_response=$(timeout "$VAULT_TIMEOUT" wget -q -O - --header "X-Vault-Token: $vs_token" --post-data '' ${url} 2>&1) || vs_rc=$?`,
+    sh`      else vs_response=$(timeout "$VAULT_TIMEOUT" wget -q -O - --header "X-Vault-Token: $vs_token" ${url} 2>&1) || vs_rc=$?; fi`,
+    sh`      vs_wget_split`,
+    sh`    fi`,
+    sh`    vs_retry=`,
+    sh`    case "$vs_rc:$vs_status" in`,
+    sh`      0:429|0:5??) vs_retry="HTTP $vs_status" ;;`,
+    sh`      7:*|28:*|52:*|56:*) vs_retry=$vs_why ;;`,
+    sh`    esac`,
+    sh`    [ -n "$vs_retry" ] && [ "$vs_try" -lt "$VAULT_RETRIES" ] || break`,
+    sh`    vs_try=$((vs_try + 1))`,
+    sh`    vs_id=$(vs_json value request_id 2>/dev/null) || vs_id=`,
+    sh`    echo "vault-secrets: $1: $vs_retry\${vs_id:+ (request_id $vs_id)}, retry $vs_try of $VAULT_RETRIES in $vs_delay s" >&2`,
+    sh`    sleep "$vs_delay"`,
+    sh`    vs_delay=$((vs_delay * 2))`,
+    sh`  done`,
+    sh`  vs_tries="$((vs_try + 1)) attempt(s), VAULT_RETRIES=$VAULT_RETRIES"`,
+    sh`  case "$vs_rc:$vs_status" in`,
+    sh`    0:429|0:5??) vs_fail "$1 failed with HTTP $vs_status ($vs_tries): Vault is sealed, a standby without an active node, or over its rate limit. Vault said: $(vs_errors)" ;;`,
+    sh`    0:*) ;;`,
+    sh`    6:*) vs_fail "could not resolve the host of VAULT_ADDR=$VAULT_ADDR ($vs_why): check the group variable VAULT_ADDR (set, not masked, https://<host>)." ;;`,
+    sh`    7:*) vs_fail "could not connect to VAULT_ADDR=$VAULT_ADDR ($vs_why): Vault is down or not reachable from this runner ($vs_tries)." ;;`,
+    sh`    28:*) vs_fail "$1: no answer from VAULT_ADDR=$VAULT_ADDR within VAULT_TIMEOUT=$VAULT_TIMEOUT s ($vs_why; $vs_tries): Vault or a proxy in front of it holds the connection." ;;`,
+    sh`    *) vs_fail "$1 at $VAULT_ADDR failed ($vs_why; $vs_tries)." ;;`,
     sh`  esac`,
     sh`}`,
   ];
