@@ -6,8 +6,9 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { parse } from "yaml";
+import fc from "fast-check";
 import type { Config } from "../lib/model/config";
 import {
   PIPELINE_JOBS,
@@ -61,6 +62,9 @@ describe("the CI template for platform pipelines (templates/vault-secrets.gitlab
       VAULT_AUTH_MOUNT: "jwt",
       VAULT_AUTH_ROLE: "nexus-ci",
       VAULT_SECRETS: "defectdojo/svc-orchestrator nexus/svc-executor nexus/svc-orchestrator orchestrator/e2e-test-user reportportal/svc-orchestrator sonarqube/svc-orchestrator",
+      VAULT_RETRIES: "4",
+      VAULT_TIMEOUT: "10",
+      VAULT_CONNECT_TIMEOUT: "5",
     });
   });
 
@@ -89,10 +93,11 @@ describe("the CI template for platform pipelines (templates/vault-secrets.gitlab
     expect(() => renderSecretsTemplate(configFrom(reserved))).toThrow(/ci\/deploy key token would be read into CI_DEPLOY_TOKEN, and CI_\* names are read by a shell, a runtime, the runner or GitLab, or reserved by this template: rename the path or the key/);
   });
 
-  it("parses Vault's JSON with jq only and never traces the shell", () => {
+  it("parses Vault's JSON with one awk program, never jq, and never traces the shell", () => {
     const script = scriptOf(secretsTemplate[".vault-secrets-nexus-ci"]);
-    expect(script).not.toMatch(/\b(grep|sed|awk)\b|set -x|set -o xtrace/);
-    expect(script).toContain(".auth.client_token");
+    expect(script).not.toMatch(/\b(jq|grep|sed)\b|set -x|set -o xtrace/);
+    expect(script.match(/\bawk\b "\$vs_awk"/g)).toHaveLength(1);
+    expect(script).toContain("vs_json value auth client_token");
   });
 });
 
@@ -232,9 +237,31 @@ describe("the generated shell, run against a fake Vault and GitLab", () => {
   };
   const SENSITIVE = [TOKEN, NOTE_TOKEN, "limited-token", "partial-token", ...Object.values(JWT), ...Object.values(secrets).flatMap((s) => Object.values(s)).filter((v) => !v.startsWith("svc-") && v !== "e2e")];
 
+  /**
+   * Secret values of every kind (quotes, backslashes, line breaks, also at the end, unicode beyond U+FFFF), new for
+   * every run, read back from the exported variables byte for byte. The fake Vault serves them as Node writes JSON and
+   * as ASCII-only JSON (every other character a \u escape, surrogate pairs, `\/`).
+   */
+  const SEED = Date.now();
+  const valueUnit = fc.oneof(
+    fc.constantFrom('"', "\\", "'", "\n", "\t", "\r", "/", "$", "`", " ", "\\u0041", "%s", "\u2028", "\u007f", "\u0001", "é", "東", "😀"),
+    fc.integer({ min: 1, max: 0x10ffff }).filter((c) => c < 0xd800 || c > 0xdfff).map((c) => String.fromCodePoint(c)),
+  );
+  const generatedValues = fc.sample(fc.string({ unit: valueUnit, minLength: 0, maxLength: 30 }), { numRuns: 20, seed: SEED });
+  generatedValues[0] = 'a"b\\c\\u00e9\n\t\/😀\n\n';
+  const generatedSecrets: Record<string, Record<string, string>> = {};
+  let next = 0;
+  /** Each variable of nexus-ci, with the value the fake serves for it. */
+  let generated: { variable: string; value: string }[] = [];
+  /** Shell, transfer tool and PATH of each matrix run: dash with curl and no jq, bash with curl, BusyBox alone. */
+  const MATRIX = { dash: "sh", bash: "bash", bb: "busybox sh" } as const;
+  const MATRIX_SCENARIOS = ["values", "values_escaped", "ok", "forbidden", "unreachable", "hang", "sealed", "flaky"];
+  const FAULTS = { hang: "hang", sealed: "sealed", flaky: "flaky" } as const;
+  const matrixName = (shell: keyof typeof MATRIX, scenario: string) => (shell === "dash" ? scenario : `${shell}_${scenario}`);
+
   const SHELL_SCENARIOS = [
-    "ok", "no_curl", "no_jq", "no_addr", "no_id_token", "bad_jwt", "bad_role", "wrong_aud", "wrong_aud_old", "not_bound", "expired", "wrong_issuer", "role_missing", "no_role",
-    "oidc_role", "outside_cidrs", "no_token", "forbidden", "missing_key", "missing_secret", "unknown_path", "unreachable", "plan", "apply",
+    "values", "values_escaped", "ok", "no_curl", "no_awk", "no_addr", "no_id_token", "bad_jwt", "bad_role", "wrong_aud", "wrong_aud_old", "not_bound", "expired", "wrong_issuer", "role_missing", "no_role",
+    "oidc_role", "outside_cidrs", "no_token", "forbidden", "missing_key", "missing_secret", "unknown_path", "unreachable", "bad_limit", "hang", "sealed", "flaky", "plan", "apply",
   ];
   let servers: FakeServers;
   let dir: string;
@@ -242,10 +269,16 @@ describe("the generated shell, run against a fake Vault and GitLab", () => {
     rc: Number(readFileSync(join(dir, `${name}.rc`), "utf8")),
     stdout: readFileSync(join(dir, `${name}.out`), "utf8"),
     stderr: readFileSync(join(dir, `${name}.err`), "utf8"),
+    seconds: Number(readFileSync(join(dir, `${name}.seconds`), "utf8")),
   });
   const envOf = (name: string) => Object.fromEntries(readFileSync(join(dir, `${name}.env`), "utf8").split("\n").filter(Boolean).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
 
   beforeAll(async () => {
+    generated = secretVariables(config, "nexus-ci").map((v) => {
+      const value = generatedValues[next++ % generatedValues.length];
+      generatedSecrets[v.path] = { ...generatedSecrets[v.path], [v.key]: value };
+      return { variable: v.variable, value };
+    });
     const pipeline = parse(examplePipelineTemplate);
     // The roles the templates log in to, as Vault has them once the configuration is applied, and a browser login role.
     const roles = [secretsTemplate[".vault-secrets-nexus-ci"], pipeline[PIPELINE_JOBS.plan], pipeline[PIPELINE_JOBS.apply]].map((job) => [job.variables.VAULT_AUTH_ROLE, "jwt"]);
@@ -256,29 +289,45 @@ describe("the generated shell, run against a fake Vault and GitLab", () => {
       token: TOKEN,
       gitlabToken: NOTE_TOKEN,
       mergeRequest: { project: "42", iid: "7" },
+      generatedSecrets,
+      faults: Object.fromEntries(
+        Object.entries(FAULTS).flatMap(([scenario, fault]) => (Object.keys(MATRIX) as (keyof typeof MATRIX)[]).map((shell) => [matrixName(shell, scenario), fault])),
+      ),
     });
     dir = mkdtempSync(join(tmpdir(), "ci-shell-"));
     writeFileSync(join(dir, "secrets.sh"), scriptOf(secretsTemplate[".vault-secrets-nexus-ci"]));
     writeFileSync(join(dir, "plan.sh"), scriptOf(pipeline[PIPELINE_JOBS.plan]));
     writeFileSync(join(dir, "apply.sh"), scriptOf(pipeline[PIPELINE_JOBS.apply]));
     writeFileSync(join(dir, "diff.md"), "+ nexus-ci may now read secret/data/nexus/svc-datastore\n");
-    // PATHs without curl, or without jq (the Alpine case).
+    // PATHs without curl or wget, without awk, everything but jq, and BusyBox's applets alone (Kaniko's debug image).
     for (const [bin, tool] of [["bin-jq", "jq"], ["bin-curl", "curl"]]) {
       mkdirSync(join(dir, bin));
       symlinkSync(execPath(tool), join(dir, bin, tool));
     }
+    mkdirSync(join(dir, "bin-nojq"));
+    for (const bin of ["/usr/local/bin", "/usr/bin", "/bin"])
+      for (const tool of existsSync(bin) ? readdirSync(bin) : [])
+        if (tool !== "jq" && tool !== "busybox" && !existsSync(join(dir, "bin-nojq", tool))) symlinkSync(join(bin, tool), join(dir, "bin-nojq", tool));
+    mkdirSync(join(dir, "bin-busybox"));
+    const busybox = execPath("busybox");
+    for (const applet of execFileSync(busybox, ["--list"], { encoding: "utf8" }).split("\n").filter(Boolean)) symlinkSync(busybox, join(dir, "bin-busybox", applet));
     const jobVariables = (job: { variables: Record<string, string> }) =>
       Object.entries(job.variables).map(([k, v]) => `export ${k}='${v}'`).join("; ");
     const driver = `
 set -u
 dir=${dir}
 base=${servers.url}/s
-run() { name=$1; shift; ( "$@" ) >"$dir/$name.out" 2>"$dir/$name.err"; echo $? >"$dir/$name.rc"; }
-secrets_job() { ${jobVariables(secretsTemplate[".vault-secrets-nexus-ci"])}; export VAULT_ADDR="$base/$name" VAULT_ID_TOKEN="$1" CI_PROJECT_NAMESPACE_ID=77; }
+run() { name=$1; shift; t0=$(date +%s); ( "$@" ) >"$dir/$name.out" 2>"$dir/$name.err"; echo $? >"$dir/$name.rc"; echo $(($(date +%s) - t0)) >"$dir/$name.seconds"; }
+# The job's image: everything but jq (dash, bash), or BusyBox alone (job_path set by the BusyBox run).
+secrets_job() { ${jobVariables(secretsTemplate[".vault-secrets-nexus-ci"])}; export VAULT_ADDR="$base/$name" VAULT_ID_TOKEN="$1" CI_PROJECT_NAMESPACE_ID=77 PATH="\${job_path:-$dir/bin-nojq}"; }
 read_secrets() { set -e; . "$dir/secrets.sh"; env > "$dir/$name.env"; }
+# Each variable as a child process sees it (exported), byte for byte.
+dump() { for v in ${generated.map((g) => g.variable).join(" ")}; do sh -c "printf '%s' \\"\\$$v\\"" > "$dir/$name.var.$v"; done; }
 ok() { secrets_job "${JWT.ok}"; read_secrets; }
+values() { secrets_job "${JWT.values}"; read_secrets; dump; }
+values_escaped() { secrets_job "${JWT.valuesEscaped}"; read_secrets; dump; }
 no_curl() { secrets_job "${JWT.ok}"; PATH="$dir/bin-jq"; read_secrets; }
-no_jq() { secrets_job "${JWT.ok}"; PATH="$dir/bin-curl"; read_secrets; }
+no_awk() { secrets_job "${JWT.ok}"; PATH="$dir/bin-curl"; read_secrets; }
 no_addr() { secrets_job "${JWT.ok}"; unset VAULT_ADDR; read_secrets; }
 no_id_token() { secrets_job ""; read_secrets; }
 bad_jwt() { secrets_job 'x", "role": "other'; read_secrets; }
@@ -297,14 +346,27 @@ forbidden() { secrets_job "${JWT.limited}"; read_secrets; }
 missing_key() { secrets_job "${JWT.partial}"; VAULT_SECRETS=reportportal/svc-orchestrator; read_secrets; }
 missing_secret() { secrets_job "${JWT.partial}"; VAULT_SECRETS=sonarqube/svc-orchestrator; read_secrets; }
 unknown_path() { secrets_job "${JWT.ok}"; VAULT_SECRETS=nexus/svc-deployer; read_secrets; }
-unreachable() { secrets_job "${JWT.ok}"; export VAULT_ADDR=http://127.0.0.1:1; read_secrets; }
-plan() { ${jobVariables(pipeline[PIPELINE_JOBS.plan])}; export VAULT_ADDR="$base/$name" VAULT_ID_TOKEN="${JWT.ok}"; set -e; . "$dir/plan.sh"; env > "$dir/$name.env"; }
-apply() { ${jobVariables(pipeline[PIPELINE_JOBS.apply])}; export VAULT_ADDR="$base/$name" VAULT_ID_TOKEN="${JWT.ok}"; set -e; . "$dir/apply.sh"; env > "$dir/$name.env"; }
+unreachable() { secrets_job "${JWT.ok}"; export VAULT_ADDR=http://127.0.0.1:1 VAULT_RETRIES=1; read_secrets; }
+bad_limit() { secrets_job "${JWT.ok}"; VAULT_TIMEOUT=10s; read_secrets; }
+# Faults (the fake Vault's, by scenario): short limits, so that the suite stays quick.
+hang() { secrets_job "${JWT.ok}"; VAULT_TIMEOUT=1 VAULT_CONNECT_TIMEOUT=1 VAULT_RETRIES=1; read_secrets; }
+sealed() { secrets_job "${JWT.ok}"; VAULT_RETRIES=2; read_secrets; }
+flaky() { secrets_job "${JWT.ok}"; VAULT_SECRETS=nexus/svc-orchestrator; read_secrets; }
+plan() { ${jobVariables(pipeline[PIPELINE_JOBS.plan])}; export VAULT_ADDR="$base/$name" VAULT_ID_TOKEN="${JWT.ok}" PATH="$dir/bin-nojq"; set -e; . "$dir/plan.sh"; env > "$dir/$name.env"; }
+apply() { ${jobVariables(pipeline[PIPELINE_JOBS.apply])}; export VAULT_ADDR="$base/$name" VAULT_ID_TOKEN="${JWT.ok}" PATH="$dir/bin-nojq"; set -e; . "$dir/apply.sh"; env > "$dir/$name.env"; }
 note() { export CI_API_V4_URL="$base/note/api/v4" CI_PROJECT_ID=42 CI_MERGE_REQUEST_IID=7 ACCESS_DIFF_NOTE_TOKEN="$1"; sh "${join(ROOT, ".ci", "mr-note.sh")}" "$dir/diff.md"; }
+${(["bash", "bb"] as const).flatMap((shell) => MATRIX_SCENARIOS.map((scenario) => `${matrixName(shell, scenario)}() { ${scenario}; }`)).join("\n")}
 # Side by side: each scenario has its own files and its own path on the fake servers.
+if [ "$#" -gt 0 ]; then
+  for scenario in "$@"; do run "$scenario" "$scenario" & done
+  wait
+  exit 0
+fi
 for scenario in ${SHELL_SCENARIOS.join(" ")}; do
   run "$scenario" "$scenario" &
 done
+bash "$dir/driver.sh" ${MATRIX_SCENARIOS.map((s) => matrixName("bash", s)).join(" ")} &
+env PATH="$dir/bin-busybox" job_path="$dir/bin-busybox" ${execPath("busybox")} sh "$dir/driver.sh" ${MATRIX_SCENARIOS.map((s) => matrixName("bb", s)).join(" ")} &
 {
   run note_first note "${NOTE_TOKEN}"
   echo "- nexus-ci may no longer read secret/data/nexus/svc-datastore" > "$dir/diff.md"
@@ -346,9 +408,72 @@ wait
     expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /v1/auth/jwt/login", "GET /v1/secret/data/reportportal/svc-orchestrator"]);
   });
 
+  it.each(Object.keys(MATRIX) as (keyof typeof MATRIX)[])("reads every generated secret value exactly, under %s, from Node's JSON and from ASCII-only JSON", (shell) => {
+    for (const scenario of ["values", "values_escaped"]) {
+      const name = matrixName(shell, scenario);
+      expect([name, out(name).rc, out(name).stderr]).toEqual([name, 0, ""]);
+      for (const { variable, value } of generated)
+        expect([SEED, name, variable, readFileSync(join(dir, `${name}.var.${variable}`)).toString("hex")]).toEqual([SEED, name, variable, Buffer.from(value).toString("hex")]);
+    }
+  });
+
+  it.each(["bash", "bb"] as const)("logs in, reads and fails the same way under %s", (shell) => {
+    const requests = (scenario: string) => servers.requests.filter((r) => r.scenario === scenario).map((r) => `${r.method} ${r.path} ${r.vaultToken ?? ""} ${r.body}`);
+    expect(out(matrixName(shell, "ok")).rc).toBe(0);
+    expect(requests(matrixName(shell, "ok"))).toEqual(requests("ok"));
+    // The transfer tool: curl where the image has it, BusyBox wget in BusyBox alone.
+    const agents = new Set(servers.requests.filter((r) => r.scenario === matrixName(shell, "ok")).map((r) => r.userAgent?.split("/")[0]));
+    expect([...agents]).toEqual([shell === "bb" ? "Wget" : "curl"]);
+    const env = envOf(matrixName(shell, "ok"));
+    for (const v of secretVariables(config, "nexus-ci")) expect([v.variable, env[v.variable]]).toEqual([v.variable, secrets[v.path][v.key]]);
+    expect(out(matrixName(shell, "forbidden")).stderr).toMatch(/vault-secrets: ERROR: role nexus-ci may not read secret\/data\/defectdojo\/svc-orchestrator \(HTTP 403\)/);
+    expect(out(matrixName(shell, "unreachable")).stderr).toMatch(
+      shell === "bb" ? /vault-secrets: ERROR: could not connect to VAULT_ADDR=http:\/\/127\.0\.0\.1:1 \(wget: can't connect to remote host/ : /vault-secrets: ERROR: could not connect to VAULT_ADDR=http:\/\/127\.0\.0\.1:1 \(curl exit 7\)/,
+    );
+  });
+
+  it.each(Object.keys(MATRIX) as (keyof typeof MATRIX)[])("under %s, stops a request Vault never answers within VAULT_TIMEOUT, retried, instead of hanging", (shell) => {
+    const { rc, stderr, seconds } = out(matrixName(shell, "hang"));
+    expect(rc).toBe(1);
+    expect(stderr).toMatch(/vault-secrets: ERROR: the login to role nexus-ci: no answer from VAULT_ADDR=\S+ within VAULT_TIMEOUT=1 s \(.*; 2 attempt\(s\), VAULT_RETRIES=1\)/);
+    expect(stderr).toMatch(/^vault-secrets: the login to role nexus-ci: .*, retry 1 of 1 in 1 s$/m);
+    // Two attempts of 1 s and 1 s between them, with room for a loaded machine (a hang would time the suite out).
+    expect(seconds).toBeLessThanOrEqual(8);
+    expect(servers.requests.filter((r) => r.scenario === matrixName(shell, "hang"))).toHaveLength(2);
+  });
+
+  it.each(Object.keys(MATRIX) as (keyof typeof MATRIX)[])("under %s, fails against a sealed Vault after the retries, with a clear message", (shell) => {
+    const name = matrixName(shell, "sealed");
+    const { rc, stderr } = out(name);
+    expect(rc).toBe(1);
+    expect(stderr).toMatch(
+      new RegExp(`vault-secrets: ERROR: the login to role nexus-ci failed with HTTP 503 \\(3 attempt\\(s\\), VAULT_RETRIES=2\\): Vault is sealed, a standby without an active node, or over its rate limit\\. Vault said: ${shell === "bb" ? "" : "Vault is sealed"}$`, "m"),
+    );
+    expect(stderr.split("\n").filter((l) => l.includes(", retry "))).toEqual(["vault-secrets: the login to role nexus-ci: HTTP 503, retry 1 of 2 in 1 s", "vault-secrets: the login to role nexus-ci: HTTP 503, retry 2 of 2 in 2 s"]);
+    expect(servers.requests.filter((r) => r.scenario === name)).toHaveLength(3);
+  });
+
+  it.each(Object.keys(MATRIX) as (keyof typeof MATRIX)[])("under %s, rides out a Vault that answers 503 twice and then serves, logging each retry in one line", (shell) => {
+    const name = matrixName(shell, "flaky");
+    const { rc, stderr } = out(name);
+    expect(rc).toBe(0);
+    // BusyBox wget drops the body of a 503, and Vault's request_id with it.
+    const id = (n: number) => (shell === "bb" ? "" : ` (request_id req-${name}-${n})`);
+    expect(stderr).toBe(`vault-secrets: the login to role nexus-ci: HTTP 503${id(1)}, retry 1 of 4 in 1 s\nvault-secrets: the login to role nexus-ci: HTTP 503${id(2)}, retry 2 of 4 in 2 s\n`);
+    expect(envOf(name)).toMatchObject({ NEXUS_SVC_ORCHESTRATOR_PASSWORD: secrets["nexus/svc-orchestrator"].password });
+    expect(servers.requests.filter((r) => r.scenario === name).map((r) => `${r.method} ${r.path}`)).toEqual([
+      ...Array(3).fill("POST /v1/auth/jwt/login"),
+      "GET /v1/secret/data/nexus/svc-orchestrator",
+    ]);
+  });
+
+  it("sends the JWT to BusyBox wget on standard input, never on its command line", () => {
+    expect(scriptOf(secretsTemplate[".vault-secrets-nexus-ci"])).toMatch(/printf '%s' "\$vs_data" \| timeout "\$VAULT_TIMEOUT" wget .*--post-file \/dev\/stdin/);
+  });
+
   it.each([
-    ["curl is missing (Alpine images)", "no_curl", /curl is not installed in this image\. Alpine-based images .* 'apk add --no-cache curl jq'/],
-    ["jq is missing", "no_jq", /jq is not installed in this image/],
+    ["neither curl nor BusyBox wget is there", "no_curl", /neither curl nor BusyBox wget is in this image: install curl/],
+    ["awk is missing", "no_awk", /awk is not in this image: it parses Vault's answers/],
     ["VAULT_ADDR is not set", "no_addr", /VAULT_ADDR is not set or empty\. It comes from the CI\/CD variable VAULT_ADDR of group 9.*'Could not resolve host'/],
     ["the ID token is empty", "no_id_token", /VAULT_ID_TOKEN is empty: the job has no ID token/],
     ["the ID token is not a JWT (it goes into the login JSON as it is)", "bad_jwt", /VAULT_ID_TOKEN is not a JWT/],
@@ -367,7 +492,8 @@ wait
     ["a key is missing in the secret", "missing_key", /secret\/data\/reportportal\/svc-orchestrator has no key api_key/],
     ["the secret does not exist (HTTP 404)", "missing_secret", /there is no secret at secret\/data\/sonarqube\/svc-orchestrator \(HTTP 404\)/],
     ["VAULT_SECRETS names a path the role may not read", "unknown_path", /VAULT_SECRETS names 'nexus\/svc-deployer', which role nexus-ci may not read\. It may read: defectdojo\/svc-orchestrator/],
-    ["Vault cannot be reached", "unreachable", /could not connect to VAULT_ADDR=http:\/\/127\.0\.0\.1:1 \(curl exit 7\)/],
+    ["Vault cannot be reached", "unreachable", /could not connect to VAULT_ADDR=http:\/\/127\.0\.0\.1:1 \(curl exit 7\): Vault is down or not reachable from this runner \(2 attempt\(s\), VAULT_RETRIES=1\)\./],
+    ["a request limit is not a whole number", "bad_limit", /VAULT_TIMEOUT='10s' is not a whole number from 1 to 300 \(seconds one attempt of a request may take in all; default 10\)\./],
   ])("fails the job with a clear message when %s", (_what, scenario, message) => {
     const { rc, stderr } = out(scenario);
     expect(rc).toBe(1);
@@ -391,13 +517,13 @@ wait
   });
 
   it("checks tools, variables, the ID token and VAULT_SECRETS before it calls Vault", () => {
-    const early = ["no_curl", "no_jq", "no_addr", "no_id_token", "bad_jwt", "bad_role", "unknown_path"];
+    const early = ["bad_limit", "no_curl", "no_awk", "no_addr", "no_id_token", "bad_jwt", "bad_role", "unknown_path"];
     expect(servers.requests.filter((r) => early.includes(r.scenario))).toEqual([]);
     for (const scenario of early) expect([scenario, out(scenario).rc]).toEqual([scenario, 1]);
   });
 
   it("never prints a secret value, a Vault token or an ID token, whatever happens", () => {
-    for (const name of [...SHELL_SCENARIOS, "note_first", "note_second"]) {
+    for (const name of [...SHELL_SCENARIOS, ...(["bash", "bb"] as const).flatMap((shell) => MATRIX_SCENARIOS.map((s) => matrixName(shell, s))), "note_first", "note_second"]) {
       const { stdout, stderr } = out(name);
       for (const value of SENSITIVE) expect([name, value, `${stdout}${stderr}`.includes(value)]).toEqual([name, value, false]);
     }

@@ -26,7 +26,14 @@ export const JWT = {
   wrongAudienceOld: "jwt-wrong-aud-old",
   /** A login from an address outside the role's token_bound_cidrs. */
   outsideCidrs: "jwt-outside-cidrs",
+  /** Its token reads `generatedSecrets`, in JSON as Node writes it (UTF-8 as it is). */
+  values: "jwt-values",
+  /** Its token reads `generatedSecrets` in JSON of ASCII only: every other character, and `/`, as a \u or \/ escape. */
+  valuesEscaped: "jwt-values-escaped",
 } as const;
+
+/** What a scenario's Vault does to every request: never answer, answer sealed (503), or answer 503 twice, then serve. */
+export type Fault = "hang" | "sealed" | "flaky";
 
 /**
  * Vault's error text for each refused JWT (HTTP 400), as the plugin words it: role_type jwt with OIDC discovery,
@@ -48,7 +55,7 @@ export interface FakeServers {
    * Every request, in order: the scenario (a first path segment `/s/<scenario>` that the fake strips, so that one
    * server serves many runs), method, path and the headers that matter.
    */
-  readonly requests: { scenario: string; method: string; path: string; vaultToken?: string; privateToken?: string; body: string }[];
+  readonly requests: { scenario: string; method: string; path: string; vaultToken?: string; privateToken?: string; body: string; userAgent?: string }[];
   /** The merge request's notes, as the fake GitLab keeps them. */
   readonly notes: { id: number; body: string }[];
   close(): Promise<void>;
@@ -66,19 +73,43 @@ export interface FakeServerOptions {
   /** The token the GitLab notes API accepts, and the merge request it serves. */
   readonly gitlabToken: string;
   readonly mergeRequest: { project: string; iid: string };
+  /** What the tokens of JWT.values and JWT.valuesEscaped read. */
+  readonly generatedSecrets?: Record<string, Record<string, string>>;
+  /** Faults by scenario. */
+  readonly faults?: Readonly<Record<string, Fault>>;
+}
+
+/** JSON of ASCII only, as a cautious encoder writes it: `\/`, and `\uXXXX` (surrogate pairs above U+FFFF). */
+export function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]|\//g, (c) => (c === "/" ? "\\/" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
 }
 
 export async function startFakeServers(options: FakeServerOptions): Promise<FakeServers> {
   const requests: FakeServers["requests"] = [];
   const notes: FakeServers["notes"] = [];
+  const revoked = new Set<string>();
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req);
     const [, scenario, path] = /^\/s\/([^/]+)(\/.*)$/.exec((req.url ?? "").split("?")[0]) ?? [undefined, "", (req.url ?? "").split("?")[0]];
-    requests.push({ scenario, method: req.method ?? "", path, vaultToken: header(req, "x-vault-token"), privateToken: header(req, "private-token"), body });
-    const reply = (status: number, json: unknown) => {
+    requests.push({
+      scenario,
+      method: req.method ?? "",
+      path,
+      vaultToken: header(req, "x-vault-token"),
+      privateToken: header(req, "private-token"),
+      body,
+      userAgent: header(req, "user-agent"),
+    });
+    const reply = (status: number, json: unknown, text = JSON.stringify(json)) => {
       res.writeHead(status, { "Content-Type": "application/json" });
-      res.end(JSON.stringify(json));
+      res.end(text);
     };
+    const fault = options.faults?.[scenario];
+    if (fault === "hang") return; // the connection stays open, unanswered, until the server closes
+    // Vault's answer while sealed (or a standby without an active node): HTTP 503, "Vault is sealed".
+    if (fault === "sealed") return reply(503, { errors: ["Vault is sealed"] });
+    if (fault === "flaky" && requests.filter((r) => r.scenario === scenario).length <= 2)
+      return reply(503, { request_id: `req-${scenario}-${requests.filter((r) => r.scenario === scenario).length}`, errors: ["Vault is sealed"] });
 
     const login = /^\/v1\/auth\/([^/]+)\/login$/.exec(path);
     if (login && req.method === "POST") {
@@ -92,6 +123,8 @@ export async function startFakeServers(options: FakeServerOptions): Promise<Fake
       if (jwt === JWT.ok) return reply(200, { auth: { client_token: options.token, policies: ["x"] } });
       if (jwt === JWT.limited) return reply(200, { auth: { client_token: "limited-token" } });
       if (jwt === JWT.partial) return reply(200, { auth: { client_token: "partial-token" } });
+      if (jwt === JWT.values) return reply(200, { auth: { client_token: "values-token" } });
+      if (jwt === JWT.valuesEscaped) return reply(200, { auth: { client_token: "values-escaped-token" } });
       if (jwt === JWT.noToken) return reply(200, { auth: null, warnings: ["no token for you"] });
       const refused = (Object.keys(LOGIN_ERRORS) as (keyof typeof LOGIN_ERRORS)[]).find((k) => k !== "unknown" && JWT[k] === jwt);
       return reply(400, { errors: [LOGIN_ERRORS[refused ?? "unknown"]] });
@@ -99,11 +132,28 @@ export async function startFakeServers(options: FakeServerOptions): Promise<Fake
 
     const read = /^\/v1\/secret\/data\/(.+)$/.exec(path);
     if (read && req.method === "GET") {
-      const token = header(req, "x-vault-token");
+      const token = header(req, "x-vault-token") ?? "";
+      if (revoked.has(`${scenario} ${token}`)) return reply(403, { errors: ["permission denied"] });
+      if (token === "values-token" || token === "values-escaped-token") {
+        const secret = options.generatedSecrets?.[read[1]];
+        if (!secret) return reply(404, { errors: [] });
+        const json = { request_id: "req-read", data: { data: secret, metadata: { version: 1 } } };
+        return reply(200, json, token === "values-token" ? JSON.stringify(json) : asciiJson(json));
+      }
       if (token !== options.token && token !== "partial-token") return reply(403, { errors: ["1 error occurred:\n\t* permission denied\n\n"] });
       const secret = (token === options.token ? options.secrets : options.partialSecrets)[read[1]];
       if (!secret) return reply(404, { errors: [] });
       return reply(200, { data: { data: secret, metadata: { version: 3 } } });
+    }
+
+    // The token revokes itself: 204, and it is refused from then on.
+    if (path === "/v1/auth/token/revoke-self" && req.method === "POST") {
+      const token = header(req, "x-vault-token") ?? "";
+      // Per scenario: scenarios side by side share the fake's tokens.
+      if (!token || revoked.has(`${scenario} ${token}`)) return reply(403, { errors: ["permission denied"] });
+      revoked.add(`${scenario} ${token}`);
+      res.writeHead(204);
+      return res.end();
     }
 
     const notesPath = `/api/v4/projects/${options.mergeRequest.project}/merge_requests/${options.mergeRequest.iid}/notes`;
@@ -129,7 +179,11 @@ export async function startFakeServers(options: FakeServerOptions): Promise<Fake
     url: `http://127.0.0.1:${port}`,
     requests,
     notes,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // the unanswered ones of the "hang" fault
+      }),
   };
 }
 
