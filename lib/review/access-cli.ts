@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, s
 import { tmpdir } from "node:os";
 import { isAbsolute, join, normalize, relative } from "node:path";
 import { redactCredentials } from "../model/text";
-import { CONFIG_ENV, CONFIG_OPTION_HELP, DEFAULT_CONFIG_FILE, dataFileFrom, loadSource, UsageError } from "../synth/cli";
+import { CONFIG_ENV, CONFIG_OPTION_HELP, DEFAULT_CONFIG_FILE, dataFileFrom, inPipeline, loadSource, UsageError } from "../synth/cli";
 import { synthesizeInMemory } from "../synth/synth";
 import { REPOSITORY_ROOT } from "../model/trust";
 import { ACCESS_REPORT_FILE, renderAccessReport } from "./access-report";
@@ -57,7 +57,7 @@ exit codes:
 
 The access change from a base to this checkout, as a Markdown merge-request note. The base is a git revision only
 (a branch, tag or commit; never a path), synthesized from that commit's own tree: its code, its data file at the same
-path, the trust.yaml beside it. In a GitLab pipeline (GITLAB_CI=true or $${CI_BASE_ENV} set) it must be the
+path, and its own trust file. In a GitLab pipeline (GITLAB_CI or CI true, or $${CI_BASE_ENV} set) it must be the
 merge request's merge base, $${CI_BASE_ENV}.
 
 options:
@@ -171,26 +171,32 @@ export function loadBase(base: string, args: AccessArgs, stackName: string | und
 }
 
 /** The commit a revision names, by `git rev-parse --verify <rev>^{commit}`, which reads refs and objects, never the working tree. */
+function commitOf(revision: string, repo: string): string | undefined {
+  if (revision.startsWith("-")) return undefined;
+  const run = spawnSync("git", ["-C", repo, "rev-parse", "--verify", "--quiet", "--end-of-options", `${revision}^{commit}`], { encoding: "utf8" });
+  return run.status === 0 ? run.stdout.trim() : undefined;
+}
+
+/** The base's commit, or a refusal that says why a path or anything else is not one. */
 function resolveRevision(revision: string, repo: string): string {
   const shown = JSON.stringify(redactCredentials(revision));
-  const run = revision.startsWith("-") ? undefined : spawnSync("git", ["-C", repo, "rev-parse", "--verify", "--quiet", "--end-of-options", `${revision}^{commit}`], { encoding: "utf8" });
-  if (run?.status === 0) return run.stdout.trim();
+  const commit = commitOf(revision, repo);
+  if (commit) return commit;
   // A path is never read as the base: the checkout under review could have put any cdk.tf.json there.
   const onDisk = existsSync(revision) ? " It is a path on disk, and a synthesized stack on disk is not accepted as the base." : "";
   throw new UsageError(`base ${shown} is not a git revision of ${repo} (git rev-parse --verify ${shown}^{commit} failed).${onDisk} Allowed: a branch, tag or commit, which is built from its own tree.`);
 }
 
 /**
- * In a GitLab pipeline (GITLAB_CI=true, or $CI_MERGE_REQUEST_DIFF_BASE_SHA set) the base must be the merge
+ * In a GitLab pipeline (inPipeline: GITLAB_CI or CI true, or $CI_MERGE_REQUEST_DIFF_BASE_SHA set) the base must be the merge
  * request's merge base: a job edited by the merge request could otherwise compare with a commit of its own choosing.
  */
 function checkPipelineBase(base: string, commit: string, env: NodeJS.ProcessEnv, repo: string): void {
   const expected = env[CI_BASE_ENV];
-  if (env.GITLAB_CI !== "true" && !expected) return;
+  if (!inPipeline(env) && !expected) return;
   const shown = `${JSON.stringify(redactCredentials(base))} (${commit})`;
   if (!expected) throw new UsageError(`base ${shown} refused: this runs in GitLab CI, where the base must be $${CI_BASE_ENV}, and $${CI_BASE_ENV} is not set (access:diff runs in merge-request pipelines only)`);
-  const run = spawnSync("git", ["-C", repo, "rev-parse", "--verify", "--quiet", "--end-of-options", `${expected}^{commit}`], { encoding: "utf8" });
-  const wanted = run.status === 0 ? run.stdout.trim() : undefined;
+  const wanted = commitOf(expected, repo);
   if (wanted !== commit) {
     const what = wanted ? `(${wanted})` : "(not a commit of this clone: fetch it)";
     throw new UsageError(`base ${shown} refused: in a merge-request pipeline the base must be $${CI_BASE_ENV} = ${JSON.stringify(redactCredentials(expected))} ${what}`);
